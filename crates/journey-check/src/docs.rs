@@ -1,0 +1,47 @@
+//! Rule documentation generated from the registry: `journey rule CODE` prints one
+//! page, and `docs/rules/` holds them all (a test fails when they are stale).
+
+use crate::registry::RULES;
+use crate::rule::Rule;
+
+/// The Markdown page of one rule.
+pub fn page(rule: &Rule) -> String {
+    let how = if rule.check.is_some() {
+        ""
+    } else {
+        "\nReported while reading files, before the other rules run.\n"
+    };
+    format!(
+        "# {code} `{name}`\n\n{summary}\n\nDefault severity: **{severity}**.\n{how}\n{doc}",
+        code = rule.code,
+        name = rule.name,
+        summary = rule.summary,
+        severity = rule.default_severity.as_str(),
+        doc = rule.doc,
+    )
+}
+
+/// The index page: the code table.
+pub fn index() -> String {
+    let mut out = String::from(
+        "# Rules\n\nGenerated from the rule registry (`crates/journey-check/src/registry.rs`); do not edit.\n\
+         Run `journey rule CODE` for one page.\n\n| Code | Name | Severity | Summary |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        out.push_str(&format!(
+            "| [{code}]({code}.md) | `{name}` | {severity} | {summary} |\n",
+            code = rule.code,
+            name = rule.name,
+            severity = rule.default_severity.as_str(),
+            summary = rule.summary,
+        ));
+    }
+    out
+}
+
+/// Every file of `docs/rules/`: (file name, contents).
+pub fn all_pages() -> Vec<(String, String)> {
+    std::iter::once(("README.md".to_owned(), index()))
+        .chain(RULES.iter().map(|r| (format!("{}.md", r.code), page(r))))
+        .collect()
+}

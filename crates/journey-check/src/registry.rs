@@ -1,0 +1,64 @@
+//! The code table: every rule, in code order. Codes are public contracts: a code is
+//! never reused, and a removed rule stays here marked as removed.
+
+use crate::rule::Rule;
+use crate::rules::*;
+
+pub static RULES: &[&Rule] = &[
+    &syntax_error::RULE,
+    &invalid_config::RULE,
+    &unknown_config_key::RULE,
+    &unknown_card::RULE,
+    &unknown_journey::RULE,
+    &unknown_function::RULE,
+    &unknown_argument::RULE,
+    &duplicate_card::RULE,
+    &wrong_arity::RULE,
+    &duplicate_journey::RULE,
+    &invalid_arguments::RULE,
+    &no_effect::RULE,
+    &unreachable_card::RULE,
+    &loop_without_wait::RULE,
+    &missing_fallback::RULE,
+    &unreachable_step::RULE,
+    &guarded_loop_without_wait::RULE,
+    &possibly_unassigned::RULE,
+    &unknown_variable::RULE,
+    &type_mismatch::RULE,
+];
+
+/// The rule with this code (case-insensitive).
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+
+    #[test]
+    fn codes_are_unique_and_sorted_within_their_family() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in RULES {
+            assert!(seen.insert(rule.code), "{} is listed twice", rule.code);
+            assert!(seen.insert(rule.name), "{} is used twice", rule.name);
+        }
+    }
+
+    #[test]
+    fn every_doc_has_the_four_sections() {
+        for rule in RULES {
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## How to fix",
+            ] {
+                assert!(rule.doc.contains(section), "{} lacks {section}", rule.code);
+            }
+        }
+    }
+}

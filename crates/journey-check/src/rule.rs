@@ -1,0 +1,74 @@
+//! What a rule is: metadata, documentation and a check over one compiled journey.
+
+use journey_diagnostics::{Diagnostic, RuleMeta, Severity, Span};
+use std::cell::OnceCell;
+
+use journey_model::CompiledJourney;
+
+use crate::variables::{self, Facts};
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    pub journey: &'a CompiledJourney,
+    /// Every journey of the project, for rules that follow `run_stack`/`schedule`.
+    pub project: &'a [CompiledJourney],
+    variables: OnceCell<Facts>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(journey: &'a CompiledJourney, project: &'a [CompiledJourney]) -> Self {
+        Context {
+            journey,
+            project,
+            variables: OnceCell::new(),
+        }
+    }
+
+    /// The variable dataflow, computed once for the rules that need it.
+    pub(crate) fn variables(&self) -> &Facts {
+        self.variables
+            .get_or_init(|| variables::analyse(self.journey))
+    }
+}
+
+pub type CheckFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+pub struct Rule {
+    pub code: &'static str,
+    /// Kebab-case, naming the problem (`unknown-card`).
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub default_severity: Severity,
+    /// Markdown with the sections What it does / Why is this bad / Example / How to fix.
+    pub doc: &'static str,
+    /// `None` for rules reported by an earlier phase (the parser, the config loader).
+    pub check: Option<CheckFn>,
+}
+
+impl Rule {
+    pub fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: self.code,
+            name: self.name,
+            summary: self.summary,
+            default_severity: self.default_severity,
+            help_uri: None,
+        }
+    }
+
+    /// A diagnostic of this rule at its default severity, in the journey's file.
+    pub fn diagnostic(
+        &self,
+        ctx: &Context<'_>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(
+            self.code,
+            self.default_severity,
+            ctx.journey.file,
+            span,
+            message,
+        )
+    }
+}

@@ -1,0 +1,52 @@
+use journey_diagnostics::{Diagnostic, Severity};
+use journey_model::Issue;
+
+use crate::rule::{Context, Rule};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "J105",
+    name: "duplicate-card",
+    summary: "Two cards without a `when` guard share a name.",
+    default_severity: Severity::Error,
+    doc: r#"## What it does
+Reports a second unguarded definition of a card name. Several definitions of one name
+are how skip logic works, but only when all but one have a `when` guard: the unguarded
+one is the "else".
+
+## Why is this bad?
+The second definition can never run, so whatever it says is silently lost.
+
+## Example
+```journey
+card Menu do
+  text("Main menu")
+end
+
+card Menu do
+  text("Other menu")
+end
+```
+
+## How to fix
+Rename one of the cards, or add a `when` guard to the first so that it runs only in
+some cases: `card Menu when contact.language == "pt" do`.
+"#,
+    check: Some(check),
+};
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for issue in &ctx.journey.issues {
+        if let Issue::DuplicateCard { name, span, first } = issue {
+            out.push(
+                RULE.diagnostic(
+                    ctx,
+                    *span,
+                    format!("card `{name}` is defined twice without a guard"),
+                )
+                .with_label("second definition")
+                .with_secondary(ctx.journey.file, *first, "first defined here")
+                .with_help("rename one of them, or add `when <condition>` to all but one"),
+            );
+        }
+    }
+}

@@ -1,0 +1,5 @@
+pub mod bench;
+pub mod check;
+pub mod graph;
+pub mod new;
+pub mod rule;

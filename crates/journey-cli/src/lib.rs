@@ -1,0 +1,89 @@
+//! The `journey` command. The only crate (with the server) that reads files, picks
+//! output formats and decides exit codes: 0 clean, 1 findings, 2 usage or internal error.
+//!
+//! It is a library too, so that tests drive the real command in-process.
+
+mod commands;
+mod generate;
+mod workspace;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "journey",
+    version,
+    about = "Write, check and run WhatsApp chat journeys."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check journeys (`.journey` files and Turn `.md` notebooks) for mistakes.
+    Check(commands::check::Args),
+    /// Draw a journey's state machine (Graphviz DOT or Mermaid).
+    Graph(commands::graph::Args),
+    /// Create a new project with a starter journey.
+    New(commands::new::Args),
+    /// Explain a rule (`journey rule J101`), or list them all.
+    Rule(commands::rule::Args),
+    /// Measure the toolchain on generated journeys (see BENCHMARKS.md).
+    Bench(commands::bench::Args),
+}
+
+/// Where a command writes. `terminal` says whether stdout is a terminal (for colour).
+pub struct Io<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub terminal: bool,
+}
+
+impl Io<'_> {
+    pub(crate) fn print(&mut self, text: &str) -> Result<(), String> {
+        self.stdout
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the output: {e}"))
+    }
+
+    pub(crate) fn warn(&mut self, text: &str) -> Result<(), String> {
+        writeln!(self.stderr, "warning: {text}").map_err(|e| format!("cannot write a warning: {e}"))
+    }
+}
+
+/// Runs `journey` with these arguments (the first is the program name) and returns
+/// the exit code.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io<'_>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap renders help and version as "errors" that go to stdout with exit 0.
+            let text = error.render().to_string();
+            if error.use_stderr() {
+                let _ = write!(io.stderr, "{text}");
+                return 2;
+            }
+            let _ = write!(io.stdout, "{text}");
+            return 0;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args, io),
+        Command::Graph(args) => commands::graph::run(args, io),
+        Command::New(args) => commands::new::run(args, io),
+        Command::Rule(args) => commands::rule::run(args, io),
+        Command::Bench(args) => commands::bench::run(args, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "error: {message}");
+            2
+        }
+    }
+}

@@ -1,0 +1,14 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let terminal = std::io::stdout().is_terminal();
+    let mut io = journey_cli::Io {
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        terminal,
+    };
+    ExitCode::from(journey_cli::run(std::env::args_os(), &mut io))
+}

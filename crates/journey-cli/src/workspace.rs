@@ -1,0 +1,218 @@
+//! Reading what the user pointed at: journey files, Turn notebooks, and the
+//! `journey.toml` of the project each belongs to.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use journey_check::Policy;
+use journey_diagnostics::{Diagnostic, FileId, Severity, SourceMap};
+use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
+use journey_project::ProjectConfig;
+use journey_syntax::Parsed;
+
+/// Files are grouped by the nearest `journey.toml` above them, or else by their
+/// directory: journeys refer to each other by name within a project.
+pub struct Project {
+    pub config: ProjectConfig,
+    pub files: Vec<(FileId, Parsed)>,
+    /// Syntax and configuration diagnostics, found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub projects: Vec<Project>,
+}
+
+const CONFIG_FILE: &str = "journey.toml";
+
+/// Loads every journey under `paths` (files or directories, recursively).
+pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+
+    let mut workspace = Workspace {
+        sources: SourceMap::new(),
+        projects: Vec::new(),
+    };
+    let mut by_root: BTreeMap<ProjectRoot, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        by_root.entry(project_root(&file)).or_default().push(file);
+    }
+    for (root, files) in by_root {
+        let mut diagnostics = Vec::new();
+        let config = match root {
+            ProjectRoot::Config(dir) => {
+                workspace.load_config(&dir.join(CONFIG_FILE), &mut diagnostics)?
+            }
+            ProjectRoot::Directory(_) => ProjectConfig::default(),
+        };
+        let mut project = Project {
+            config,
+            files: Vec::new(),
+            diagnostics,
+        };
+        for path in files {
+            let text = read(&path)?;
+            let id = workspace.sources.add(display(&path), text);
+            let text = &workspace.sources.get(id).text;
+            let parsed = if is_notebook(&path) {
+                journey_syntax::parse_notebook(id, text)
+            } else {
+                journey_syntax::parse_journey(id, text)
+            };
+            project
+                .diagnostics
+                .extend(parsed.diagnostics.iter().cloned());
+            project.files.push((id, parsed));
+        }
+        workspace.projects.push(project);
+    }
+    Ok(workspace)
+}
+
+impl Workspace {
+    fn load_config(
+        &mut self,
+        path: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<ProjectConfig, String> {
+        let text = read(path)?;
+        let id = self.sources.add(display(path), text);
+        let (config, mut found) = journey_project::parse_config(id, &self.sources.get(id).text);
+        diagnostics.append(&mut found);
+        Ok(config)
+    }
+
+    /// Journey files read, and notebooks that hold journey code (not plain Markdown).
+    pub fn file_count(&self) -> usize {
+        self.projects
+            .iter()
+            .flat_map(|p| &p.files)
+            .filter(|(id, parsed)| {
+                !parsed.module.journeys.is_empty()
+                    || is_journey(Path::new(&self.sources.get(*id).name))
+            })
+            .count()
+    }
+}
+
+impl Project {
+    /// Compiles the project's journeys; the names of files name implicit journeys.
+    pub fn compile(&self, sources: &SourceMap) -> Vec<CompiledJourney> {
+        let modules: Vec<SourceModule<'_>> = self
+            .files
+            .iter()
+            .map(|(id, parsed)| SourceModule {
+                file: *id,
+                default_name: file_stem(&sources.get(*id).name),
+                module: &parsed.module,
+                text: &sources.get(*id).text,
+                has_syntax_errors: parsed
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == Severity::Error),
+            })
+            .collect();
+        journey_model::compile(&modules, ProjectIndex::default())
+    }
+
+    pub fn policy(&self) -> ConfigPolicy<'_> {
+        ConfigPolicy(&self.config)
+    }
+}
+
+/// The `[check]` section of `journey.toml` as the checker's policy.
+pub struct ConfigPolicy<'a>(&'a ProjectConfig);
+
+impl Policy for ConfigPolicy<'_> {
+    fn severity(&self, code: &str, default: Severity) -> Option<Severity> {
+        self.0.check.severity_for(code, default)
+    }
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let metadata =
+        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
+    if metadata.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let walker = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_skipped_dir(e));
+    for entry in walker {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
+        let file = entry.path();
+        if entry.file_type().is_file() && (is_journey(file) || is_notebook(file)) {
+            out.push(file.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// Hidden directories and build output hold no journeys worth checking.
+fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy();
+    entry.file_type().is_dir()
+        && (name.starts_with('.') || name == "target" || name == "node_modules")
+}
+
+fn is_journey(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "journey")
+}
+
+fn is_notebook(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum ProjectRoot {
+    /// A directory with a `journey.toml`.
+    Config(PathBuf),
+    /// A plain directory of journeys (Turn exports, loose files).
+    Directory(PathBuf),
+}
+
+fn project_root(file: &Path) -> ProjectRoot {
+    let parent = file.parent().unwrap_or(Path::new(""));
+    match parent
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+    {
+        Some(dir) => ProjectRoot::Config(dir.to_path_buf()),
+        None => ProjectRoot::Directory(parent.to_path_buf()),
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
+    if bytes.len() > u32::MAX as usize {
+        return Err(format!("`{}` is larger than 4 GiB", path.display()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{}` is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Paths as the user wrote them, with `/` separators (stable across systems).
+fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+fn file_stem(name: &str) -> String {
+    Path::new(name)
+        .file_stem()
+        .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned())
+}

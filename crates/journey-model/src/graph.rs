@@ -1,0 +1,442 @@
+//! The compiled form of a journey: a petgraph state machine whose nodes are steps and
+//! whose edges are labelled transitions. The checker and the interpreter both work
+//! from this one form; it serialises with serde and carries a content hash.
+
+use journey_diagnostics::{FileId, Span};
+use journey_syntax::{Call, Expr};
+use petgraph::Direction;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+/// Index of a card in [`CompiledJourney::cards`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CardId(pub u32);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompiledJourney {
+    pub name: String,
+    pub file: FileId,
+    /// `stack Name` span, or the whole file for an implicit journey.
+    pub span: Span,
+    pub graph: StableDiGraph<Step, Transition>,
+    /// The first card's entry: where a run starts.
+    pub entry: Option<NodeIndex>,
+    pub cards: Vec<CardInfo>,
+    pub triggers: Vec<Trigger>,
+    pub interrupts: Vec<Interrupt>,
+    /// `interaction_timeout(300)`: the default wait of questions, in seconds.
+    pub interaction_timeout: Option<u64>,
+    /// What lowering could not resolve; the checker reports each.
+    pub issues: Vec<Issue>,
+    /// Part of the file failed to parse: graph-shape rules stay quiet on it.
+    pub has_syntax_errors: bool,
+    /// Hex SHA-256 of the compiler version, the name and the source text.
+    pub hash: String,
+}
+
+/// One card name: its definitions (several when guarded) share one entry node.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CardInfo {
+    pub name: String,
+    /// The `CardEntry` node that dispatches to the definitions.
+    pub entry: NodeIndex,
+    pub definitions: Vec<CardDefinition>,
+    /// `escalation: "phone"`: a non-chat escalation path the checker counts.
+    pub escalation: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CardDefinition {
+    pub name_span: Span,
+    pub header_span: Span,
+    pub span: Span,
+    pub guard: Option<Expr>,
+    /// The display label (`card Name, "Label"`), used when the card is a menu option.
+    pub label: Option<Expr>,
+    /// The `then:` target, resolved.
+    pub then: Option<CardRef>,
+    /// The card failed to parse; nothing is known of its body.
+    pub recovered: bool,
+}
+
+/// A resolved reference to a card, with the span of the reference.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CardRef {
+    pub card: CardId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Step {
+    pub kind: StepKind,
+    pub card: CardId,
+    pub span: Span,
+}
+
+/// What a step does. Waiting steps (`Ask`, `Menu`, `Template` with buttons, `Handoff`)
+/// suspend the run until an event arrives.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum StepKind {
+    /// Entry of a card name: `Guard` edges to guarded definitions, `Default` to the
+    /// unguarded one.
+    CardEntry,
+    Assign {
+        var: String,
+        value: Expr,
+    },
+    Send(Message),
+    Ask {
+        var: Option<String>,
+        prompt: Message,
+        input: InputRules,
+        validate: Option<Expr>,
+    },
+    Menu(Menu),
+    Template(TemplateSend),
+    /// `update_contact`, `write_result`, `add_label`, `log`, `send_content`.
+    Effect(Call),
+    Http {
+        var: Option<String>,
+        method: String,
+        call: Call,
+    },
+    Schedule {
+        target: Target,
+        when: ScheduleTime,
+    },
+    Cancel {
+        target: Option<Target>,
+    },
+    RunJourney {
+        journey: JourneyRef,
+    },
+    Handoff {
+        call: Call,
+    },
+    /// A run of `then(X when …)` lines: `Guard` edges in order, then `Default`.
+    Branch,
+    End {
+        /// `end_journey()`, as opposed to a card with no way onward.
+        explicit: bool,
+    },
+}
+
+impl StepKind {
+    /// Does the run stop here until something from outside happens?
+    pub fn waits(&self) -> bool {
+        match self {
+            StepKind::Ask { .. } | StepKind::Menu(_) | StepKind::Handoff { .. } => true,
+            StepKind::Template(t) => !t.buttons.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Does this step send a message to the contact?
+    pub fn sends(&self) -> bool {
+        matches!(
+            self,
+            StepKind::Send(_) | StepKind::Ask { .. } | StepKind::Menu(_) | StepKind::Template(_)
+        )
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepKind::CardEntry => "card",
+            StepKind::Assign { .. } => "assign",
+            StepKind::Send(_) => "send",
+            StepKind::Ask { .. } => "ask",
+            StepKind::Menu(m) => match m.kind {
+                MenuKind::Buttons => "buttons",
+                MenuKind::List => "list",
+            },
+            StepKind::Template(_) => "template",
+            StepKind::Effect(_) => "effect",
+            StepKind::Http { .. } => "http",
+            StepKind::Schedule { .. } => "schedule",
+            StepKind::Cancel { .. } => "cancel",
+            StepKind::RunJourney { .. } => "run journey",
+            StepKind::Handoff { .. } => "handoff",
+            StepKind::Branch => "branch",
+            StepKind::End { .. } => "end",
+        }
+    }
+}
+
+/// A message: its kind, its text (or URL) and per-language variants.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub body: Expr,
+    /// `pt: "Olá"` variants.
+    pub translations: Vec<(String, Expr)>,
+    /// Other named arguments (`caption:`, `filename:`, `ai_generated:`).
+    pub options: Vec<(String, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    Text,
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    Footer,
+}
+
+impl MessageKind {
+    pub fn from_name(name: &str) -> Option<MessageKind> {
+        Some(match name {
+            "text" => MessageKind::Text,
+            "image" => MessageKind::Image,
+            "video" => MessageKind::Video,
+            "audio" => MessageKind::Audio,
+            "document" => MessageKind::Document,
+            "sticker" => MessageKind::Sticker,
+            "footer" => MessageKind::Footer,
+            _ => return None,
+        })
+    }
+}
+
+/// Timeout and retry settings of a waiting step.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct InputRules {
+    /// Seconds, when the value is a literal duration or number of seconds.
+    pub timeout: Option<Expr>,
+    /// Re-prompts before `on_invalid` is taken.
+    pub retries: Option<Expr>,
+    /// A custom re-prompt text.
+    pub error: Option<Expr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MenuKind {
+    Buttons,
+    List,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Menu {
+    pub kind: MenuKind,
+    /// The variable that receives the chosen value (`x = buttons(...)`).
+    pub var: Option<String>,
+    /// The list's button text (`list("Select topic", ...)`).
+    pub button_text: Option<Expr>,
+    /// The `do … end` body: text, header media, footer.
+    pub body: Vec<Message>,
+    pub options: MenuOptions,
+    pub input: InputRules,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum MenuOptions {
+    /// One option per card: `Option(i)` edges lead to them.
+    Static(Vec<MenuOption>),
+    /// `buttons(Dest, choices)`: choices computed at run time, all going to one card
+    /// through the `Reply` edge.
+    Dynamic { choices: Expr },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MenuOption {
+    pub card: CardId,
+    /// An inline label (`Card: "Label"`); otherwise the card's display label or name.
+    pub label: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TemplateSend {
+    pub name: Expr,
+    pub language: Expr,
+    pub params: Vec<Expr>,
+    pub header: Option<(String, Expr)>,
+    /// Quick-reply buttons, in order; `Option(i)` edges lead to them.
+    pub buttons: Vec<CardId>,
+    pub span: Span,
+}
+
+/// What a schedule or cancel points at.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Target {
+    Card(CardId),
+    Journey(JourneyRef),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum ScheduleTime {
+    /// `in: 23h` (the expression; `seconds` when it is a constant).
+    In { delay: Expr, seconds: Option<u64> },
+    /// `at: <datetime>`: when is known only at run time.
+    At(Expr),
+}
+
+/// A reference to a journey by name (resolved in the project) or by a Turn UUID.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JourneyRef {
+    pub name: String,
+    pub span: Span,
+    /// Found among the project's journeys.
+    pub resolved: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Trigger {
+    pub call: Call,
+    pub guard: Option<Expr>,
+    pub span: Span,
+}
+
+impl Trigger {
+    /// Triggers that start a journey with no message from the contact (a time
+    /// relative to a field, a specific time) open outside the 24-hour window.
+    pub fn is_business_initiated(&self) -> bool {
+        self.call.named("interval").is_some()
+            || self.call.named("at").is_some()
+            || self.call.named("relative_to").is_some()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Interrupt {
+    pub keywords: Vec<String>,
+    pub target: Option<CardRef>,
+    pub span: Span,
+}
+
+/// The label of an edge: why the run moves from one step to the next.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Transition {
+    /// The step finished; go on.
+    Next,
+    /// The `index`-th guard holds (card definitions, `then(X when …)`).
+    Guard { index: u32, expr: Expr },
+    /// No guard held.
+    Default,
+    /// The contact chose option `index` (static menus, template quick replies).
+    Option { index: u32 },
+    /// Any valid answer (questions, dynamic menus).
+    Reply,
+    /// An answer that matches no option, after the retries.
+    Invalid,
+    /// No answer before the timeout.
+    Timeout,
+    /// An HTTP call failed or timed out.
+    Error,
+    /// An agent handed the contact back.
+    Return,
+    /// A global interrupt keyword, from any waiting step.
+    Interrupt { index: u32 },
+    /// A follow-up timer scheduled here fires later.
+    Timer,
+}
+
+impl Transition {
+    /// A transition taken because the contact sent a message (resets the 24-hour window).
+    pub fn is_inbound(&self) -> bool {
+        matches!(
+            self,
+            Transition::Option { .. }
+                | Transition::Reply
+                | Transition::Invalid
+                | Transition::Interrupt { .. }
+        )
+    }
+}
+
+impl CompiledJourney {
+    pub fn card(&self, id: CardId) -> &CardInfo {
+        &self.cards[id.0 as usize]
+    }
+
+    pub fn card_by_name(&self, name: &str) -> Option<CardId> {
+        self.cards
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| CardId(i as u32))
+    }
+
+    /// Outgoing edges in the order the interpreter tries them: guards by their index
+    /// (a card's guarded definitions run before its unguarded one, wherever it is
+    /// written), then the rest in the order lowering added them.
+    pub fn edges_from(&self, node: NodeIndex) -> Vec<(EdgeIndex, &Transition, NodeIndex)> {
+        let mut edges: Vec<_> = self
+            .graph
+            .edges_directed(node, Direction::Outgoing)
+            .map(|e| (e.id(), e.weight(), e.target()))
+            .collect();
+        edges.sort_by_key(|(id, transition, _)| match transition {
+            Transition::Guard { index, .. } => (0, *index as usize),
+            _ => (1, id.index()),
+        });
+        edges
+    }
+}
+
+/// Where a known function was used that it cannot work.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Misplaced {
+    /// A step (`text`, `ask`, `get`) inside an expression.
+    StepInExpression,
+    /// A journey setting (`trigger`, `interrupt`) inside a card.
+    SettingInCard,
+    /// A step or an expression function at journey level, outside any card.
+    StepAtJourneyLevel,
+}
+
+/// Something lowering could not resolve. The checker turns each into a diagnostic.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Issue {
+    UnknownCard {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    UnknownJourney {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+        /// A Turn UUID rather than a name.
+        is_uuid: bool,
+    },
+    UnknownFunction {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+        /// A known function where it cannot work.
+        misplaced: Option<Misplaced>,
+    },
+    UnknownArgument {
+        function: String,
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    WrongArity {
+        function: String,
+        span: Span,
+        expected: String,
+        found: usize,
+    },
+    DuplicateCard {
+        name: String,
+        span: Span,
+        first: Span,
+    },
+    DuplicateJourney {
+        name: String,
+        span: Span,
+        first: (FileId, Span),
+    },
+    /// A line that computes a value and drops it (`text "Hi"`, `upper(x)`).
+    NoEffect { span: Span },
+    /// A call whose arguments have the wrong shape (`buttons(3)`).
+    BadArguments {
+        function: String,
+        span: Span,
+        message: String,
+    },
+}

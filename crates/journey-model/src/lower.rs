@@ -1,0 +1,1157 @@
+//! Lowering: one journey's AST to its state machine, resolving names as it goes.
+//! Whatever cannot be resolved becomes an [`Issue`]; lowering itself never fails.
+
+use std::collections::HashMap;
+
+use journey_diagnostics::{FileId, Span};
+use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind, TemplatePart};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+
+use crate::builtins::{self, Kind};
+use crate::graph::*;
+use crate::project::ProjectIndex;
+use crate::suggest::suggest;
+
+/// Named arguments that shape a message itself (the rest steer the step).
+const MESSAGE_OPTIONS: &[&str] = &[
+    "caption",
+    "filename",
+    "ai_generated",
+    "max_response_characters",
+];
+
+/// Edges waiting for the next step to exist.
+type Dangling = Vec<(NodeIndex, Transition)>;
+
+pub(crate) fn lower_journey(
+    name: String,
+    file: FileId,
+    journey: &Journey,
+    source: &str,
+    has_syntax_errors: bool,
+    index: &ProjectIndex,
+) -> CompiledJourney {
+    let mut lowerer = Lowerer {
+        index,
+        graph: StableDiGraph::new(),
+        cards: Vec::new(),
+        card_ids: HashMap::new(),
+        issues: Vec::new(),
+        current: CardId(0),
+        current_then: None,
+    };
+    let definitions = lowerer.declare_cards(journey);
+    for (card, id) in &definitions {
+        lowerer.lower_definition(card, *id);
+    }
+    lowerer.finish_fallbacks();
+    let mut compiled = CompiledJourney {
+        name,
+        file,
+        span: journey.span,
+        entry: lowerer.cards.first().map(|c| c.entry),
+        triggers: Vec::new(),
+        interrupts: Vec::new(),
+        interaction_timeout: None,
+        issues: Vec::new(),
+        has_syntax_errors,
+        hash: String::new(),
+        graph: StableDiGraph::new(),
+        cards: Vec::new(),
+    };
+    for setting in journey.settings() {
+        lowerer.lower_setting(setting, &mut compiled);
+    }
+    lowerer.add_interrupt_edges(&compiled.interrupts);
+    compiled.graph = lowerer.graph;
+    compiled.cards = lowerer.cards;
+    compiled.issues = lowerer.issues;
+    let text = source.get(journey.span.range()).unwrap_or(source);
+    compiled.hash = crate::hash::content_hash(&compiled.name, text);
+    compiled
+}
+
+struct Lowerer<'a> {
+    index: &'a ProjectIndex,
+    graph: StableDiGraph<Step, Transition>,
+    cards: Vec<CardInfo>,
+    card_ids: HashMap<String, CardId>,
+    issues: Vec<Issue>,
+    /// The card whose body is being lowered.
+    current: CardId,
+    /// Its `then:` target: where the body continues, and where invalid replies go.
+    current_then: Option<CardId>,
+}
+
+impl Lowerer<'_> {
+    /// Gives every card name an id and an entry node, and reports duplicates.
+    fn declare_cards<'j>(&mut self, journey: &'j Journey) -> Vec<(&'j Card, CardId)> {
+        let mut definitions = Vec::new();
+        let mut unguarded: HashMap<&str, Span> = HashMap::new();
+        for card in journey.cards() {
+            let id = match self.card_ids.get(&card.name.name) {
+                Some(&id) => id,
+                None => {
+                    let id = CardId(self.cards.len() as u32);
+                    let entry = self.graph.add_node(Step {
+                        kind: StepKind::CardEntry,
+                        card: id,
+                        span: card.name.span,
+                    });
+                    self.cards.push(CardInfo {
+                        name: card.name.name.clone(),
+                        entry,
+                        definitions: Vec::new(),
+                        escalation: None,
+                    });
+                    self.card_ids.insert(card.name.name.clone(), id);
+                    id
+                }
+            };
+            if card.guard.is_none() && !card.recovered {
+                if let Some(&first) = unguarded.get(card.name.name.as_str()) {
+                    self.issues.push(Issue::DuplicateCard {
+                        name: card.name.name.clone(),
+                        span: card.name.span,
+                        first,
+                    });
+                    continue;
+                }
+                unguarded.insert(&card.name.name, card.name.span);
+            }
+            definitions.push((card, id));
+        }
+        definitions
+    }
+
+    fn add_node(&mut self, kind: StepKind, span: Span) -> NodeIndex {
+        self.graph.add_node(Step {
+            kind,
+            card: self.current,
+            span,
+        })
+    }
+
+    fn connect(&mut self, dangling: &mut Dangling, to: NodeIndex) {
+        for (from, transition) in dangling.drain(..) {
+            self.graph.add_edge(from, to, transition);
+        }
+    }
+
+    fn end_node(&mut self, explicit: bool, span: Span) -> NodeIndex {
+        self.add_node(StepKind::End { explicit }, span)
+    }
+
+    fn lower_definition(&mut self, card: &Card, id: CardId) {
+        self.current = id;
+        let then = card.option("then").and_then(|e| self.card_ref(e));
+        self.current_then = then.as_ref().map(|r| r.card);
+        let mut escalation = None;
+        for option in &card.options {
+            let Some(name) = &option.name else {
+                self.check_expr(&option.value);
+                continue;
+            };
+            match name.name.as_str() {
+                "then" => {}
+                "escalation" => escalation = literal_text(&option.value),
+                "code_generator" => {}
+                other => self.unknown_argument(
+                    "card",
+                    other,
+                    name.span,
+                    &["then", "escalation", "code_generator"],
+                ),
+            }
+        }
+        if let Some(guard) = &card.guard {
+            self.check_expr(guard);
+        }
+        let info = &mut self.cards[id.0 as usize];
+        if escalation.is_some() {
+            info.escalation = escalation;
+        }
+        let entry = info.entry;
+        let guard_index = info
+            .definitions
+            .iter()
+            .filter(|d| d.guard.is_some())
+            .count() as u32;
+        info.definitions.push(CardDefinition {
+            name_span: card.name.span,
+            header_span: card.header_span,
+            span: card.span,
+            guard: card.guard.clone(),
+            label: card.label().cloned(),
+            then: then.clone(),
+            recovered: card.recovered,
+        });
+        if card.recovered {
+            return;
+        }
+        let transition = match &card.guard {
+            Some(expr) => Transition::Guard {
+                index: guard_index,
+                expr: expr.clone(),
+            },
+            None => Transition::Default,
+        };
+        let mut dangling = vec![(entry, transition)];
+        self.lower_block(&card.body, &mut dangling);
+        if !dangling.is_empty() {
+            let next = match then {
+                Some(target) => self.cards[target.card.0 as usize].entry,
+                None => self.end_node(false, card.span),
+            };
+            self.connect(&mut dangling, next);
+        }
+    }
+
+    /// Cards defined only with guards fall through to an implicit end.
+    fn finish_fallbacks(&mut self) {
+        for index in 0..self.cards.len() {
+            let card = &self.cards[index];
+            let has_fallback = card
+                .definitions
+                .iter()
+                .any(|d| d.guard.is_none() || d.recovered);
+            if !has_fallback {
+                let entry = card.entry;
+                let span = card.definitions[0].header_span;
+                self.current = CardId(index as u32);
+                let end = self.end_node(false, span);
+                self.graph.add_edge(entry, end, Transition::Default);
+            }
+        }
+    }
+
+    fn lower_block(&mut self, stmts: &[Stmt], dangling: &mut Dangling) {
+        let mut i = 0;
+        while i < stmts.len() {
+            if matches!(stmts[i].kind, StmtKind::Then { .. }) {
+                // A group ends at its first unconditional `then(X)`: lines after it
+                // start a new branch that nothing reaches (and J204 reports).
+                let mut run = 0;
+                for stmt in &stmts[i..] {
+                    let StmtKind::Then { guard, .. } = &stmt.kind else {
+                        break;
+                    };
+                    run += 1;
+                    if guard.is_none() {
+                        break;
+                    }
+                }
+                self.lower_branch(&stmts[i..i + run], dangling);
+                i += run;
+            } else {
+                self.lower_stmt(&stmts[i], dangling);
+                i += 1;
+            }
+        }
+    }
+
+    /// Consecutive `then(X when …)` lines: one branch step, guards tried in order.
+    fn lower_branch(&mut self, lines: &[Stmt], dangling: &mut Dangling) {
+        let span = lines[0].span.to(lines[lines.len() - 1].span);
+        let branch = self.add_node(StepKind::Branch, span);
+        self.connect(dangling, branch);
+        let mut index = 0;
+        for line in lines {
+            let StmtKind::Then { target, guard } = &line.kind else {
+                continue;
+            };
+            let Some(card) = self.resolve_card_name(&target.name, target.span) else {
+                continue;
+            };
+            let entry = self.cards[card.0 as usize].entry;
+            match guard {
+                Some(expr) => {
+                    self.check_expr(expr);
+                    self.graph.add_edge(
+                        branch,
+                        entry,
+                        Transition::Guard {
+                            index,
+                            expr: expr.clone(),
+                        },
+                    );
+                    index += 1;
+                }
+                None => {
+                    self.graph.add_edge(branch, entry, Transition::Default);
+                    return;
+                }
+            }
+        }
+        dangling.push((branch, Transition::Default));
+    }
+
+    fn lower_stmt(&mut self, stmt: &Stmt, dangling: &mut Dangling) {
+        match &stmt.kind {
+            StmtKind::Assign { target, value } => match statement_call(value) {
+                Some(call) => self.lower_call(call, Some(&target.name), stmt.span, dangling),
+                None => {
+                    self.check_expr(value);
+                    let node = self.add_node(
+                        StepKind::Assign {
+                            var: target.name.clone(),
+                            value: value.clone(),
+                        },
+                        stmt.span,
+                    );
+                    self.connect(dangling, node);
+                    dangling.push((node, Transition::Next));
+                }
+            },
+            StmtKind::Expr(expr) => match statement_call(expr) {
+                Some(call) => self.lower_call(call, None, stmt.span, dangling),
+                None => {
+                    self.check_expr(expr);
+                    // Unknown functions are reported as such (J103), settings as misplaced.
+                    let reported = matches!(&expr.kind, ExprKind::Call(call)
+                        if builtins::lookup(&call.callee.name).is_none_or(|b| b.kind == Kind::Setting));
+                    if !reported {
+                        self.issues.push(Issue::NoEffect { span: expr.span });
+                    }
+                }
+            },
+            StmtKind::Then { .. } => self.lower_branch(std::slice::from_ref(stmt), dangling),
+        }
+    }
+
+    fn lower_call(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
+        let name = call.callee.name.as_str();
+        let builtin = builtins::lookup(name).expect("statement_call only returns built-ins");
+        self.check_call_shape(call, builtin);
+        if call.block.is_some() && !matches!(name, "buttons" | "list") {
+            self.bad_arguments(call, "only `buttons` and `list` take a `do … end` body");
+        }
+        let kind = match name {
+            "text" | "image" | "video" | "audio" | "document" | "sticker" | "footer" => {
+                StepKind::Send(self.message(call))
+            }
+            "buttons" | "list" => {
+                self.lower_menu(call, var, span, dangling);
+                return;
+            }
+            "ask" => {
+                self.lower_ask(call, var, span, dangling);
+                return;
+            }
+            "send_message_template" => {
+                self.lower_template(call, span, dangling);
+                return;
+            }
+            "get" | "post" | "put" | "patch" | "delete" => {
+                let node = self.add_node(
+                    StepKind::Http {
+                        var: var.map(str::to_owned),
+                        method: name.to_uppercase(),
+                        call: call.clone(),
+                    },
+                    span,
+                );
+                self.connect(dangling, node);
+                if let Some(target) = self.card_arg(call, "on_error") {
+                    let entry = self.entry(target);
+                    self.graph.add_edge(node, entry, Transition::Error);
+                }
+                dangling.push((node, Transition::Next));
+                return;
+            }
+            "run_stack" => match self.journey_arg(call) {
+                Some(journey) => StepKind::RunJourney { journey },
+                None => return,
+            },
+            "schedule_stack" | "schedule" => {
+                self.lower_schedule(call, span, dangling);
+                return;
+            }
+            "cancel_scheduled_stacks" => StepKind::Cancel {
+                target: self.journey_arg(call).map(Target::Journey),
+            },
+            "cancel_scheduled" => StepKind::Cancel {
+                target: call.positional().next().and_then(|e| self.target(e)),
+            },
+            "handoff" => {
+                let node = self.add_node(StepKind::Handoff { call: call.clone() }, span);
+                self.connect(dangling, node);
+                match self.card_arg(call, "on_return") {
+                    Some(target) => {
+                        let entry = self.entry(target);
+                        self.graph.add_edge(node, entry, Transition::Return);
+                    }
+                    None => dangling.push((node, Transition::Return)),
+                }
+                if let Some(target) = self.card_arg(call, "on_timeout") {
+                    let entry = self.entry(target);
+                    self.graph.add_edge(node, entry, Transition::Timeout);
+                }
+                return;
+            }
+            "end_journey" => {
+                let node = self.end_node(true, span);
+                self.connect(dangling, node);
+                return;
+            }
+            _ => StepKind::Effect(call.clone()),
+        };
+        if var.is_some() && !matches!(kind, StepKind::Effect(_)) {
+            self.bad_arguments(call, "this step has no value to assign");
+        }
+        let node = self.add_node(kind, span);
+        self.connect(dangling, node);
+        dangling.push((node, Transition::Next));
+    }
+
+    fn message(&mut self, call: &Call) -> Message {
+        let kind = MessageKind::from_name(&call.callee.name).unwrap_or(MessageKind::Text);
+        let body = call
+            .positional()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| nil(call.span));
+        let mut translations = Vec::new();
+        let mut options = Vec::new();
+        for arg in &call.args {
+            let Some(name) = &arg.name else { continue };
+            if builtins::is_language_code(&name.name) {
+                translations.push((name.name.clone(), arg.value.clone()));
+            } else if MESSAGE_OPTIONS.contains(&name.name.as_str()) {
+                options.push((name.name.clone(), arg.value.clone()));
+            }
+        }
+        Message {
+            kind,
+            body,
+            translations,
+            options,
+            span: call.span,
+        }
+    }
+
+    fn input_rules(call: &Call) -> InputRules {
+        InputRules {
+            timeout: call.named("timeout").map(|a| a.value.clone()),
+            retries: call.named("retries").map(|a| a.value.clone()),
+            error: call.named("error").map(|a| a.value.clone()),
+        }
+    }
+
+    /// The `Invalid` and `Timeout` edges of a menu or a validated question.
+    fn input_edges(&mut self, node: NodeIndex, call: &Call) {
+        self.invalid_edge(node, call);
+        self.timeout_edge(node, call);
+    }
+
+    fn invalid_edge(&mut self, node: NodeIndex, call: &Call) {
+        let invalid = match (call.named("on_invalid"), self.card_arg(call, "on_invalid")) {
+            (_, Some(card)) => self.entry(card),
+            // An unknown `on_invalid:` card is reported; ask again meanwhile.
+            (Some(_), None) => node,
+            // Turn: an answer matching no option takes the card's `then:`; with none,
+            // the question is asked again.
+            (None, None) => match self.current_then {
+                Some(card) => self.entry(card),
+                None => node,
+            },
+        };
+        self.graph.add_edge(node, invalid, Transition::Invalid);
+    }
+
+    /// `timeout:` leads to `on_timeout:`, or ends the run when none is given.
+    fn timeout_edge(&mut self, node: NodeIndex, call: &Call) {
+        let on_timeout = self.card_arg(call, "on_timeout");
+        match (call.named("timeout"), on_timeout) {
+            (Some(_), Some(card)) => {
+                let entry = self.entry(card);
+                self.graph.add_edge(node, entry, Transition::Timeout);
+            }
+            (Some(_), None) => {
+                let end = self.end_node(false, call.span);
+                self.graph.add_edge(node, end, Transition::Timeout);
+            }
+            (None, Some(card)) => {
+                self.bad_arguments(call, "`on_timeout:` needs `timeout:` (e.g. `timeout: 2h`)");
+                // Keep the edge so that the target card does not look unreachable too.
+                let entry = self.entry(card);
+                self.graph.add_edge(node, entry, Transition::Timeout);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn lower_menu(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
+        let kind = if call.callee.name == "buttons" {
+            MenuKind::Buttons
+        } else {
+            MenuKind::List
+        };
+        let mut positional: Vec<&Expr> = call.positional().collect();
+        let button_text = match kind {
+            MenuKind::List if !positional.is_empty() => Some(positional.remove(0).clone()),
+            _ => None,
+        };
+        let body = self.menu_body(call);
+        let mut targets = Vec::new();
+        let options = match positional.as_slice() {
+            [dest, choices] => {
+                self.check_expr(choices);
+                let dest = self.card_ref(dest);
+                if let Some(dest) = dest {
+                    targets.push((Transition::Reply, dest.card));
+                }
+                MenuOptions::Dynamic {
+                    choices: (*choices).clone(),
+                }
+            }
+            [list] => MenuOptions::Static(self.option_list(&call.callee.name, list, &mut targets)),
+            [] => MenuOptions::Static(self.labelled_options(call, &mut targets)),
+            _ => {
+                self.bad_arguments(
+                    call,
+                    "expected a list of cards, `Card: \"Label\"` options, or a card and a list of choices",
+                );
+                MenuOptions::Static(Vec::new())
+            }
+        };
+        if let MenuOptions::Static(options) = &options
+            && options.is_empty()
+            && !positional.is_empty()
+        {
+            self.bad_arguments(call, "this menu has no options");
+        }
+        let node = self.add_node(
+            StepKind::Menu(Menu {
+                kind,
+                var: var.map(str::to_owned),
+                button_text,
+                body,
+                options,
+                input: Self::input_rules(call),
+            }),
+            span,
+        );
+        self.connect(dangling, node);
+        for (transition, card) in targets {
+            let entry = self.entry(card);
+            self.graph.add_edge(node, entry, transition);
+        }
+        self.input_edges(node, call);
+    }
+
+    /// `[CardA, CardB]`: each option labelled by its card.
+    fn option_list(
+        &mut self,
+        function: &str,
+        list: &Expr,
+        targets: &mut Vec<(Transition, CardId)>,
+    ) -> Vec<MenuOption> {
+        let ExprKind::List(items) = &list.kind else {
+            self.issues.push(Issue::BadArguments {
+                function: function.to_owned(),
+                span: list.span,
+                message: "expected a list of cards, e.g. `[Visit, Tips]`".to_owned(),
+            });
+            return Vec::new();
+        };
+        let mut options = Vec::new();
+        for item in items {
+            if let Some(card) = self.card_ref(item) {
+                targets.push((
+                    Transition::Option {
+                        index: options.len() as u32,
+                    },
+                    card.card,
+                ));
+                options.push(MenuOption {
+                    card: card.card,
+                    label: None,
+                    span: item.span,
+                });
+            }
+        }
+        options
+    }
+
+    /// `Visit: "Book a visit", Tips: "Tips"`: named arguments that are not settings.
+    fn labelled_options(
+        &mut self,
+        call: &Call,
+        targets: &mut Vec<(Transition, CardId)>,
+    ) -> Vec<MenuOption> {
+        let builtin = builtins::lookup(&call.callee.name).expect("menus are built-ins");
+        let mut options = Vec::new();
+        for arg in &call.args {
+            let Some(name) = &arg.name else { continue };
+            if builtin.named.contains(&name.name.as_str()) {
+                continue;
+            }
+            self.check_expr(&arg.value);
+            if let Some(card) = self.resolve_option_name(&call.callee.name, name, builtin.named) {
+                targets.push((
+                    Transition::Option {
+                        index: options.len() as u32,
+                    },
+                    card,
+                ));
+                options.push(MenuOption {
+                    card,
+                    label: Some(arg.value.clone()),
+                    span: arg.span,
+                });
+            }
+        }
+        options
+    }
+
+    /// A menu option's name is a card; a lower-case name close to a setting is more
+    /// likely a misspelt setting (`timout:`) than a card.
+    fn resolve_option_name(
+        &mut self,
+        function: &str,
+        name: &journey_syntax::Ident,
+        settings: &[&str],
+    ) -> Option<CardId> {
+        if let Some(&id) = self.card_ids.get(&name.name) {
+            return Some(id);
+        }
+        let lower_case = name.name.starts_with(|c: char| c.is_ascii_lowercase());
+        if lower_case && let Some(setting) = suggest(&name.name, settings.iter().copied()) {
+            self.issues.push(Issue::UnknownArgument {
+                function: function.to_owned(),
+                name: name.name.clone(),
+                span: name.span,
+                suggestion: Some(setting),
+            });
+            return None;
+        }
+        self.resolve_card_name(&name.name, name.span)
+    }
+
+    /// The `do … end` body of a menu: text, header media and footer.
+    fn menu_body(&mut self, call: &Call) -> Vec<Message> {
+        let mut body = Vec::new();
+        for stmt in call.block.iter().flatten() {
+            match &stmt.kind {
+                StmtKind::Expr(Expr {
+                    kind: ExprKind::Call(inner),
+                    ..
+                }) if MessageKind::from_name(&inner.callee.name).is_some() => {
+                    if let Some(builtin) = builtins::lookup(&inner.callee.name) {
+                        self.check_call_shape(inner, builtin);
+                    }
+                    body.push(self.message(inner));
+                }
+                _ => self.issues.push(Issue::BadArguments {
+                    function: call.callee.name.clone(),
+                    span: stmt.span,
+                    message: "only `text`, a media call (`image`, `video`, `document`) and `footer` go inside a menu body".to_owned(),
+                }),
+            }
+        }
+        body
+    }
+
+    fn lower_ask(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
+        let validate = call.named("validate").map(|a| a.value.clone());
+        let prompt = self.message(call);
+        let node = self.add_node(
+            StepKind::Ask {
+                var: var.map(str::to_owned),
+                prompt,
+                input: Self::input_rules(call),
+                validate: validate.clone(),
+            },
+            span,
+        );
+        self.connect(dangling, node);
+        // A question without `validate:` accepts any answer: nothing is invalid.
+        if validate.is_some() || call.named("on_invalid").is_some() {
+            self.invalid_edge(node, call);
+        }
+        self.timeout_edge(node, call);
+        dangling.push((node, Transition::Reply));
+    }
+
+    fn lower_template(&mut self, call: &Call, span: Span, dangling: &mut Dangling) {
+        let positional: Vec<&Expr> = call.positional().collect();
+        let params = match positional.get(2).map(|e| &e.kind) {
+            Some(ExprKind::List(items)) => items.clone(),
+            Some(_) => {
+                self.bad_arguments(
+                    call,
+                    "template parameters go in a list: `[contact.name, day]`",
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let mut buttons = Vec::new();
+        let mut targets = Vec::new();
+        if let Some(arg) = call.named("buttons") {
+            for option in self.option_list(&call.callee.name, &arg.value, &mut targets) {
+                buttons.push(option.card);
+            }
+        }
+        let header = ["image", "video", "document", "header"]
+            .into_iter()
+            .find_map(|k| call.named(k).map(|a| (k.to_owned(), a.value.clone())));
+        let node = self.add_node(
+            StepKind::Template(TemplateSend {
+                name: positional
+                    .first()
+                    .map_or_else(|| nil(span), |e| (*e).clone()),
+                language: positional
+                    .get(1)
+                    .map_or_else(|| nil(span), |e| (*e).clone()),
+                params,
+                header,
+                buttons,
+                span,
+            }),
+            span,
+        );
+        self.connect(dangling, node);
+        if targets.is_empty() {
+            dangling.push((node, Transition::Next));
+        } else {
+            for (transition, card) in targets {
+                let entry = self.entry(card);
+                self.graph.add_edge(node, entry, transition);
+            }
+            // A reply that is not one of the quick replies continues the card.
+            dangling.push((node, Transition::Invalid));
+        }
+    }
+
+    fn lower_schedule(&mut self, call: &Call, span: Span, dangling: &mut Dangling) {
+        let target = if call.callee.name == "schedule_stack" {
+            self.journey_arg(call).map(Target::Journey)
+        } else {
+            call.positional().next().and_then(|e| self.target(e))
+        };
+        let (delay, at) = (call.named("in"), call.named("at"));
+        if delay.is_some() == at.is_some() {
+            self.bad_arguments(
+                call,
+                "give exactly one of `in:` (a delay) or `at:` (a date-time)",
+            );
+        }
+        // Lowered even when reported, so that the target does not look unreachable.
+        let when = match (delay, at) {
+            (Some(delay), _) => ScheduleTime::In {
+                seconds: constant_seconds(&delay.value),
+                delay: delay.value.clone(),
+            },
+            (None, Some(at)) => ScheduleTime::At(at.value.clone()),
+            (None, None) => ScheduleTime::In {
+                delay: nil(call.span),
+                seconds: None,
+            },
+        };
+        let Some(target) = target else { return };
+        let node = self.add_node(
+            StepKind::Schedule {
+                target: target.clone(),
+                when,
+            },
+            span,
+        );
+        self.connect(dangling, node);
+        if let Target::Card(card) = target {
+            let entry = self.entry(card);
+            self.graph.add_edge(node, entry, Transition::Timer);
+        }
+        dangling.push((node, Transition::Next));
+    }
+
+    fn lower_setting(&mut self, setting: &journey_syntax::Setting, compiled: &mut CompiledJourney) {
+        let call = &setting.call;
+        let name = call.callee.name.as_str();
+        match builtins::lookup(name) {
+            Some(builtin) if builtin.kind == Kind::Setting => self.check_call_shape(call, builtin),
+            Some(_) => {
+                self.issues.push(Issue::UnknownFunction {
+                    name: name.to_owned(),
+                    span: call.callee.span,
+                    suggestion: None,
+                    misplaced: Some(Misplaced::StepAtJourneyLevel),
+                });
+                return;
+            }
+            None => {
+                self.unknown_function(call, Kind::Setting);
+                return;
+            }
+        }
+        if let Some(guard) = &setting.guard {
+            self.check_expr(guard);
+        }
+        match name {
+            "trigger" => compiled.triggers.push(Trigger {
+                call: call.clone(),
+                guard: setting.guard.clone(),
+                span: setting.span,
+            }),
+            "interrupt" => {
+                let keywords = call
+                    .named("keywords")
+                    .map(|a| literal_list(&a.value))
+                    .unwrap_or_default();
+                if keywords.is_empty() {
+                    self.bad_arguments(call, "an interrupt needs `keywords: [\"stop\", …]`");
+                }
+                let target = match call.named("then") {
+                    Some(arg) => self.card_ref(&arg.value),
+                    None => {
+                        self.bad_arguments(call, "an interrupt needs `then: Card`");
+                        None
+                    }
+                };
+                compiled.interrupts.push(Interrupt {
+                    keywords,
+                    target,
+                    span: setting.span,
+                });
+            }
+            "interaction_timeout" => {
+                compiled.interaction_timeout = call.positional().next().and_then(constant_seconds);
+            }
+            _ => {}
+        }
+    }
+
+    /// Interrupt keywords work at every question: an edge from each waiting step.
+    fn add_interrupt_edges(&mut self, interrupts: &[Interrupt]) {
+        let waiting: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|&n| {
+                let kind = &self.graph[n].kind;
+                kind.waits() && !matches!(kind, StepKind::Handoff { .. })
+            })
+            .collect();
+        for (index, interrupt) in interrupts.iter().enumerate() {
+            let Some(target) = &interrupt.target else {
+                continue;
+            };
+            let entry = self.entry(target.card);
+            for &node in &waiting {
+                self.graph.add_edge(
+                    node,
+                    entry,
+                    Transition::Interrupt {
+                        index: index as u32,
+                    },
+                );
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ resolution
+
+    fn entry(&self, card: CardId) -> NodeIndex {
+        self.cards[card.0 as usize].entry
+    }
+
+    fn resolve_card_name(&mut self, name: &str, span: Span) -> Option<CardId> {
+        if let Some(&id) = self.card_ids.get(name) {
+            return Some(id);
+        }
+        let suggestion = suggest(name, self.card_ids.keys().map(String::as_str));
+        self.issues.push(Issue::UnknownCard {
+            name: name.to_owned(),
+            span,
+            suggestion,
+        });
+        None
+    }
+
+    /// A card named by a bare name (`Menu`) or, as Turn allows, a string (`"Menu"`).
+    fn card_ref(&mut self, expr: &Expr) -> Option<CardRef> {
+        let name = match &expr.kind {
+            ExprKind::Name(name) => name.clone(),
+            ExprKind::Str(template) => template.as_literal()?,
+            _ => {
+                self.issues.push(Issue::BadArguments {
+                    function: "card reference".to_owned(),
+                    span: expr.span,
+                    message: "expected the name of a card".to_owned(),
+                });
+                return None;
+            }
+        };
+        self.resolve_card_name(&name, expr.span)
+            .map(|card| CardRef {
+                card,
+                span: expr.span,
+            })
+    }
+
+    fn card_arg(&mut self, call: &Call, name: &str) -> Option<CardId> {
+        let arg = call.named(name)?;
+        self.card_ref(&arg.value).map(|r| r.card)
+    }
+
+    /// `schedule(X)` and `cancel_scheduled(X)`: a card of this journey, else a journey.
+    fn target(&mut self, expr: &Expr) -> Option<Target> {
+        if let ExprKind::Name(name) = &expr.kind {
+            if let Some(&id) = self.card_ids.get(name) {
+                return Some(Target::Card(id));
+            }
+            if self.index.contains(name) {
+                return Some(Target::Journey(JourneyRef {
+                    name: name.clone(),
+                    span: expr.span,
+                    resolved: true,
+                }));
+            }
+            self.card_ref(expr);
+            return None;
+        }
+        self.journey_ref(expr).map(Target::Journey)
+    }
+
+    fn journey_arg(&mut self, call: &Call) -> Option<JourneyRef> {
+        let expr = call.positional().next()?;
+        self.journey_ref(expr)
+    }
+
+    fn journey_ref(&mut self, expr: &Expr) -> Option<JourneyRef> {
+        let name = match &expr.kind {
+            ExprKind::Name(name) => name.clone(),
+            ExprKind::Str(template) => match template.as_literal() {
+                Some(text) => text,
+                None => {
+                    self.check_expr(expr);
+                    return None;
+                }
+            },
+            _ => {
+                self.issues.push(Issue::BadArguments {
+                    function: "journey reference".to_owned(),
+                    span: expr.span,
+                    message: "expected the name of a journey".to_owned(),
+                });
+                return None;
+            }
+        };
+        let resolved = self.index.contains(&name);
+        if !resolved {
+            let is_uuid = looks_like_uuid(&name);
+            self.issues.push(Issue::UnknownJourney {
+                suggestion: if is_uuid {
+                    None
+                } else {
+                    self.index.suggest(&name)
+                },
+                name: name.clone(),
+                span: expr.span,
+                is_uuid,
+            });
+        }
+        Some(JourneyRef {
+            name,
+            span: expr.span,
+            resolved,
+        })
+    }
+
+    // ------------------------------------------------------------ checks
+
+    /// Checks argument counts and names of a call against its built-in.
+    fn check_call_shape(&mut self, call: &Call, builtin: &builtins::Builtin) {
+        let name = builtin.name;
+        let mut positional = call.args.iter().filter(|a| a.name.is_none()).count();
+        for arg in &call.args {
+            if let Some(arg_name) = &arg.name {
+                let known = builtin.named.contains(&arg_name.name.as_str())
+                    || builtin.open_named
+                    || (builtin.translations && builtins::is_language_code(&arg_name.name));
+                // `if(c, do: a, else: b)` counts its branches as positional.
+                if name == "if" {
+                    positional += 1;
+                }
+                if !known {
+                    self.unknown_argument(name, &arg_name.name, arg_name.span, builtin.named);
+                }
+            }
+            if !is_card_target(arg) {
+                self.check_expr(&arg.value);
+            }
+        }
+        let too_few = positional < builtin.min;
+        let too_many = builtin.max.is_some_and(|max| positional > max);
+        if too_few || too_many {
+            self.issues.push(Issue::WrongArity {
+                function: name.to_owned(),
+                span: call.span,
+                expected: expected_arity(builtin),
+                found: positional,
+            });
+        }
+    }
+
+    /// Walks an expression: every call must be a known expression function.
+    fn check_expr(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Call(call) => match builtins::lookup(&call.callee.name) {
+                Some(builtin)
+                    if builtin.kind == Kind::Expression || call.callee.name == "delete" =>
+                {
+                    self.check_call_shape(call, builtin)
+                }
+                Some(builtin) => self.issues.push(Issue::UnknownFunction {
+                    name: call.callee.name.clone(),
+                    span: call.callee.span,
+                    suggestion: None,
+                    misplaced: Some(if builtin.kind == Kind::Setting {
+                        Misplaced::SettingInCard
+                    } else {
+                        Misplaced::StepInExpression
+                    }),
+                }),
+                None if self.index.function_arity(&call.callee.name).is_some() => {
+                    for arg in &call.args {
+                        self.check_expr(&arg.value);
+                    }
+                }
+                None => self.unknown_function(call, Kind::Expression),
+            },
+            ExprKind::Str(template) => {
+                for part in &template.parts {
+                    if let TemplatePart::Interp(inner) = part {
+                        self.check_expr(inner);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(|e| self.check_expr(e)),
+            ExprKind::Member { object, .. } => self.check_expr(object),
+            ExprKind::Index { object, index } => {
+                self.check_expr(object);
+                self.check_expr(index);
+            }
+            ExprKind::Unary { operand, .. } => self.check_expr(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.check_expr(lhs);
+                self.check_expr(rhs);
+            }
+            ExprKind::Lambda(body) => self.check_expr(body),
+            ExprKind::Nil
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Name(_)
+            | ExprKind::Placeholder(_) => {}
+        }
+    }
+
+    fn unknown_function(&mut self, call: &Call, kind: Kind) {
+        let candidates = builtins::BUILTINS
+            .iter()
+            .filter(|b| b.kind == kind || (kind == Kind::Expression && b.kind == Kind::Statement))
+            .map(|b| b.name)
+            .chain(self.index.function_names());
+        let suggestion = suggest(&call.callee.name, candidates);
+        self.issues.push(Issue::UnknownFunction {
+            name: call.callee.name.clone(),
+            span: call.callee.span,
+            suggestion,
+            misplaced: None,
+        });
+        for arg in &call.args {
+            self.check_expr(&arg.value);
+        }
+    }
+
+    fn unknown_argument(&mut self, function: &str, name: &str, span: Span, known: &[&str]) {
+        self.issues.push(Issue::UnknownArgument {
+            function: function.to_owned(),
+            name: name.to_owned(),
+            span,
+            suggestion: suggest(name, known.iter().copied()),
+        });
+    }
+
+    fn bad_arguments(&mut self, call: &Call, message: &str) {
+        self.issues.push(Issue::BadArguments {
+            function: call.callee.name.clone(),
+            span: call.span,
+            message: message.to_owned(),
+        });
+    }
+}
+
+/// The call a statement performs, when it is a statement built-in
+/// (`text(...)`, `x = ask(...)`).
+fn statement_call(expr: &Expr) -> Option<&Call> {
+    match &expr.kind {
+        ExprKind::Call(call) => builtins::lookup(&call.callee.name)
+            .filter(|b| b.kind == Kind::Statement)
+            .map(|_| call),
+        _ => None,
+    }
+}
+
+fn is_card_target(arg: &Arg) -> bool {
+    arg.name
+        .as_ref()
+        .is_some_and(|n| builtins::CARD_TARGET_ARGS.contains(&n.name.as_str()))
+}
+
+fn expected_arity(builtin: &builtins::Builtin) -> String {
+    let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+    match builtin.max {
+        Some(max) if max == builtin.min => format!("{max} {}", plural(max)),
+        Some(max) => format!("{} to {max} arguments", builtin.min),
+        None => format!("at least {} {}", builtin.min, plural(builtin.min)),
+    }
+}
+
+fn literal_text(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Str(template) => template.as_literal(),
+        _ => None,
+    }
+}
+
+fn literal_list(expr: &Expr) -> Vec<String> {
+    match &expr.kind {
+        ExprKind::List(items) => items.iter().filter_map(literal_text).collect(),
+        _ => literal_text(expr).into_iter().collect(),
+    }
+}
+
+/// Seconds of a constant delay: `23h`, `60 * 60 * 23`, `300`.
+pub fn constant_seconds(expr: &Expr) -> Option<u64> {
+    match &expr.kind {
+        ExprKind::Duration(seconds) => Some(*seconds),
+        ExprKind::Int(n) => u64::try_from(*n).ok(),
+        ExprKind::Binary { op, lhs, rhs } => {
+            let (a, b) = (constant_seconds(lhs)?, constant_seconds(rhs)?);
+            match op {
+                journey_syntax::BinaryOp::Mul => a.checked_mul(b),
+                journey_syntax::BinaryOp::Add => a.checked_add(b),
+                journey_syntax::BinaryOp::Sub => a.checked_sub(b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn looks_like_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| {
+            matches!(i, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit())
+        })
+}
+
+fn nil(span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Nil,
+        span,
+    }
+}

@@ -1,0 +1,487 @@
+//! Pictures of the state machine: Graphviz DOT and Mermaid.
+//!
+//! Both formats draw the same `Picture`: one cluster per card holding that card's
+//! steps, a `start` marker on the entry card, and short human labels on nodes and
+//! edges. Only the syntax and the escaping differ between the two.
+
+use journey_diagnostics::Span;
+use journey_syntax::{Call, Expr, ExprKind, Template, TemplatePart, print};
+use petgraph::stable_graph::NodeIndex;
+
+use crate::graph::*;
+use crate::lower::constant_seconds;
+
+/// Characters of source text kept in a label before it is cut with `…`.
+const WIDTH: usize = 30;
+
+/// The journey as Graphviz DOT (`dot -Tsvg`).
+pub fn dot(journey: &CompiledJourney) -> String {
+    let picture = Picture::of(journey);
+    let mut lines = vec![
+        format!("digraph {} {{", dot_quote(&journey.name)),
+        "  node [shape=box, fontname=\"Helvetica\", fontsize=10];".to_owned(),
+        "  edge [fontname=\"Helvetica\", fontsize=9];".to_owned(),
+    ];
+    if picture.entry.is_some() {
+        lines.push("  start [shape=circle, label=\"start\", style=bold];".to_owned());
+    }
+    for cluster in &picture.clusters {
+        lines.push(format!("  subgraph cluster_{} {{", cluster.index));
+        lines.push(format!(
+            "    label={}; style=rounded; color=grey; fontname=\"Helvetica\";",
+            dot_quote(&cluster.name)
+        ));
+        for node in &cluster.nodes {
+            let attrs = match node.shape {
+                // The cluster already carries the card's name.
+                Shape::Entry => "shape=point, width=0.15".to_owned(),
+                Shape::Action => format!("label={}", dot_quote(&node.label)),
+                Shape::Wait => format!("label={}, style=\"rounded,bold\"", dot_quote(&node.label)),
+                Shape::Branch => format!("label={}, shape=diamond", dot_quote(&node.label)),
+                Shape::End => format!("label={}, shape=oval", dot_quote(&node.label)),
+            };
+            lines.push(format!("    n{} [{attrs}];", node.id));
+        }
+        lines.push("  }".to_owned());
+    }
+    if let Some(entry) = picture.entry {
+        lines.push(format!("  start -> n{};", entry.index()));
+    }
+    for edge in &picture.edges {
+        let mut attrs = Vec::new();
+        if let Some(label) = &edge.label {
+            attrs.push(format!("label={}", dot_quote(label)));
+        }
+        if edge.dashed {
+            attrs.push("style=dashed, color=grey40, fontcolor=grey40".to_owned());
+        }
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
+        };
+        lines.push(format!("  n{} -> n{}{attrs};", edge.from, edge.to));
+    }
+    lines.push("}\n".to_owned());
+    lines.join("\n")
+}
+
+/// The journey as a Mermaid `flowchart TD`.
+pub fn mermaid(journey: &CompiledJourney) -> String {
+    let picture = Picture::of(journey);
+    let mut lines = vec!["flowchart TD".to_owned()];
+    if picture.entry.is_some() {
+        lines.push("  start((\"start\"))".to_owned());
+    }
+    for cluster in &picture.clusters {
+        lines.push(format!(
+            "  subgraph card_{} [{}]",
+            cluster.index,
+            mermaid_quote(&cluster.name)
+        ));
+        for node in &cluster.nodes {
+            let text = mermaid_quote(&node.label);
+            let shape = match node.shape {
+                Shape::Entry => "((\" \"))".to_owned(),
+                Shape::Action => format!("[{text}]"),
+                Shape::Wait => format!("({text})"),
+                Shape::Branch => format!("{{{text}}}"),
+                Shape::End => format!("([{text}])"),
+            };
+            lines.push(format!("    n{}{shape}", node.id));
+        }
+        lines.push("  end".to_owned());
+    }
+    if let Some(entry) = picture.entry {
+        lines.push(format!("  start --> n{}", entry.index()));
+    }
+    for edge in &picture.edges {
+        let arrow = if edge.dashed { "-.->" } else { "-->" };
+        let label = match &edge.label {
+            Some(label) => format!("|{}|", mermaid_quote(label)),
+            None => String::new(),
+        };
+        lines.push(format!("  n{} {arrow}{label} n{}", edge.from, edge.to));
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+/// What both renderers draw.
+struct Picture {
+    entry: Option<NodeIndex>,
+    clusters: Vec<Cluster>,
+    edges: Vec<Line>,
+}
+
+struct Cluster {
+    index: usize,
+    name: String,
+    nodes: Vec<Node>,
+}
+
+struct Node {
+    id: usize,
+    shape: Shape,
+    label: String,
+}
+
+enum Shape {
+    /// A card's entry: a bare marker inside the card's cluster.
+    Entry,
+    Action,
+    /// The run stops until the contact (or an agent) answers.
+    Wait,
+    Branch,
+    End,
+}
+
+struct Line {
+    from: usize,
+    to: usize,
+    label: Option<String>,
+    /// Taken from outside the card's flow: interrupts and timers.
+    dashed: bool,
+}
+
+impl Picture {
+    fn of(journey: &CompiledJourney) -> Picture {
+        let mut clusters: Vec<Cluster> = journey
+            .cards
+            .iter()
+            .enumerate()
+            .map(|(index, card)| Cluster {
+                index,
+                name: card.name.clone(),
+                nodes: Vec::new(),
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for node in journey.graph.node_indices() {
+            let step = &journey.graph[node];
+            clusters[step.card.0 as usize].nodes.push(Node {
+                id: node.index(),
+                shape: shape(&step.kind),
+                label: node_label(journey, &step.kind),
+            });
+            let outgoing = journey.edges_from(node);
+            // `else` only reads well next to a `when`; alone it is just the way on.
+            let guarded = outgoing
+                .iter()
+                .any(|(_, t, _)| matches!(t, Transition::Guard { .. }));
+            for (_, transition, target) in outgoing {
+                edges.push(Line {
+                    from: node.index(),
+                    to: target.index(),
+                    label: edge_label(journey, &step.kind, transition, guarded),
+                    dashed: matches!(transition, Transition::Interrupt { .. } | Transition::Timer),
+                });
+            }
+        }
+        Picture {
+            entry: journey.entry,
+            clusters,
+            edges,
+        }
+    }
+}
+
+fn shape(kind: &StepKind) -> Shape {
+    match kind {
+        StepKind::CardEntry => Shape::Entry,
+        StepKind::Branch => Shape::Branch,
+        StepKind::End { .. } => Shape::End,
+        kind if kind.waits() => Shape::Wait,
+        _ => Shape::Action,
+    }
+}
+
+fn node_label(journey: &CompiledJourney, kind: &StepKind) -> String {
+    match kind {
+        StepKind::CardEntry => String::new(),
+        StepKind::Assign { var, value } => format!("{var} = {}", short(value)),
+        StepKind::Send(message) => {
+            format!("{} {}", message_kind(message.kind), short(&message.body))
+        }
+        StepKind::Ask { var, prompt, .. } => {
+            with_var(format!("ask {}", short(&prompt.body)), var.as_deref())
+        }
+        StepKind::Menu(menu) => {
+            let mut label = kind.name().to_owned();
+            let text = menu
+                .body
+                .iter()
+                .find(|m| m.kind == MessageKind::Text)
+                .map(|m| &m.body)
+                .or(menu.button_text.as_ref());
+            if let Some(text) = text {
+                label = format!("{label} {}", short(text));
+            }
+            label = match &menu.options {
+                MenuOptions::Static(options) => {
+                    format!("{label} ({})", count(options.len(), "option"))
+                }
+                MenuOptions::Dynamic { choices } => format!("{label} (from {})", short(choices)),
+            };
+            with_var(label, menu.var.as_deref())
+        }
+        StepKind::Template(template) => match template.buttons.len() {
+            0 => format!("template {}", bare(&template.name)),
+            n => format!("template {} ({})", bare(&template.name), count(n, "button")),
+        },
+        StepKind::Effect(call) => call_text(call),
+        StepKind::Http { var, method, call } => {
+            let url = call.positional().next().map(bare).unwrap_or_default();
+            with_var(format!("http {method} {url}"), var.as_deref())
+        }
+        StepKind::Schedule { target, when } => {
+            format!(
+                "schedule {} {}",
+                target_name(journey, target),
+                schedule_time(when)
+            )
+        }
+        StepKind::Cancel {
+            target: Some(target),
+        } => format!("cancel {}", target_name(journey, target)),
+        StepKind::Cancel { target: None } => "cancel scheduled".to_owned(),
+        StepKind::RunJourney { journey } => format!("run {}", journey.name),
+        StepKind::Handoff { call } => match call.named("queue") {
+            Some(queue) => format!("handoff {}", bare(&queue.value)),
+            None => "handoff".to_owned(),
+        },
+        StepKind::Branch => "branch".to_owned(),
+        StepKind::End { .. } => "end".to_owned(),
+    }
+}
+
+fn edge_label(
+    journey: &CompiledJourney,
+    from: &StepKind,
+    transition: &Transition,
+    guarded: bool,
+) -> Option<String> {
+    let label = match transition {
+        Transition::Next => return None,
+        Transition::Default if !guarded => return None,
+        Transition::Default => "else".to_owned(),
+        Transition::Guard { expr, .. } => format!("when {}", short(expr)),
+        Transition::Option { index } => option_label(journey, from, *index as usize),
+        Transition::Reply => "reply".to_owned(),
+        Transition::Invalid => "invalid".to_owned(),
+        Transition::Timeout => match timeout(from).and_then(constant_seconds) {
+            Some(seconds) => format!("timeout {}", duration(seconds)),
+            None => "timeout".to_owned(),
+        },
+        Transition::Error => "error".to_owned(),
+        Transition::Return => "returned".to_owned(),
+        Transition::Interrupt { index } => match journey.interrupts.get(*index as usize) {
+            Some(interrupt) => format!("interrupt: {}", clip(&interrupt.keywords.join(", "))),
+            None => "interrupt".to_owned(),
+        },
+        Transition::Timer => match from {
+            StepKind::Schedule { when, .. } => format!("timer {}", schedule_time(when)),
+            _ => "timer".to_owned(),
+        },
+    };
+    Some(label)
+}
+
+/// The text of the `index`-th choice of a menu or of a template's quick replies.
+fn option_label(journey: &CompiledJourney, from: &StepKind, index: usize) -> String {
+    let card = match from {
+        StepKind::Menu(Menu {
+            options: MenuOptions::Static(options),
+            ..
+        }) => match options.get(index) {
+            Some(MenuOption {
+                label: Some(label), ..
+            }) => return bare(label),
+            Some(option) => Some(option.card),
+            None => None,
+        },
+        StepKind::Template(template) => template.buttons.get(index).copied(),
+        _ => None,
+    };
+    match card {
+        Some(card) => card_label(journey.card(card)),
+        None => format!("option {}", index + 1),
+    }
+}
+
+/// A card as a menu shows it: its display label, else its name.
+fn card_label(card: &CardInfo) -> String {
+    match card.definitions.iter().find_map(|d| d.label.as_ref()) {
+        Some(label) => bare(label),
+        None => card.name.clone(),
+    }
+}
+
+fn timeout(kind: &StepKind) -> Option<&Expr> {
+    match kind {
+        StepKind::Ask { input, .. } => input.timeout.as_ref(),
+        StepKind::Menu(menu) => menu.input.timeout.as_ref(),
+        StepKind::Handoff { call } => call.named("timeout").map(|arg| &arg.value),
+        _ => None,
+    }
+}
+
+fn schedule_time(when: &ScheduleTime) -> String {
+    match when {
+        ScheduleTime::In {
+            seconds: Some(seconds),
+            ..
+        } => format!("in {}", duration(*seconds)),
+        ScheduleTime::In {
+            delay,
+            seconds: None,
+        } => format!("in {}", short(delay)),
+        ScheduleTime::At(at) => format!("at {}", short(at)),
+    }
+}
+
+fn target_name<'a>(journey: &'a CompiledJourney, target: &'a Target) -> &'a str {
+    match target {
+        Target::Card(card) => &journey.card(*card).name,
+        Target::Journey(other) => &other.name,
+    }
+}
+
+fn with_var(label: String, var: Option<&str>) -> String {
+    match var {
+        Some(var) => format!("{label} → {var}"),
+        None => label,
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn message_kind(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Text => "text",
+        MessageKind::Image => "image",
+        MessageKind::Video => "video",
+        MessageKind::Audio => "audio",
+        MessageKind::Document => "document",
+        MessageKind::Sticker => "sticker",
+        MessageKind::Footer => "footer",
+    }
+}
+
+/// `2h`, `90m`: a delay in seconds as the source would write it.
+fn duration(seconds: u64) -> String {
+    print::expr(&Expr {
+        kind: ExprKind::Duration(seconds),
+        span: Span::default(),
+    })
+}
+
+/// An expression for a label, strings in quotes: `"Which day suits…"`.
+fn short(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Str(_) => format!("\"{}\"", bare(expr)),
+        _ => bare(expr),
+    }
+}
+
+/// An expression for a label, a string as its bare text (option labels, URLs, names).
+fn bare(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Str(template) => clip(&template_text(template)),
+        _ => clip(&print::expr(expr)),
+    }
+}
+
+/// One line of at most [`WIDTH`] characters.
+fn clip(text: &str) -> String {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.chars().count() <= WIDTH {
+        return words;
+    }
+    let kept: String = words.chars().take(WIDTH - 1).collect();
+    format!("{}…", kept.trim_end())
+}
+
+/// `update_contact(visit_day: "@day")`: a statement call with its arguments, which
+/// are what is clipped so that the closing parenthesis stays.
+fn call_text(call: &Call) -> String {
+    let args: Vec<String> = call
+        .args
+        .iter()
+        .map(|arg| match &arg.name {
+            Some(name) => format!("{}: {}", name.name, print::expr(&arg.value)),
+            None => print::expr(&arg.value),
+        })
+        .collect();
+    format!("{}({})", call.callee.name, clip(&args.join(", ")))
+}
+
+/// A string's text as the contact would read it, interpolations kept as written
+/// (`@contact.name`, `@(n + 1)`), so that a label can clip it inside its quotes.
+fn template_text(template: &Template) -> String {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text { value, .. } => text.push_str(value),
+            TemplatePart::Interp(expr) => match &expr.kind {
+                ExprKind::Name(_)
+                | ExprKind::Member { .. }
+                | ExprKind::Index { .. }
+                | ExprKind::Call(_) => {
+                    text.push('@');
+                    text.push_str(&print::expr(expr));
+                }
+                _ => {
+                    text.push_str("@(");
+                    text.push_str(&print::expr(expr));
+                    text.push(')');
+                }
+            },
+        }
+    }
+    text
+}
+
+/// A DOT string. Labels here are plain (not record or HTML) labels, where `<>|{}#`
+/// are literal; a backslash would start an escape such as `\N`, so it is doubled.
+fn dot_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Mermaid `"…"` string: characters its parser or HTML labels would read as syntax
+/// become `#…;` entity codes.
+fn mermaid_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

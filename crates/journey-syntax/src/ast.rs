@@ -1,0 +1,275 @@
+//! The syntax tree. Every node carries the byte span it came from, relative to the
+//! start of its source file (for notebooks: of the whole markdown file).
+
+use journey_diagnostics::Span;
+use serde::{Deserialize, Serialize};
+
+/// A parsed source file: one or more journeys, plus the notebook's config tables.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Module {
+    pub journeys: Vec<Journey>,
+    /// `| Key | Value |` rows of a notebook's dictionary cells (`config.items.<key>`).
+    pub config: Vec<ConfigEntry>,
+}
+
+/// `stack Name do … end`, `journey Name do … end`, or the implicit journey formed by
+/// the top-level items of a file (its `name` is then `None` and the file stem names it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Journey {
+    pub name: Option<Ident>,
+    pub span: Span,
+    pub items: Vec<Item>,
+}
+
+impl Journey {
+    pub fn cards(&self) -> impl Iterator<Item = &Card> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Card(card) => Some(card),
+            Item::Setting(_) => None,
+        })
+    }
+
+    pub fn settings(&self) -> impl Iterator<Item = &Setting> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Setting(setting) => Some(setting),
+            Item::Card(_) => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Item {
+    Card(Card),
+    Setting(Setting),
+}
+
+/// A journey-level call: `trigger(...) when <expr>`, `interrupt(...)`,
+/// `interaction_timeout(300)`. The model decides what each name means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub call: Call,
+    pub guard: Option<Expr>,
+    pub span: Span,
+}
+
+/// `card Name [when <guard>][, "Label"][, then: Next][, escalation: "phone"] do … end`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub name: Ident,
+    pub guard: Option<Expr>,
+    /// Positional and named header options (`"Display label"`, `then:`, `escalation:`).
+    pub options: Vec<Arg>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+    /// `card Name … do`: what diagnostics about the card as a whole point at.
+    pub header_span: Span,
+    /// The card could not be parsed; only its name is known. Later passes treat it
+    /// as opaque so one syntax error does not cascade into unknown-card errors.
+    pub recovered: bool,
+}
+
+impl Card {
+    pub fn option(&self, name: &str) -> Option<&Expr> {
+        self.options
+            .iter()
+            .find(|arg| arg.name.as_ref().is_some_and(|n| n.name == name))
+            .map(|arg| &arg.value)
+    }
+
+    /// The display label: the first positional header option.
+    pub fn label(&self) -> Option<&Expr> {
+        self.options
+            .iter()
+            .find(|arg| arg.name.is_none())
+            .map(|arg| &arg.value)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StmtKind {
+    /// `name = <expr>`
+    Assign { target: Ident, value: Expr },
+    /// A call (or any expression) evaluated for its effect.
+    Expr(Expr),
+    /// `then(Target)` or `then(Target when <expr>)`.
+    Then { target: Ident, guard: Option<Expr> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ExprKind {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// `30m`, `23h`, `7d`, in seconds.
+    Duration(u64),
+    Str(Template),
+    List(Vec<Expr>),
+    /// A bare name: a run variable, a context root (`contact`, `event`, …) or a card.
+    Name(String),
+    Member {
+        object: Box<Expr>,
+        field: Ident,
+    },
+    Index {
+        object: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Call(Call),
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `&(&1 + 1)`: an anonymous function of its placeholders.
+    Lambda(Box<Expr>),
+    /// `&1`, `&2`, … inside a lambda.
+    Placeholder(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Neq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Range,
+    Concat,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Neq => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Lte => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Gte => ">=",
+            BinaryOp::Range => "..",
+            BinaryOp::Concat => "&",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Pow => "^",
+        }
+    }
+}
+
+/// `name(args) [do … end]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub callee: Ident,
+    pub args: Vec<Arg>,
+    /// The `do … end` body of `buttons`/`list`.
+    pub block: Option<Vec<Stmt>>,
+    pub span: Span,
+}
+
+impl Call {
+    pub fn positional(&self) -> impl Iterator<Item = &Expr> {
+        self.args
+            .iter()
+            .filter(|a| a.name.is_none())
+            .map(|a| &a.value)
+    }
+
+    pub fn named(&self, name: &str) -> Option<&Arg> {
+        self.args
+            .iter()
+            .find(|a| a.name.as_ref().is_some_and(|n| n.name == name))
+    }
+}
+
+/// A positional (`expr`) or named (`name: expr`) argument.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// A string literal, split into literal text and `@` interpolations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub quote: Quote,
+}
+
+impl Template {
+    /// The text when the string has no interpolation.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut text = String::new();
+        for part in &self.parts {
+            match part {
+                TemplatePart::Text { value, .. } => text.push_str(value),
+                TemplatePart::Interp(_) => return None,
+            }
+        }
+        Some(text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quote {
+    Double,
+    Single,
+    Triple,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TemplatePart {
+    /// Literal text with escapes resolved (`@@` is already a single `@`).
+    Text { value: String, span: Span },
+    /// `@contact.name`, `@fn(x)` or `@(expr)`.
+    Interp(Expr),
+}
+
+/// One row of a notebook dictionary cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigEntry {
+    pub dictionary: String,
+    pub key: String,
+    pub value: String,
+    pub span: Span,
+}

@@ -1,0 +1,421 @@
+//! The top-level driver. pest stops at the first error, so the driver parses one item
+//! (card or journey-level call) at a time and, after an error, resumes at the next
+//! line that starts an item. One mistake therefore costs one card, not the file.
+
+use journey_diagnostics::{Diagnostic, FileId, Span};
+use pest::Parser;
+use pest_derive::Parser;
+
+use crate::Parsed;
+use crate::ast::{Card, Expr, Ident, Item, Journey, Module};
+use crate::build::Builder;
+use crate::errors;
+
+#[derive(Parser)]
+#[grammar = "../../grammar/journey.pest"]
+#[grammar = "../../grammar/expr.pest"]
+pub struct JourneyParser;
+
+/// Deeper nesting than this is refused before pest sees it: pest and the AST builder
+/// recurse once per level, and no real journey comes close.
+pub(crate) const MAX_NESTING: usize = 128;
+
+pub(crate) struct Driver<'a> {
+    file: FileId,
+    text: &'a str,
+    /// Items outside any `stack … end` wrapper: the file's implicit journey.
+    implicit: Vec<Item>,
+    implicit_span: Option<Span>,
+    journeys: Vec<Journey>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A `stack Name do` whose `end` has not been seen yet.
+struct OpenJourney {
+    name: Ident,
+    start: usize,
+    /// Column of `stack`: an `end` at or left of it closes the journey.
+    indent: usize,
+    header: Span,
+    items: Vec<Item>,
+}
+
+impl<'a> Driver<'a> {
+    pub(crate) fn new(file: FileId, text: &'a str) -> Self {
+        Driver {
+            file,
+            text,
+            implicit: Vec::new(),
+            implicit_span: None,
+            journeys: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(crate) fn parse_region(&mut self, start: usize, end: usize) {
+        let mut open: Option<OpenJourney> = None;
+        let mut pos = start;
+        loop {
+            pos = skip_trivia(self.text, pos, end);
+            if pos >= end {
+                break;
+            }
+            let rest = &self.text[pos..end];
+            if starts_with_word(rest, "end") {
+                match open.take() {
+                    Some(journey) => self.close(journey, pos + 3),
+                    None => {
+                        let span = Span::new(pos, pos + 3);
+                        self.diagnostics.push(errors::stray_end(self.file, span));
+                    }
+                }
+                pos += 3;
+                continue;
+            }
+            if starts_with_word(rest, "stack") || starts_with_word(rest, "journey") {
+                match self.parse_journey_open(pos, rest) {
+                    Ok((name, header, consumed)) => {
+                        if let Some(outer) = open.take() {
+                            self.diagnostics.push(errors::nested_journey(
+                                self.file,
+                                header,
+                                outer.header,
+                            ));
+                            self.close(outer, pos);
+                        }
+                        open = Some(OpenJourney {
+                            name,
+                            start: pos,
+                            indent: pos - line_start(self.text, pos),
+                            header,
+                            items: Vec::new(),
+                        });
+                        pos += consumed;
+                    }
+                    Err(error_at) => pos = self.resync(pos, error_at, end, None),
+                }
+                continue;
+            }
+            match self.parse_item(pos, rest) {
+                Ok((item, consumed)) => {
+                    self.push_item(&mut open, item, pos, pos + consumed);
+                    pos += consumed;
+                }
+                Err(error_at) => {
+                    if let Some(card) = recovered_card(self.text, pos, error_at) {
+                        self.push_item(&mut open, Item::Card(card), pos, error_at);
+                    }
+                    pos = self.resync(pos, error_at, end, open.as_ref().map(|j| j.indent));
+                }
+            }
+        }
+        if let Some(journey) = open {
+            self.diagnostics
+                .push(errors::unclosed_journey(self.file, journey.header));
+            self.close(journey, end);
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Parsed {
+        if let Some(span) = self.implicit_span {
+            self.journeys.insert(
+                0,
+                Journey {
+                    name: None,
+                    span,
+                    items: self.implicit,
+                },
+            );
+        }
+        Parsed {
+            module: Module {
+                journeys: self.journeys,
+                config: Vec::new(),
+            },
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    fn push_item(&mut self, open: &mut Option<OpenJourney>, item: Item, start: usize, end: usize) {
+        match open {
+            Some(journey) => journey.items.push(item),
+            None => {
+                let span = Span::new(start, end);
+                self.implicit_span = Some(self.implicit_span.map_or(span, |s| s.to(span)));
+                self.implicit.push(item);
+            }
+        }
+    }
+
+    fn close(&mut self, journey: OpenJourney, end: usize) {
+        self.journeys.push(Journey {
+            name: Some(journey.name),
+            span: Span::new(journey.start, end),
+            items: journey.items,
+        });
+    }
+
+    fn parse_journey_open(
+        &mut self,
+        pos: usize,
+        rest: &'a str,
+    ) -> Result<(Ident, Span, usize), usize> {
+        let pairs = self.run(Rule::journey_open, pos, rest)?;
+        let pair = pairs.into_iter().next().expect("journey_open matched");
+        let consumed = pair.as_span().end();
+        let name = pair
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::name)
+            .expect("the grammar requires a name");
+        let span = name.as_span();
+        let ident = Ident {
+            name: name.as_str().to_owned(),
+            span: Span::new(pos + span.start(), pos + span.end()),
+        };
+        Ok((ident, Span::new(pos, pos + consumed), consumed))
+    }
+
+    fn parse_item(&mut self, pos: usize, rest: &'a str) -> Result<(Item, usize), usize> {
+        let end = item_extent(rest);
+        if let Some(depth_at) = too_deep(&rest[..end]) {
+            let at = pos + depth_at;
+            self.diagnostics
+                .push(errors::too_deep(self.file, Span::new(at, at + 1)));
+            return Err(at);
+        }
+        if let Some(word_len) = stray_top_level_word(rest) {
+            let span = Span::new(pos, pos + word_len);
+            self.diagnostics
+                .push(errors::not_an_item(self.file, span, &rest[..word_len]));
+            return Err(pos + word_len);
+        }
+        let pairs = self.run(Rule::item, pos, rest)?;
+        let pair = pairs
+            .into_iter()
+            .find(|p| p.as_rule() != Rule::EOI)
+            .expect("item matched");
+        let consumed = pair.as_span().end();
+        let mut builder = Builder::new(self.file, pos);
+        let item = builder.item(pair);
+        self.diagnostics.append(&mut builder.diagnostics);
+        Ok((item, consumed))
+    }
+
+    /// Runs one rule at `pos`; on failure records the diagnostic and returns the
+    /// absolute offset of the error.
+    fn run(
+        &mut self,
+        rule: Rule,
+        pos: usize,
+        rest: &'a str,
+    ) -> Result<pest::iterators::Pairs<'a, Rule>, usize> {
+        match JourneyParser::parse(rule, rest) {
+            Ok(pairs) => Ok(pairs),
+            Err(_) => {
+                // Parse again with pest's attempt tracking on: it knows which tokens
+                // were expected, which makes the message readable. It costs time,
+                // so only failing items pay for it.
+                pest::set_error_detail(true);
+                let detailed = JourneyParser::parse(rule, rest);
+                pest::set_error_detail(false);
+                let error = match detailed {
+                    Err(error) => error,
+                    Ok(_) => unreachable_parse(),
+                };
+                let diagnostic = errors::syntax_error(self.file, self.text, pos, rest, &error);
+                let at = diagnostic.span().start as usize;
+                self.diagnostics.push(diagnostic);
+                Err(at.max(pos))
+            }
+        }
+    }
+
+    /// Where to continue after an error: the next line that starts an item, the
+    /// `end` of the open journey (at or left of its `stack`), or the region's end.
+    fn resync(
+        &self,
+        item_start: usize,
+        error_at: usize,
+        end: usize,
+        journey_indent: Option<usize>,
+    ) -> usize {
+        let mut line_start = line_start(self.text, error_at.min(end)).max(item_start);
+        while line_start < end {
+            let line_end = self.text[line_start..end]
+                .find('\n')
+                .map_or(end, |i| line_start + i);
+            let trimmed_at = skip_spaces(self.text, line_start, line_end);
+            let line = &self.text[trimmed_at..line_end];
+            let closes_journey = journey_indent.is_some_and(|indent| {
+                trimmed_at - line_start <= indent && starts_with_word(line, "end")
+            });
+            if trimmed_at > item_start && (starts_item(line) || closes_journey) {
+                return trimmed_at;
+            }
+            line_start = line_end + 1;
+        }
+        end
+    }
+}
+
+/// pest is deterministic: a rule that failed once fails again.
+fn unreachable_parse() -> ! {
+    panic!("pest parsed on the second attempt what it refused on the first")
+}
+
+pub(crate) fn parse_standalone_expr(file: FileId, text: &str) -> Result<Expr, Box<Diagnostic>> {
+    if let Some(at) = too_deep(text) {
+        return Err(Box::new(errors::too_deep(file, Span::new(at, at + 1))));
+    }
+    match JourneyParser::parse(Rule::expr_only, text) {
+        Ok(mut pairs) => {
+            let pair = pairs.next().expect("expr_only matched");
+            let expr = pair
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::expr)
+                .expect("expr_only holds an expr");
+            let mut builder = Builder::new(file, 0);
+            let expr = builder.expr(expr);
+            match builder.diagnostics.into_iter().next() {
+                Some(diagnostic) => Err(Box::new(diagnostic)),
+                None => Ok(expr),
+            }
+        }
+        Err(_) => {
+            pest::set_error_detail(true);
+            let detailed = JourneyParser::parse(Rule::expr_only, text);
+            pest::set_error_detail(false);
+            match detailed {
+                Err(error) => Err(Box::new(errors::syntax_error(file, text, 0, text, &error))),
+                Ok(_) => unreachable_parse(),
+            }
+        }
+    }
+}
+
+/// When a card fails to parse, keep its name so that references to it still resolve.
+fn recovered_card(text: &str, pos: usize, error_at: usize) -> Option<Card> {
+    let rest = &text[pos..];
+    // `card`, or a misspelling of it (`crad`) that was reported as such.
+    let keyword_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if !errors::looks_like_card(&rest[..keyword_len]) {
+        return None;
+    }
+    let name_start = skip_spaces(text, pos + keyword_len, text.len());
+    let name_len = text[name_start..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len() - name_start);
+    let starts_ident = text[name_start..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if name_len == 0 || !starts_ident {
+        return None;
+    }
+    let name_span = Span::new(name_start, name_start + name_len);
+    Some(Card {
+        name: Ident {
+            name: text[name_span.range()].to_owned(),
+            span: name_span,
+        },
+        guard: None,
+        options: Vec::new(),
+        body: Vec::new(),
+        span: Span::new(pos, error_at.max(name_span.end as usize)),
+        header_span: Span::new(pos, name_span.end as usize),
+        recovered: true,
+    })
+}
+
+/// A word at the top level that starts neither a card nor a call: pest would only
+/// say it expected `(`, which misleads, so it gets its own message.
+fn stray_top_level_word(rest: &str) -> Option<usize> {
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let word = &rest[..len];
+    let followed_by_paren = rest[len..].starts_with('(');
+    (len > 0 && word != "card" && !followed_by_paren).then_some(len)
+}
+
+fn starts_item(line: &str) -> bool {
+    ["card", "stack", "journey"]
+        .iter()
+        .any(|kw| starts_with_word(line, kw))
+        || ["trigger(", "interrupt("]
+            .iter()
+            .any(|call| line.starts_with(call))
+}
+
+pub(crate) fn starts_with_word(text: &str, word: &str) -> bool {
+    text.starts_with(word)
+        && !text[word.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+fn skip_spaces(text: &str, mut pos: usize, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    while pos < end && (bytes[pos] == b' ' || bytes[pos] == b'\t' || bytes[pos] == b'\r') {
+        pos += 1;
+    }
+    pos
+}
+
+/// Skips whitespace and `#` comments.
+fn skip_trivia(text: &str, mut pos: usize, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    while pos < end {
+        match bytes[pos] {
+            b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
+            b'#' => {
+                pos = text[pos..end].find('\n').map_or(end, |i| pos + i);
+            }
+            _ => break,
+        }
+    }
+    pos
+}
+
+/// The text an item can span at most: up to the next line that starts another
+/// item. Only used to bound the nesting check, so an approximation is fine.
+fn item_extent(rest: &str) -> usize {
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if offset > 0 && starts_item(line.trim_start()) {
+            return offset;
+        }
+        offset += line.len();
+    }
+    rest.len()
+}
+
+/// The offset where bracket and `do` nesting first exceeds [`MAX_NESTING`], if it does.
+/// Brackets inside strings count too: that only makes the check stricter.
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let word_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'd' if word_start && starts_with_word(&text[i..], "do") => depth += 1,
+            b'e' if word_start && starts_with_word(&text[i..], "end") => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Some(i);
+        }
+    }
+    None
+}

@@ -1,0 +1,166 @@
+//! Strings: escapes and `@` interpolation (Turn's rules: `@name.path`, `@fn(...)`,
+//! `@(expr)`, `@@` for a literal `@`; an `@` right after a letter or digit, as in an
+//! e-mail address, is literal text).
+
+use journey_diagnostics::{Diagnostic, FileId, Span};
+use pest::Parser;
+
+use crate::ast::{Expr, Quote, Template, TemplatePart};
+use crate::build::Builder;
+use crate::errors;
+use crate::parser::{JourneyParser, Rule, too_deep};
+
+/// Parses a string body (the text between the quotes) that starts at `base` in the file.
+pub(crate) fn parse(
+    file: FileId,
+    body: &str,
+    base: usize,
+    quote: Quote,
+) -> (Template, Vec<Diagnostic>) {
+    let mut scanner = Scanner {
+        file,
+        body,
+        base,
+        parts: Vec::new(),
+        text: String::new(),
+        text_start: 0,
+        after_word: false,
+        diagnostics: Vec::new(),
+    };
+    scanner.run(quote);
+    (
+        Template {
+            parts: scanner.parts,
+            quote,
+        },
+        scanner.diagnostics,
+    )
+}
+
+struct Scanner<'a> {
+    file: FileId,
+    body: &'a str,
+    base: usize,
+    parts: Vec<TemplatePart>,
+    /// Literal text gathered since the last interpolation.
+    text: String,
+    text_start: usize,
+    /// The last character produced was a letter or digit (as in `name@example.org`).
+    after_word: bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Scanner<'_> {
+    fn run(&mut self, quote: Quote) {
+        let bytes = self.body.as_bytes();
+        let mut i = 0;
+        while i < self.body.len() {
+            let c = self.body[i..].chars().next().expect("i is a char boundary");
+            match c {
+                '\\' if quote != Quote::Triple => {
+                    let escaped = self.body[i + 1..].chars().next();
+                    match escaped {
+                        Some('n') => self.text.push('\n'),
+                        Some('t') => self.text.push('\t'),
+                        Some(c @ ('"' | '\'' | '\\' | '@')) => self.text.push(c),
+                        Some(other) => {
+                            self.text.push('\\');
+                            self.text.push(other);
+                        }
+                        None => self.text.push('\\'),
+                    }
+                    i += 1 + escaped.map_or(0, char::len_utf8);
+                    self.after_word = false;
+                }
+                '@' if bytes.get(i + 1) == Some(&b'@') => {
+                    self.text.push('@');
+                    i += 2;
+                    self.after_word = false;
+                }
+                '@' if self.starts_interpolation(i) => match self.interpolation(i + 1) {
+                    Some((expr, consumed)) => {
+                        self.flush(i);
+                        self.parts.push(TemplatePart::Interp(expr));
+                        i += 1 + consumed;
+                        self.text_start = i;
+                        self.after_word = false;
+                    }
+                    None => {
+                        self.text.push('@');
+                        i += 1;
+                        self.after_word = false;
+                    }
+                },
+                _ => {
+                    self.text.push(c);
+                    i += c.len_utf8();
+                    self.after_word = c.is_alphanumeric();
+                }
+            }
+        }
+        self.flush(self.body.len());
+    }
+
+    fn starts_interpolation(&self, at: usize) -> bool {
+        let next = self.body[at + 1..].chars().next();
+        !self.after_word && next.is_some_and(|c| c == '(' || c == '_' || c.is_ascii_alphabetic())
+    }
+
+    /// Parses the interpolation that starts at `at` (just after the `@`); returns the
+    /// expression and the bytes it took. `@(` that does not parse is an error;
+    /// other forms that do not parse are literal text, as in Turn.
+    fn interpolation(&mut self, at: usize) -> Option<(Expr, usize)> {
+        let rest = &self.body[at..];
+        let paren = rest.starts_with('(');
+        if let Some(depth_at) = too_deep(rest) {
+            let offset = self.base + at + depth_at;
+            self.diagnostics
+                .push(errors::too_deep(self.file, Span::new(offset, offset + 1)));
+            return None;
+        }
+        let rule = if paren {
+            Rule::interp_paren
+        } else {
+            Rule::interp_short
+        };
+        match JourneyParser::parse(rule, rest) {
+            Ok(mut pairs) => {
+                let pair = pairs.next().expect("the interpolation rule matched");
+                let consumed = pair.as_span().end();
+                let inner = pair
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::expr | Rule::term))
+                    .expect("an interpolation holds an expression");
+                let mut builder = Builder::new(self.file, self.base + at);
+                let mut expr = if paren {
+                    builder.expr(inner)
+                } else {
+                    builder.term(inner)
+                };
+                if paren {
+                    // The span of `@(...)` includes its parentheses.
+                    expr.span = Span::new(self.base + at, self.base + at + consumed);
+                }
+                self.diagnostics.append(&mut builder.diagnostics);
+                Some((expr, consumed))
+            }
+            Err(_) if paren => {
+                let start = self.base + at - 1;
+                let end = self.base + at + rest.find(')').map_or(rest.len(), |i| i + 1);
+                self.diagnostics
+                    .push(errors::bad_interpolation(self.file, Span::new(start, end)));
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn flush(&mut self, end: usize) {
+        if !self.text.is_empty() {
+            self.parts.push(TemplatePart::Text {
+                value: std::mem::take(&mut self.text),
+                span: Span::new(self.base + self.text_start, self.base + end),
+            });
+        }
+    }
+}
