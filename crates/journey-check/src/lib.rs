@@ -9,36 +9,23 @@ mod rules;
 mod variables;
 mod visit;
 
-use journey_diagnostics::{Diagnostic, Severity};
+use journey_diagnostics::Diagnostic;
 use journey_model::CompiledJourney;
+use journey_project::ProjectConfig;
 
 pub use registry::{RULES, rule};
 pub use rule::{Context, Rule};
 
-/// Decides, per code, whether a rule runs and at which severity (`None`: disabled).
-/// The project configuration implements it; `default_policy` runs every rule as is.
-pub trait Policy {
-    fn severity(&self, code: &str, default: Severity) -> Option<Severity>;
-}
-
-/// Every rule at its default severity.
-pub struct DefaultPolicy;
-
-impl Policy for DefaultPolicy {
-    fn severity(&self, _code: &str, default: Severity) -> Option<Severity> {
-        Some(default)
-    }
-}
-
-/// Runs every enabled rule on every journey of the project.
-pub fn check(project: &[CompiledJourney], policy: &dyn Policy) -> Vec<Diagnostic> {
+/// Runs every rule that the project's `[check]` settings enable on every journey of
+/// the project, at the severity they set.
+pub fn check(project: &[CompiledJourney], config: &ProjectConfig) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for journey in project {
-        let ctx = Context::new(journey, project);
+        let ctx = Context::new(journey, project, config);
         for rule in RULES {
             let (Some(check), Some(severity)) = (
                 rule.check,
-                policy.severity(rule.code, rule.default_severity),
+                config.check.severity_for(rule.code, rule.default_severity),
             ) else {
                 continue;
             };
@@ -52,12 +39,12 @@ pub fn check(project: &[CompiledJourney], policy: &dyn Policy) -> Vec<Diagnostic
     out
 }
 
-/// Applies the policy to diagnostics produced outside the rules (parser, config).
-pub fn apply_policy(diagnostics: Vec<Diagnostic>, policy: &dyn Policy) -> Vec<Diagnostic> {
+/// Applies the `[check]` settings to diagnostics found outside the rules (parser, config).
+pub fn apply_settings(diagnostics: Vec<Diagnostic>, config: &ProjectConfig) -> Vec<Diagnostic> {
     diagnostics
         .into_iter()
         .filter_map(|mut d| {
-            d.severity = policy.severity(d.code, d.severity)?;
+            d.severity = config.check.severity_for(d.code, d.severity)?;
             Some(d)
         })
         .collect()

@@ -25,6 +25,7 @@ pub static RULES: &[&Rule] = &[
     &possibly_unassigned::RULE,
     &unknown_variable::RULE,
     &type_mismatch::RULE,
+    &missing_translation::RULE,
 ];
 
 /// The rule with this code (case-insensitive).

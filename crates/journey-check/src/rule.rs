@@ -4,6 +4,7 @@ use journey_diagnostics::{Diagnostic, RuleMeta, Severity, Span};
 use std::cell::OnceCell;
 
 use journey_model::CompiledJourney;
+use journey_project::ProjectConfig;
 
 use crate::variables::{self, Facts};
 
@@ -12,14 +13,21 @@ pub struct Context<'a> {
     pub journey: &'a CompiledJourney,
     /// Every journey of the project, for rules that follow `run_stack`/`schedule`.
     pub project: &'a [CompiledJourney],
+    /// The project's `journey.toml` (defaults when there is none).
+    pub config: &'a ProjectConfig,
     variables: OnceCell<Facts>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(journey: &'a CompiledJourney, project: &'a [CompiledJourney]) -> Self {
+    pub fn new(
+        journey: &'a CompiledJourney,
+        project: &'a [CompiledJourney],
+        config: &'a ProjectConfig,
+    ) -> Self {
         Context {
             journey,
             project,
+            config,
             variables: OnceCell::new(),
         }
     }

@@ -21,10 +21,11 @@ pub(crate) fn step_exprs<'a>(
             ..
         } => {
             message_exprs(prompt, f);
-            [&input.timeout, &input.retries, &input.error, validate]
+            [&input.timeout, &input.retries, &input.error]
                 .into_iter()
                 .flatten()
                 .for_each(&mut *f);
+            validate.iter().for_each(|v| f(v));
         }
         StepKind::Menu(menu) => {
             menu.body.iter().for_each(|m| message_exprs(m, f));
@@ -52,7 +53,7 @@ pub(crate) fn step_exprs<'a>(
         StepKind::Effect(call) | StepKind::Http { call, .. } | StepKind::Handoff { call } => {
             call_args(call, f)
         }
-        StepKind::Schedule { when, .. } => match when {
+        StepKind::Schedule { when, .. } => match &**when {
             ScheduleTime::In { delay, .. } => f(delay),
             ScheduleTime::At(at) => f(at),
         },

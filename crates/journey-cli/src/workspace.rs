@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use journey_check::Policy;
 use journey_diagnostics::{Diagnostic, FileId, Severity, SourceMap};
 use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
 use journey_project::ProjectConfig;
@@ -119,19 +118,6 @@ impl Project {
             })
             .collect();
         journey_model::compile(&modules, ProjectIndex::default())
-    }
-
-    pub fn policy(&self) -> ConfigPolicy<'_> {
-        ConfigPolicy(&self.config)
-    }
-}
-
-/// The `[check]` section of `journey.toml` as the checker's policy.
-pub struct ConfigPolicy<'a>(&'a ProjectConfig);
-
-impl Policy for ConfigPolicy<'_> {
-    fn severity(&self, code: &str, default: Severity) -> Option<Severity> {
-        self.0.check.severity_for(code, default)
     }
 }
 

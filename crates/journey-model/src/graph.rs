@@ -74,7 +74,8 @@ pub struct Step {
     pub span: Span,
 }
 
-/// What a step does. Waiting steps (`Ask`, `Menu`, `Template` with buttons, `Handoff`)
+/// What a step does (large parts boxed: a journey has tens of thousands of steps).
+/// Waiting steps (`Ask`, `Menu`, `Template` with buttons, `Handoff`)
 /// suspend the run until an event arrives.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum StepKind {
@@ -83,27 +84,27 @@ pub enum StepKind {
     CardEntry,
     Assign {
         var: String,
-        value: Expr,
+        value: Box<Expr>,
     },
-    Send(Message),
+    Send(Box<Message>),
     Ask {
         var: Option<String>,
-        prompt: Message,
-        input: InputRules,
-        validate: Option<Expr>,
+        prompt: Box<Message>,
+        input: Box<InputRules>,
+        validate: Option<Box<Expr>>,
     },
-    Menu(Menu),
-    Template(TemplateSend),
+    Menu(Box<Menu>),
+    Template(Box<TemplateSend>),
     /// `update_contact`, `write_result`, `add_label`, `log`, `send_content`.
-    Effect(Call),
+    Effect(Box<Call>),
     Http {
         var: Option<String>,
         method: String,
-        call: Call,
+        call: Box<Call>,
     },
     Schedule {
         target: Target,
-        when: ScheduleTime,
+        when: Box<ScheduleTime>,
     },
     Cancel {
         target: Option<Target>,
@@ -112,7 +113,7 @@ pub enum StepKind {
         journey: JourneyRef,
     },
     Handoff {
-        call: Call,
+        call: Box<Call>,
     },
     /// A run of `then(X when …)` lines: `Guard` edges in order, then `Default`.
     Branch,
@@ -313,7 +314,7 @@ pub enum Transition {
     /// The step finished; go on.
     Next,
     /// The `index`-th guard holds (card definitions, `then(X when …)`).
-    Guard { index: u32, expr: Expr },
+    Guard { index: u32, expr: Box<Expr> },
     /// No guard held.
     Default,
     /// The contact chose option `index` (static menus, template quick replies).

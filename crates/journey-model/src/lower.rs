@@ -192,7 +192,7 @@ impl Lowerer<'_> {
         let transition = match &card.guard {
             Some(expr) => Transition::Guard {
                 index: guard_index,
-                expr: expr.clone(),
+                expr: Box::new(expr.clone()),
             },
             None => Transition::Default,
         };
@@ -272,7 +272,7 @@ impl Lowerer<'_> {
                         entry,
                         Transition::Guard {
                             index,
-                            expr: expr.clone(),
+                            expr: Box::new(expr.clone()),
                         },
                     );
                     index += 1;
@@ -295,7 +295,7 @@ impl Lowerer<'_> {
                     let node = self.add_node(
                         StepKind::Assign {
                             var: target.name.clone(),
-                            value: value.clone(),
+                            value: Box::new(value.clone()),
                         },
                         stmt.span,
                     );
@@ -328,7 +328,7 @@ impl Lowerer<'_> {
         }
         let kind = match name {
             "text" | "image" | "video" | "audio" | "document" | "sticker" | "footer" => {
-                StepKind::Send(self.message(call))
+                StepKind::Send(Box::new(self.message(call)))
             }
             "buttons" | "list" => {
                 self.lower_menu(call, var, span, dangling);
@@ -347,7 +347,7 @@ impl Lowerer<'_> {
                     StepKind::Http {
                         var: var.map(str::to_owned),
                         method: name.to_uppercase(),
-                        call: call.clone(),
+                        call: call.clone().into(),
                     },
                     span,
                 );
@@ -374,7 +374,12 @@ impl Lowerer<'_> {
                 target: call.positional().next().and_then(|e| self.target(e)),
             },
             "handoff" => {
-                let node = self.add_node(StepKind::Handoff { call: call.clone() }, span);
+                let node = self.add_node(
+                    StepKind::Handoff {
+                        call: call.clone().into(),
+                    },
+                    span,
+                );
                 self.connect(dangling, node);
                 match self.card_arg(call, "on_return") {
                     Some(target) => {
@@ -394,7 +399,7 @@ impl Lowerer<'_> {
                 self.connect(dangling, node);
                 return;
             }
-            _ => StepKind::Effect(call.clone()),
+            _ => StepKind::Effect(call.clone().into()),
         };
         if var.is_some() && !matches!(kind, StepKind::Effect(_)) {
             self.bad_arguments(call, "this step has no value to assign");
@@ -522,14 +527,14 @@ impl Lowerer<'_> {
             self.bad_arguments(call, "this menu has no options");
         }
         let node = self.add_node(
-            StepKind::Menu(Menu {
+            StepKind::Menu(Box::new(Menu {
                 kind,
                 var: var.map(str::to_owned),
                 button_text,
                 body,
                 options,
                 input: Self::input_rules(call),
-            }),
+            })),
             span,
         );
         self.connect(dangling, node);
@@ -659,9 +664,9 @@ impl Lowerer<'_> {
         let node = self.add_node(
             StepKind::Ask {
                 var: var.map(str::to_owned),
-                prompt,
-                input: Self::input_rules(call),
-                validate: validate.clone(),
+                prompt: Box::new(prompt),
+                input: Box::new(Self::input_rules(call)),
+                validate: validate.clone().map(Box::new),
             },
             span,
         );
@@ -698,7 +703,7 @@ impl Lowerer<'_> {
             .into_iter()
             .find_map(|k| call.named(k).map(|a| (k.to_owned(), a.value.clone())));
         let node = self.add_node(
-            StepKind::Template(TemplateSend {
+            StepKind::Template(Box::new(TemplateSend {
                 name: positional
                     .first()
                     .map_or_else(|| nil(span), |e| (*e).clone()),
@@ -709,7 +714,7 @@ impl Lowerer<'_> {
                 header,
                 buttons,
                 span,
-            }),
+            })),
             span,
         );
         self.connect(dangling, node);
@@ -754,7 +759,7 @@ impl Lowerer<'_> {
         let node = self.add_node(
             StepKind::Schedule {
                 target: target.clone(),
-                when,
+                when: Box::new(when),
             },
             span,
         );
@@ -1090,7 +1095,7 @@ fn statement_call(expr: &Expr) -> Option<&Call> {
     match &expr.kind {
         ExprKind::Call(call) => builtins::lookup(&call.callee.name)
             .filter(|b| b.kind == Kind::Statement)
-            .map(|_| call),
+            .map(|_| &**call),
         _ => None,
     }
 }

@@ -290,15 +290,15 @@ fn edge_label(
 /// The text of the `index`-th choice of a menu or of a template's quick replies.
 fn option_label(journey: &CompiledJourney, from: &StepKind, index: usize) -> String {
     let card = match from {
-        StepKind::Menu(Menu {
-            options: MenuOptions::Static(options),
-            ..
-        }) => match options.get(index) {
-            Some(MenuOption {
-                label: Some(label), ..
-            }) => return bare(label),
-            Some(option) => Some(option.card),
-            None => None,
+        StepKind::Menu(menu) => match &menu.options {
+            MenuOptions::Static(options) => match options.get(index) {
+                Some(MenuOption {
+                    label: Some(label), ..
+                }) => return bare(label),
+                Some(option) => Some(option.card),
+                None => None,
+            },
+            MenuOptions::Dynamic { .. } => None,
         },
         StepKind::Template(template) => template.buttons.get(index).copied(),
         _ => None,

@@ -133,7 +133,7 @@ pub enum ExprKind {
         object: Box<Expr>,
         index: Box<Expr>,
     },
-    Call(Call),
+    Call(Box<Call>),
     Unary {
         op: UnaryOp,
         operand: Box<Expr>,

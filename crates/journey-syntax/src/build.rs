@@ -224,12 +224,12 @@ impl Builder {
                     })
                     .collect();
                 Expr {
-                    kind: ExprKind::Call(Call {
+                    kind: ExprKind::Call(Box::new(Call {
                         callee: keyword,
                         args,
                         block: None,
                         span,
-                    }),
+                    })),
                     span,
                 }
             }
@@ -253,12 +253,12 @@ impl Builder {
                     }
                 }
                 Expr {
-                    kind: ExprKind::Call(Call {
+                    kind: ExprKind::Call(Box::new(Call {
                         callee: keyword.expect("inline if starts with `if`"),
                         args,
                         block: None,
                         span,
-                    }),
+                    })),
                     span,
                 }
             }
@@ -389,7 +389,7 @@ impl Builder {
                 let mut inner = pair.clone().into_inner();
                 let name = inner.next().expect("a reference starts with a name");
                 match (inner.next(), name.as_str()) {
-                    (Some(_), _) => ExprKind::Call(self.call(pair, None)),
+                    (Some(_), _) => ExprKind::Call(Box::new(self.call(pair, None))),
                     (None, "nil") => ExprKind::Nil,
                     (None, word) if word.eq_ignore_ascii_case("true") => ExprKind::Bool(true),
                     (None, word) if word.eq_ignore_ascii_case("false") => ExprKind::Bool(false),

@@ -7,6 +7,7 @@ pub(crate) mod invalid_arguments;
 pub(crate) mod invalid_config;
 pub(crate) mod loop_without_wait;
 pub(crate) mod missing_fallback;
+pub(crate) mod missing_translation;
 pub(crate) mod no_effect;
 pub(crate) mod possibly_unassigned;
 pub(crate) mod syntax_error;

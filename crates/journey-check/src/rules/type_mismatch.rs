@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity, Span};
-use journey_model::{ScheduleTime, StepKind};
+use journey_model::{InputRules, ScheduleTime, StepKind};
 use journey_syntax::{BinaryOp, Expr, ExprKind, UnaryOp};
 
 use crate::rule::{Context, Rule};
@@ -114,14 +114,13 @@ const COUNT: (&str, &str) = ("a number", "write a whole number, e.g. `retries: 2
 /// The arguments that must be durations or counts: (what, expected, help, value).
 fn numeric_arguments(kind: &StepKind) -> Vec<(&'static str, &'static str, &'static str, &Expr)> {
     let mut found = Vec::new();
-    let input = match kind {
+    let input: Option<&InputRules> = match kind {
         StepKind::Ask { input, .. } => Some(input),
         StepKind::Menu(menu) => Some(&menu.input),
-        StepKind::Schedule {
-            when: ScheduleTime::In { delay, .. },
-            ..
-        } => {
-            found.push(("the delay `in:`", DURATION.0, DURATION.1, delay));
+        StepKind::Schedule { when, .. } => {
+            if let ScheduleTime::In { delay, .. } = &**when {
+                found.push(("the delay `in:`", DURATION.0, DURATION.1, delay));
+            }
             None
         }
         _ => None,

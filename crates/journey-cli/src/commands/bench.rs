@@ -54,7 +54,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         }];
         let compiled = journey_model::compile(&modules, ProjectIndex::default());
         let lowered_at = Instant::now();
-        findings = journey_check::check(&compiled, &journey_check::DefaultPolicy).len()
+        findings = journey_check::check(&compiled, &journey_project::ProjectConfig::default())
+            .len()
             + parsed.diagnostics.len();
         let checked_at = Instant::now();
         phases.push([

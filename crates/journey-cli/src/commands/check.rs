@@ -52,14 +52,13 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut fail_on = Severity::Error;
     for project in &workspace.projects {
-        let policy = project.policy();
         let compiled = project.compile(&workspace.sources);
-        // Parser and config findings obey the project's policy too.
-        diagnostics.extend(journey_check::apply_policy(
+        // Parser and config findings obey the project's `[check]` settings too.
+        diagnostics.extend(journey_check::apply_settings(
             project.diagnostics.clone(),
-            &policy,
+            &project.config,
         ));
-        diagnostics.extend(journey_check::check(&compiled, &policy));
+        diagnostics.extend(journey_check::check(&compiled, &project.config));
         fail_on = fail_on.min(project.config.check.fail_on);
     }
     journey_diagnostics::sort(&mut diagnostics);
