@@ -59,6 +59,9 @@ fn is_trivia(text: &str) -> bool {
     })
 }
 
+/// The operators and operands of one expression, in source order.
+type Tokens<'i> = std::iter::Peekable<pest::iterators::Pairs<'i, Rule>>;
+
 /// What `not` applies to: everything binding tighter than `and`.
 const NOT_OPERAND: u8 = 4;
 
@@ -268,21 +271,20 @@ impl Builder {
     }
 
     pub(crate) fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
-        let tokens: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
-        let mut pos = 0;
-        self.climb(&tokens, &mut pos, 0)
+        let mut tokens = pair.into_inner().peekable();
+        self.climb(&mut tokens, 0)
     }
 
     /// Precedence climbing over the flat `prefix* term (infix prefix* term)*` sequence.
-    fn climb(&mut self, tokens: &[Pair<'_, Rule>], pos: &mut usize, min: u8) -> Expr {
-        let mut lhs = self.unary(tokens, pos);
-        while let Some(token) = tokens.get(*pos) {
+    fn climb<'i>(&mut self, tokens: &mut Tokens<'i>, min: u8) -> Expr {
+        let mut lhs = self.unary(tokens);
+        while let Some(token) = tokens.peek() {
             let (op, power, right) = binary(token.as_str());
             if power < min {
                 break;
             }
-            *pos += 1;
-            let rhs = self.climb(tokens, pos, if right { power } else { power + 1 });
+            tokens.next();
+            let rhs = self.climb(tokens, if right { power } else { power + 1 });
             let span = lhs.span.to(rhs.span);
             lhs = Expr {
                 kind: ExprKind::Binary {
@@ -296,16 +298,17 @@ impl Builder {
         lhs
     }
 
-    fn unary(&mut self, tokens: &[Pair<'_, Rule>], pos: &mut usize) -> Expr {
-        let token = tokens[*pos].clone();
-        *pos += 1;
+    fn unary<'i>(&mut self, tokens: &mut Tokens<'i>) -> Expr {
+        let token = tokens
+            .next()
+            .expect("the grammar puts a term after every operator");
         if token.as_rule() != Rule::prefix {
             return self.term(token);
         }
         let (op, operand) = if token.as_str() == "-" {
-            (UnaryOp::Neg, self.unary(tokens, pos))
+            (UnaryOp::Neg, self.unary(tokens))
         } else {
-            (UnaryOp::Not, self.climb(tokens, pos, NOT_OPERAND))
+            (UnaryOp::Not, self.climb(tokens, NOT_OPERAND))
         };
         Expr {
             span: self.span(&token).to(operand.span),

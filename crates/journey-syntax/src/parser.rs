@@ -400,8 +400,16 @@ fn item_extent(rest: &str) -> usize {
 /// The offset where bracket and `do` nesting first exceeds [`MAX_NESTING`], if it does.
 /// Brackets inside strings count too: that only makes the check stricter.
 pub(crate) fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
     let bytes = text.as_bytes();
+    // Nesting needs an opener per level; most items have far fewer in all.
+    let openers = bytes
+        .iter()
+        .filter(|&&b| b == b'(' || b == b'[' || b == b'd')
+        .count();
+    if openers <= MAX_NESTING {
+        return None;
+    }
+    let mut depth = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         let word_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
         match b {

@@ -5,7 +5,7 @@
 use journey_diagnostics::{Diagnostic, FileId, Span};
 use pest::Parser;
 
-use crate::ast::{Expr, Quote, Template, TemplatePart};
+use crate::ast::{Expr, ExprKind, Ident, Quote, Template, TemplatePart};
 use crate::build::Builder;
 use crate::errors;
 use crate::parser::{JourneyParser, Rule, too_deep};
@@ -92,9 +92,15 @@ impl Scanner<'_> {
                     }
                 },
                 _ => {
-                    self.text.push(c);
-                    i += c.len_utf8();
-                    self.after_word = c.is_alphanumeric();
+                    // Copy the run of plain text up to the next `@` or escape at once.
+                    let run = self.body[i..]
+                        .find(['@', '\\'])
+                        .map_or(self.body.len(), |n| i + n)
+                        .max(i + c.len_utf8());
+                    let plain = &self.body[i..run];
+                    self.text.push_str(plain);
+                    self.after_word = plain.chars().next_back().is_some_and(char::is_alphanumeric);
+                    i = run;
                 }
             }
         }
@@ -117,6 +123,9 @@ impl Scanner<'_> {
             self.diagnostics
                 .push(errors::too_deep(self.file, Span::new(offset, offset + 1)));
             return None;
+        }
+        if !paren && let Some(found) = self.dotted_path(at) {
+            return Some(found);
         }
         let rule = if paren {
             Rule::interp_paren
@@ -152,6 +161,58 @@ impl Scanner<'_> {
                 None
             }
             Err(_) => None,
+        }
+    }
+
+    /// The common `@contact.name` form, read without starting the parser: names
+    /// joined by dots, not followed by a call or an index (those go to pest).
+    fn dotted_path(&self, at: usize) -> Option<(Expr, usize)> {
+        let rest = &self.body[at..];
+        let bytes = rest.as_bytes();
+        let is_name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut expr: Option<Expr> = None;
+        let mut start = 0;
+        loop {
+            let len = bytes[start..]
+                .iter()
+                .take_while(|&&b| is_name_byte(b))
+                .count();
+            let name = &rest[start..start + len];
+            let span = Span::new(self.base + at + start, self.base + at + start + len);
+            expr = Some(match expr {
+                None => Expr {
+                    kind: ExprKind::Name(name.to_owned()),
+                    span,
+                },
+                Some(object) => Expr {
+                    span: object.span.to(span),
+                    kind: ExprKind::Member {
+                        object: Box::new(object),
+                        field: Ident {
+                            name: name.to_owned(),
+                            span,
+                        },
+                    },
+                },
+            });
+            let end = start + len;
+            match bytes.get(end) {
+                Some(b'(' | b'[') => return None,
+                Some(b'.')
+                    if bytes
+                        .get(end + 1)
+                        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_') =>
+                {
+                    start = end + 1;
+                }
+                _ => {
+                    let expr = expr?;
+                    // `true`, `false` and `nil` are literals, not names: leave them to pest.
+                    let literal = matches!(&expr.kind, ExprKind::Name(n)
+                        if n == "nil" || n.eq_ignore_ascii_case("true") || n.eq_ignore_ascii_case("false"));
+                    return (!literal).then_some((expr, end));
+                }
+            }
         }
     }
 

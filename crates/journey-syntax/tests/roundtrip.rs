@@ -260,7 +260,12 @@ fn expr(depth: u32, strings: usize) -> BoxedStrategy<Expr> {
                 })
                 .boxed(),
         ),
-        (1, call(sub.clone()).prop_map(ExprKind::Call).boxed()),
+        (
+            1,
+            call(sub.clone())
+                .prop_map(|c| ExprKind::Call(Box::new(c)))
+                .boxed(),
+        ),
         (
             1,
             (select(vec![UnaryOp::Neg, UnaryOp::Not]), sub.clone())
@@ -373,7 +378,7 @@ fn stmts(depth: u32) -> BoxedStrategy<Vec<Stmt>> {
     } else {
         let block_call = (call(value.clone()), stmts(depth - 1)).prop_map(|(mut call, body)| {
             call.block = Some(body);
-            node(ExprKind::Call(call))
+            node(ExprKind::Call(Box::new(call)))
         });
         prop_oneof![2 => value.clone(), 1 => block_call].boxed()
     };
