@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use fixedbitset::FixedBitSet;
 use journey_diagnostics::Span;
 use journey_model::builtins::CONTEXT_ROOTS;
-use journey_model::{CompiledJourney, Step, StepKind, Transition};
+use journey_model::{CardId, CompiledJourney, Step, StepKind, Transition};
 use journey_syntax::ExprKind;
 
 use crate::visit;
@@ -18,6 +18,8 @@ use petgraph::visit::{EdgeRef, NodeIndexable};
 pub(crate) struct Read {
     pub(crate) name: String,
     pub(crate) span: Span,
+    /// The card the reading step belongs to.
+    pub(crate) card: CardId,
     /// Some path reaches the read without assigning the name.
     pub(crate) maybe_unassigned: bool,
 }
@@ -62,6 +64,7 @@ pub(crate) fn analyse(journey: &CompiledJourney) -> Facts {
             let maybe_unassigned = ids.get(name).is_none_or(|&id| !state.contains(id));
             reads.push(Read {
                 name: name.to_owned(),
+                card: graph[node].card,
                 span,
                 maybe_unassigned,
             });

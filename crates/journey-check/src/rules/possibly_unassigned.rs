@@ -9,7 +9,7 @@ pub(crate) static RULE: Rule = Rule {
     default_severity: Severity::Warning,
     doc: r#"## What it does
 Follows every path from the first card and reports a variable read at a step that some
-path reaches without assigning the variable first: a question that timed out, a branch
+path reaches without assigning the variable first (once per variable and card): a question that timed out, a branch
 that skipped the assignment, a menu answer that was invalid.
 
 ## Why is this bad?
@@ -40,8 +40,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let facts = ctx.variables();
+    // One finding per variable and card: the first read says it all.
+    let mut reported = std::collections::HashSet::new();
     for read in &facts.reads {
-        if read.maybe_unassigned && facts.assigned.contains(&read.name) {
+        if read.maybe_unassigned
+            && facts.assigned.contains(&read.name)
+            && reported.insert((read.name.as_str(), read.card))
+        {
             out.push(
                 RULE.diagnostic(ctx, read.span, format!("`{}` may not be assigned here", read.name))
                     .with_label("some path reaches this without assigning it")
