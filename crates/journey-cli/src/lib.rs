@@ -33,6 +33,10 @@ enum Command {
     New(commands::new::Args),
     /// Explain a rule (`journey rule J101`), or list them all.
     Rule(commands::rule::Args),
+    /// Run the conversation tests (`*.test` files) and print `N passed, M failed`.
+    Test(commands::test::Args),
+    /// Chat with journeys in the terminal, on a virtual clock.
+    Run(commands::run::Args),
     /// Measure the toolchain on generated journeys (see BENCHMARKS.md).
     Bench(commands::bench::Args),
 }
@@ -77,6 +81,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Graph(args) => commands::graph::run(args, io),
         Command::New(args) => commands::new::run(args, io),
         Command::Rule(args) => commands::rule::run(args, io),
+        Command::Test(args) => commands::test::run(args, io),
+        Command::Run(args) => commands::run::run(args, io),
         Command::Bench(args) => commands::bench::run(args, io),
     };
     match result {

@@ -143,7 +143,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// Hidden directories and build output hold no journeys worth checking.
-fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
+pub(crate) fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
     let name = entry.file_name().to_string_lossy();
     entry.file_type().is_dir()
         && (name.starts_with('.') || name == "target" || name == "node_modules")
@@ -192,7 +192,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// Paths as the user wrote them, with `/` separators (stable across systems).
-fn display(path: &Path) -> String {
+pub(crate) fn display(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }

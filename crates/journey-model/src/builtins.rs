@@ -377,7 +377,7 @@ pub static BUILTINS: &[Builtin] = &[
     builtin!(
         "remove_first_word",
         Expression,
-        1..at_most(1),
+        1..at_most(2),
         "Everything after the first word."
     ),
     builtin!("word", Expression, 2..at_most(3), "The n-th word (from 1)."),
@@ -397,8 +397,8 @@ pub static BUILTINS: &[Builtin] = &[
     builtin!(
         "split",
         Expression,
-        2..at_most(2),
-        "Splits text on a separator."
+        1..at_most(2),
+        "Splits text on a separator (spaces by default)."
     ),
     builtin!(
         "secret",
@@ -513,7 +513,7 @@ pub static BUILTINS: &[Builtin] = &[
         "has_only_text",
         Expression,
         2..at_most(2),
-        "Text equals this, ignoring case."
+        "Text equals this exactly."
     ),
     builtin!(
         "has_pattern",

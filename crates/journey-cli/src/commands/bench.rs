@@ -1,5 +1,9 @@
-//! `journey bench check --cards N`: times parse, lowering and every rule on a
-//! generated journey, and reports the peak memory of the process.
+//! `journey bench`: measurements for BENCHMARKS.md.
+//! - `check --cards N` times parse, lowering and every rule on a generated journey and
+//!   reports the peak memory of the process;
+//! - `run --events N` drives the interpreter in memory on one thread through a realistic
+//!   journey (menu → question → guarded branch → personalised reply) and reports events
+//!   per second and the serialised size of a waiting contact's state.
 
 use std::time::{Duration, Instant};
 
@@ -28,10 +32,27 @@ enum What {
         #[arg(long)]
         emit: Option<std::path::PathBuf>,
     },
+    /// Interpreter steps per second, in memory, one thread.
+    Run {
+        /// Events to deliver (after a warm-up of a tenth as many).
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+    },
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
-    let What::Check { cards, runs, emit } = args.what;
+    match args.what {
+        What::Check { cards, runs, emit } => check(cards, runs, emit, io),
+        What::Run { events } => interpret(events, io),
+    }
+}
+
+fn check(
+    cards: usize,
+    runs: usize,
+    emit: Option<std::path::PathBuf>,
+    io: &mut Io<'_>,
+) -> Result<u8, String> {
     let source = generate::journey(cards);
     if let Some(path) = emit {
         std::fs::write(&path, &source)
@@ -96,4 +117,92 @@ fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The journey of the interpreter benchmark: every event takes a menu choice, a
+/// question, a guarded branch and a personalised reply.
+const CLINIC: &str = r#"
+card Menu, then: Menu do
+  buttons(Visit: "Book a visit", Tips: "Pregnancy tips") do
+    text("Hi @contact.name, how can we help?")
+  end
+end
+
+card Visit do
+  weeks = ask("How many weeks pregnant are you?")
+  then(Late when parse_int(weeks) >= 36)
+  then(Early)
+end
+
+card Late, then: Menu do
+  text("@contact.name, at @weeks weeks please book your visit this week.")
+end
+
+card Early, then: Menu do
+  text("Thanks @contact.name! At @weeks weeks, a visit in the next month is fine.")
+end
+
+card Tips, then: Menu do
+  text("Rest, eat well and drink water, @contact.name.")
+end
+"#;
+
+fn interpret(events: usize, io: &mut Io<'_>) -> Result<u8, String> {
+    use journey_runtime::{Contact, Event, Inbound, Runtime};
+
+    let parsed = journey_syntax::parse_journey(FileId(0), CLINIC);
+    let modules = [SourceModule {
+        file: FileId(0),
+        default_name: "clinic".to_owned(),
+        module: &parsed.module,
+        text: CLINIC,
+        has_syntax_errors: false,
+    }];
+    let journeys = journey_model::compile(&modules, ProjectIndex::default());
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let mut contact = Contact::new("27820000001");
+    contact.fields.insert(
+        "name".to_owned(),
+        journey_expr::Value::Text("Thandi".to_owned()),
+    );
+    let now: jiff::Timestamp = "2026-01-15T09:00:00Z".parse().map_err(|e| format!("{e}"))?;
+    // A conversation that goes round the menu: visit (late), visit (early), tips.
+    let script = ["Book a visit", "37", "1", "12", "Pregnancy tips"];
+    let mut state = rt
+        .start("clinic", &contact, Some(Inbound::text("hi")), now)
+        .state;
+    // The largest state a contact waits in, over one round of the script.
+    let mut waiting_size = 0;
+    let mut probe = state.clone();
+    for text in script {
+        probe = rt
+            .step(probe, &contact, Event::Message(Inbound::text(text)), now)
+            .state;
+        let size = serde_json::to_vec(&probe).map_err(|e| e.to_string())?.len();
+        waiting_size = waiting_size.max(size);
+    }
+    let drive = |count: usize, state: &mut journey_runtime::RunState| {
+        let mut sent = 0usize;
+        for i in 0..count {
+            let event = Event::Message(Inbound::text(script[i % script.len()]));
+            let outcome = rt.step(std::mem::take(state), &contact, event, now);
+            sent += outcome.effects.len();
+            *state = outcome.state;
+        }
+        sent
+    };
+    drive(events / 10, &mut state);
+    let start = Instant::now();
+    let effects = drive(events, &mut state);
+    let elapsed = start.elapsed();
+    io.print(&format!(
+        "events: {events}  effects: {effects}  time: {:.1} ms\n\
+         events per second: {:.0}  per event: {:.2} µs\n\
+         largest waiting state: {waiting_size} bytes (JSON)\n",
+        elapsed.as_secs_f64() * 1000.0,
+        events as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / events as f64,
+    ))?;
+    Ok(0)
 }

@@ -3,3 +3,5 @@ pub mod check;
 pub mod graph;
 pub mod new;
 pub mod rule;
+pub mod run;
+pub mod test;

@@ -1,0 +1,147 @@
+//! What happens to a run from outside, and what the run asks the world to do.
+
+use journey_expr::Value;
+use serde::{Deserialize, Serialize};
+
+/// An event delivered to a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A message from the contact.
+    Message(Inbound),
+    /// A timer this run scheduled has come due (the target it was scheduled with).
+    Timer { id: String, target: TimerTarget },
+    /// The response to an HTTP request the run made (`status` 0: it failed or timed out).
+    Http {
+        request: String,
+        status: u16,
+        body: Value,
+    },
+    /// An agent handed the contact back to the bot.
+    HandoffReturned,
+}
+
+/// An inbound WhatsApp message, reduced to what journeys read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// `text`, `button`, `interactive`, `image`, `location`, … (the Cloud API type).
+    pub kind: String,
+    /// The text, the tapped button's or list row's title, or a caption.
+    pub text: String,
+    /// The tapped reply button's or list row's id, or a template quick reply's payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+}
+
+impl Inbound {
+    pub fn text(text: impl Into<String>) -> Self {
+        Inbound {
+            kind: "text".to_owned(),
+            text: text.into(),
+            ..Inbound::default()
+        }
+    }
+}
+
+/// What a step asks the world to do. The container performs effects in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Effect {
+    Send(Outbound),
+    /// Fire `Event::Timer { id }` at `at` (or start `journey` then, for `schedule_stack`).
+    ScheduleTimer {
+        id: String,
+        at: jiff::Timestamp,
+        target: TimerTarget,
+    },
+    /// Cancel this run's pending timers for a target (`None`: all of them).
+    CancelTimers {
+        target: Option<TimerTarget>,
+    },
+    /// Cancel one timer (a timeout that is no longer needed).
+    CancelTimer {
+        id: String,
+    },
+    Http(HttpRequest),
+    UpdateContact {
+        field: String,
+        value: Value,
+    },
+    WriteResult {
+        key: String,
+        value: Value,
+    },
+    AddLabel {
+        label: String,
+    },
+    Handoff {
+        queue: String,
+        note: String,
+    },
+    Log {
+        text: String,
+    },
+    /// The run failed: said once, with the reason, so that operators see it.
+    Error {
+        message: String,
+    },
+    /// The run reached its end.
+    Ended,
+}
+
+/// Where a scheduled timer leads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TimerTarget {
+    /// A question's timeout.
+    Timeout,
+    /// A card of the run's journey.
+    Card { journey: String, card: String },
+    /// A journey started afresh for the contact.
+    Journey { journey: String },
+}
+
+/// A message to send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Outbound {
+    Text {
+        body: String,
+    },
+    Media {
+        kind: String,
+        url: String,
+        caption: Option<String>,
+    },
+    /// Reply buttons or a list: options are (id, title).
+    Interactive {
+        kind: MenuKind,
+        header: Option<String>,
+        body: String,
+        footer: Option<String>,
+        button: Option<String>,
+        options: Vec<(String, String)>,
+    },
+    Template {
+        name: String,
+        language: String,
+        params: Vec<String>,
+        buttons: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MenuKind {
+    Buttons,
+    List,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// Milliseconds.
+    pub timeout: u64,
+}

@@ -1,0 +1,337 @@
+//! The interpreter step by step on small journeys: what each event sends, where the
+//! run waits, and how timers, interrupts, handoffs and sub-journeys move it.
+
+use journey_diagnostics::FileId;
+use journey_expr::Value;
+use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
+use journey_runtime::{Contact, Effect, Event, Inbound, Outbound, Runtime, Status, TimerTarget};
+
+fn compile(files: &[(&str, &str)]) -> Vec<CompiledJourney> {
+    let parsed: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| journey_syntax::parse_journey(FileId(i as u32), text))
+        .collect();
+    for p in &parsed {
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    }
+    let modules: Vec<SourceModule<'_>> = files
+        .iter()
+        .zip(&parsed)
+        .enumerate()
+        .map(|(i, ((name, text), p))| SourceModule {
+            file: FileId(i as u32),
+            default_name: (*name).to_owned(),
+            module: &p.module,
+            text,
+            has_syntax_errors: false,
+        })
+        .collect();
+    journey_model::compile(&modules, ProjectIndex::default())
+}
+
+fn texts(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(Outbound::Text { body }) => Some(body.clone()),
+            Effect::Send(Outbound::Interactive { body, options, .. }) => Some(format!(
+                "{body} [{}]",
+                options
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().expect("a timestamp")
+}
+
+fn thandi() -> Contact {
+    let mut contact = Contact::new("27820000001");
+    contact
+        .fields
+        .insert("name".to_owned(), Value::Text("Thandi".to_owned()));
+    contact
+}
+
+const MENU: &str = r#"
+interrupt(keywords: ["stop"], then: OptOut)
+
+card Menu, then: Menu do
+  buttons(Visit: "Book a visit", Tips: "Tips", timeout: 2h, on_timeout: Nudge) do
+    text("Hi @contact.name, how can we help?")
+  end
+end
+
+card Visit do
+  weeks = ask("How many weeks?", validate: has_number(event.message.text.body), retries: 1, on_invalid: Nurse)
+  then(Late when parse_int(weeks) >= 36)
+  then(Early)
+end
+
+card Late do
+  text("At @weeks weeks, come this week.")
+end
+
+card Early do
+  text("At @weeks weeks, any time this month.")
+end
+
+card Tips do
+  text("Rest, @contact.missing_field!")
+end
+
+card Nudge do
+  text("Still there?")
+end
+
+card Nurse do
+  handoff(queue: "nurses", on_return: Menu)
+end
+
+card OptOut do
+  update_contact(opted_in: false)
+  cancel_scheduled()
+  text("Bye.")
+  end_journey()
+end
+"#;
+
+#[test]
+fn menu_question_guard_and_personalised_reply() {
+    let journeys = compile(&[("clinic", MENU)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let started = rt.start("clinic", &thandi(), Some(Inbound::text("hi")), now);
+    assert_eq!(
+        texts(&started.effects),
+        ["Hi Thandi, how can we help? [Book a visit|Tips]"]
+    );
+    assert!(matches!(started.state.status, Status::Waiting { .. }));
+
+    let chose = rt.step(
+        started.state,
+        &thandi(),
+        Event::Message(Inbound::text("book a visit")),
+        now,
+    );
+    assert_eq!(texts(&chose.effects), ["How many weeks?"]);
+    assert!(
+        chose
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::CancelTimer { .. })),
+        "the menu timeout is cancelled"
+    );
+
+    let answered = rt.step(
+        chose.state,
+        &thandi(),
+        Event::Message(Inbound::text("37")),
+        now,
+    );
+    assert_eq!(texts(&answered.effects), ["At 37 weeks, come this week."]);
+    assert_eq!(answered.state.status, Status::Ended);
+}
+
+#[test]
+fn missing_field_renders_empty_not_raw() {
+    let journeys = compile(&[("clinic", MENU)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let started = rt.start("clinic", &thandi(), None, now);
+    let tips = rt.step(
+        started.state,
+        &thandi(),
+        Event::Message(Inbound::text("2")),
+        now,
+    );
+    assert_eq!(texts(&tips.effects), ["Rest, !"]);
+}
+
+#[test]
+fn timeout_fires_only_when_its_timer_does() {
+    let journeys = compile(&[("clinic", MENU)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let started = rt.start("clinic", &thandi(), None, now);
+    let (id, due) = started
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ScheduleTimer {
+                id,
+                at,
+                target: TimerTarget::Timeout,
+            } => Some((id.clone(), *at)),
+            _ => None,
+        })
+        .expect("the menu schedules its timeout");
+    assert_eq!(due, at("2026-01-15T11:00:00Z"));
+    let fired = rt.step(
+        started.state,
+        &thandi(),
+        Event::Timer {
+            id,
+            target: TimerTarget::Timeout,
+        },
+        due,
+    );
+    assert_eq!(texts(&fired.effects), ["Still there?"]);
+}
+
+#[test]
+fn retries_then_invalid_edge_then_handoff_until_returned() {
+    let journeys = compile(&[("clinic", MENU)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let mut state = rt.start("clinic", &thandi(), None, now).state;
+    state = rt
+        .step(state, &thandi(), Event::Message(Inbound::text("1")), now)
+        .state;
+    let first = rt.step(state, &thandi(), Event::Message(Inbound::text("many")), now);
+    assert_eq!(
+        texts(&first.effects),
+        [
+            "Sorry, I didn't understand that. Please try again.",
+            "How many weeks?"
+        ]
+    );
+    let second = rt.step(
+        first.state,
+        &thandi(),
+        Event::Message(Inbound::text("lots")),
+        now,
+    );
+    assert!(
+        second
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Handoff { queue, .. } if queue == "nurses"))
+    );
+    assert!(matches!(second.state.status, Status::Handoff { .. }));
+    let ignored = rt.step(
+        second.state,
+        &thandi(),
+        Event::Message(Inbound::text("hello?")),
+        now,
+    );
+    assert!(
+        ignored.effects.is_empty(),
+        "automation is paused during a handoff"
+    );
+    let back = rt.step(ignored.state, &thandi(), Event::HandoffReturned, now);
+    assert_eq!(
+        texts(&back.effects),
+        ["Hi Thandi, how can we help? [Book a visit|Tips]"]
+    );
+}
+
+#[test]
+fn interrupt_keyword_at_any_question() {
+    let journeys = compile(&[("clinic", MENU)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let mut state = rt.start("clinic", &thandi(), None, now).state;
+    state = rt
+        .step(state, &thandi(), Event::Message(Inbound::text("1")), now)
+        .state;
+    let stopped = rt.step(state, &thandi(), Event::Message(Inbound::text("STOP")), now);
+    assert_eq!(texts(&stopped.effects), ["Bye."]);
+    assert!(
+        stopped
+            .effects
+            .contains(&Effect::CancelTimers { target: None })
+    );
+    assert_eq!(
+        stopped.contact.fields.get("opted_in"),
+        Some(&Value::Bool(false))
+    );
+    assert_eq!(stopped.state.status, Status::Ended);
+}
+
+#[test]
+fn sub_journey_returns_to_its_caller() {
+    let main = r#"
+card Start, then: After do
+  text("Before")
+  run_stack(consent)
+end
+
+card After do
+  text("After, consent = @contact.consent")
+end
+"#;
+    let consent = r#"
+card Ask do
+  buttons(Yes: "Yes", No: "No") do
+    text("Do you agree?")
+  end
+end
+
+card Yes do
+  update_contact(consent: "yes")
+end
+
+card No do
+  update_contact(consent: "no")
+end
+"#;
+    let journeys = compile(&[("main", main), ("consent", consent)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let started = rt.start("main", &thandi(), None, now);
+    assert_eq!(
+        texts(&started.effects),
+        ["Before", "Do you agree? [Yes|No]"]
+    );
+    assert_eq!(started.state.journey, "consent");
+    let answered = rt.step(
+        started.state,
+        &started.contact,
+        Event::Message(Inbound::text("Yes")),
+        now,
+    );
+    assert_eq!(texts(&answered.effects), ["After, consent = yes"]);
+    assert_eq!(answered.state.journey, "main");
+}
+
+#[test]
+fn loop_without_wait_stops_at_the_step_cap() {
+    let looping = r#"
+card A, then: B do
+  log("a")
+end
+
+card B, then: A do
+  log("b")
+end
+"#;
+    let journeys = compile(&[("loop", looping)]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let outcome = rt.start("loop", &thandi(), None, at("2026-01-15T09:00:00Z"));
+    let error = outcome.effects.iter().find_map(|e| match e {
+        Effect::Error { message } => Some(message.clone()),
+        _ => None,
+    });
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|m| m.contains("stopped after 1000 steps")),
+        "{error:?}"
+    );
+    assert!(matches!(outcome.state.status, Status::Failed { .. }));
+}

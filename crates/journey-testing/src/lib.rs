@@ -1,0 +1,21 @@
+//! Conversation tests (brief §7): a [`Simulator`] that plays one contact against the
+//! interpreter with a virtual clock, pending timers and canned HTTP responses, and the
+//! `.test` format that writes a conversation as the transcript it expects
+//! (`docs/testing.md`).
+//!
+//! Pure: no files, no network, no wall clock. `journey test` and `journey run` do the I/O.
+
+mod checks;
+pub mod duration;
+mod format;
+mod http;
+mod report;
+mod runner;
+mod simulator;
+mod transcript;
+
+pub use http::Fixture;
+pub use report::{CaseReport, FileReport};
+pub use runner::{CONTACT_ID, run_file};
+pub use simulator::{Choice, Simulator, Timer};
+pub use transcript::{Kind, Line, moment, timer_name};

@@ -1,0 +1,181 @@
+//! Runs the cases of a test file through the simulator and compares transcripts.
+
+use jiff::Timestamp;
+use journey_expr::Value;
+use journey_runtime::{Contact, Runtime};
+
+use crate::checks;
+use crate::format::{self, Action, Case, Header};
+use crate::report::{self, CaseReport, FileReport};
+use crate::simulator::Simulator;
+use crate::transcript::{Kind, Line};
+
+/// The clock of a file that sets no `now:`.
+const DEFAULT_NOW: &str = "2026-01-15T09:00:00Z";
+/// The contact's WhatsApp id in tests.
+pub const CONTACT_ID: &str = "27820000001";
+
+/// Parses and runs one `.test` file against the deployed journeys.
+pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
+    let file = match format::parse(text) {
+        Ok(file) => file,
+        Err(errors) => {
+            return FileReport {
+                file: file_name.to_owned(),
+                errors: errors
+                    .iter()
+                    .map(|e| format!("{file_name}:{}: {}", e.line, e.message))
+                    .collect(),
+                cases: Vec::new(),
+            };
+        }
+    };
+    let mut cases = Vec::new();
+    let mut previous: Option<Simulator<'_>> = None;
+    for case in &file.cases {
+        let sim = match previous.take() {
+            Some(sim) if case.continues => sim,
+            _ => fresh(rt, &file.header),
+        };
+        let mut run = CaseRun::new(sim, file_name);
+        let failure = run.run(case);
+        cases.push(CaseReport {
+            name: case.name.clone(),
+            line: case.line,
+            failure,
+        });
+        previous = Some(run.sim);
+    }
+    FileReport {
+        file: file_name.to_owned(),
+        errors: Vec::new(),
+        cases,
+    }
+}
+
+/// A new contact as the header describes it.
+fn fresh<'a>(rt: &'a Runtime<'a>, header: &Header) -> Simulator<'a> {
+    let now = header.now.unwrap_or_else(|| {
+        DEFAULT_NOW
+            .parse::<Timestamp>()
+            .expect("DEFAULT_NOW is a valid timestamp")
+    });
+    let mut sim = Simulator::new(rt, Contact::new(CONTACT_ID), now);
+    for (name, value) in &header.contact {
+        sim.set_field(name, field_value(value));
+    }
+    sim.set_journey(header.journey.clone());
+    for fixture in &header.http {
+        sim.add_fixture(fixture.clone());
+    }
+    sim
+}
+
+/// `nil` leaves a field unset.
+fn field_value(json: &serde_json::Value) -> Option<Value> {
+    (!json.is_null()).then(|| Value::from_json(json))
+}
+
+/// One case in progress: the transcript it expects, the one it got, the failed checks.
+struct CaseRun<'a> {
+    sim: Simulator<'a>,
+    file: &'a str,
+    expected: Vec<Line>,
+    actual: Vec<Line>,
+    /// Expected lines written since the last action.
+    wanted: Vec<Line>,
+    /// Where the lines that followed the last action start in the simulator's transcript.
+    mark: usize,
+    failed_checks: Vec<String>,
+}
+
+impl<'a> CaseRun<'a> {
+    fn new(sim: Simulator<'a>, file: &'a str) -> Self {
+        let mark = sim.transcript().len();
+        CaseRun {
+            sim,
+            file,
+            expected: Vec::new(),
+            actual: Vec::new(),
+            wanted: Vec::new(),
+            mark,
+            failed_checks: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, case: &Case) -> Option<String> {
+        for step in &case.steps {
+            match &step.action {
+                Action::Say(text) => self.act(|sim| sim.say(text)),
+                Action::Tap(option) => self.act(|sim| sim.tap_option(option)),
+                Action::Advance(by) => self.act(|sim| sim.advance(*by)),
+                Action::Start(journey) => self.act(|sim| sim.start(journey)),
+                Action::AgentReturns => self.act(Simulator::handoff_return),
+                Action::Expect(line) => self.wanted.push(line.clone()),
+                Action::Check(assertion) => {
+                    if let Err(found) = checks::check(assertion, &self.sim) {
+                        let failed = format!(
+                            "{}:{}: {}\n  actual: {found}",
+                            self.file, step.line, step.source
+                        );
+                        self.failed_checks.push(failed);
+                    }
+                }
+                Action::Contact(fields) => {
+                    for (name, value) in fields {
+                        self.sim.set_field(name, field_value(value));
+                    }
+                }
+                Action::Http(fixture) => self.sim.add_fixture(fixture.clone()),
+                Action::Journey(journey) => self.sim.set_journey(Some(journey.clone())),
+            }
+        }
+        self.close_segment();
+        report::failure(&self.expected, &self.actual, &self.failed_checks)
+    }
+
+    /// Performs an action. Its echo line is the same on both sides, except that an
+    /// echo that is an event (`* start X`, `* back from agent`) counts as an event that
+    /// the case may or may not write.
+    fn act(&mut self, action: impl FnOnce(&mut Simulator<'a>)) {
+        self.close_segment();
+        let before = self.sim.transcript().len();
+        action(&mut self.sim);
+        let echo = &self.sim.transcript()[before];
+        if echo.kind == Kind::Event {
+            self.mark = before;
+        } else {
+            self.expected.push(echo.clone());
+            self.actual.push(echo.clone());
+            self.mark = before + 1;
+        }
+    }
+
+    /// Compares what followed the last action with what the case expected there.
+    /// `*` lines are checked only when written: an event the case does not mention
+    /// is copied to the expected side, where the actual side has it.
+    fn close_segment(&mut self) {
+        let outputs = &self.sim.transcript()[self.mark..];
+        let mut mentioned: Vec<Line> = self
+            .wanted
+            .iter()
+            .filter(|l| l.kind == Kind::Event)
+            .cloned()
+            .collect();
+        let mut wanted = self.wanted.drain(..);
+        for line in outputs {
+            let position = mentioned.iter().position(|m| m.matches(line));
+            match position {
+                Some(index) => {
+                    mentioned.remove(index);
+                    self.expected.extend(wanted.next());
+                }
+                None if line.kind == Kind::Event => self.expected.push(line.clone()),
+                None => self.expected.extend(wanted.next()),
+            }
+        }
+        self.expected.extend(wanted);
+        self.actual.extend_from_slice(outputs);
+        self.mark = self.sim.transcript().len();
+    }
+}
