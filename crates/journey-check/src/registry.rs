@@ -8,6 +8,7 @@ pub static RULES: &[&Rule] = &[
     &syntax_error::RULE,
     &invalid_config::RULE,
     &unknown_config_key::RULE,
+    &invalid_functions::RULE,
     &unknown_card::RULE,
     &unknown_journey::RULE,
     &unknown_function::RULE,

@@ -5,14 +5,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use journey_diagnostics::{Diagnostic, FileId, Severity, SourceMap};
+use journey_expr::Functions;
 use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
 use journey_project::ProjectConfig;
 use journey_syntax::Parsed;
+
+/// The code of a helper file that does not compile (its rule lives in journey-check).
+const INVALID_FUNCTIONS: &str = "J004";
 
 /// Files are grouped by the nearest `journey.toml` above them, or else by their
 /// directory: journeys refer to each other by name within a project.
 pub struct Project {
     pub config: ProjectConfig,
+    /// The project's helpers from `functions/*.rhai` (beside `journey.toml`).
+    pub functions: Option<Functions>,
     pub files: Vec<(FileId, Parsed)>,
     /// Syntax and configuration diagnostics, found while reading.
     pub diagnostics: Vec<Diagnostic>,
@@ -24,6 +30,7 @@ pub struct Workspace {
 }
 
 const CONFIG_FILE: &str = "journey.toml";
+const FUNCTIONS_DIR: &str = "functions";
 
 /// Loads every journey under `paths` (files or directories, recursively).
 pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
@@ -44,14 +51,16 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
     }
     for (root, files) in by_root {
         let mut diagnostics = Vec::new();
-        let config = match root {
-            ProjectRoot::Config(dir) => {
-                workspace.load_config(&dir.join(CONFIG_FILE), &mut diagnostics)?
-            }
-            ProjectRoot::Directory(_) => ProjectConfig::default(),
+        let (config, functions) = match root {
+            ProjectRoot::Config(dir) => (
+                workspace.load_config(&dir.join(CONFIG_FILE), &mut diagnostics)?,
+                workspace.load_functions(&dir.join(FUNCTIONS_DIR), &mut diagnostics)?,
+            ),
+            ProjectRoot::Directory(_) => (ProjectConfig::default(), None),
         };
         let mut project = Project {
             config,
+            functions,
             files: Vec::new(),
             diagnostics,
         };
@@ -75,6 +84,66 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
 }
 
 impl Workspace {
+    /// Compiles `functions/*.rhai`; a file that does not compile is a J004 error.
+    fn load_functions(
+        &mut self,
+        dir: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<Option<Functions>, String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(None);
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+            .collect();
+        paths.sort();
+        let mut files = Vec::new();
+        for path in &paths {
+            let name = display(path);
+            let text = read(path)?;
+            let id = self.sources.add(name.clone(), text.clone());
+            files.push((id, name, text));
+        }
+        let sources: Vec<(String, String)> = files
+            .iter()
+            .map(|(_, name, text)| (name.clone(), text.clone()))
+            .collect();
+        match Functions::load(&sources) {
+            Ok(functions) => Ok(Some(functions)),
+            Err(errors) => {
+                for error in errors {
+                    let Some((id, _, _)) = files.iter().find(|(_, name, _)| *name == error.file)
+                    else {
+                        continue;
+                    };
+                    let file = self.sources.get(*id);
+                    let start = file
+                        .line_starts()
+                        .get(error.line.saturating_sub(1))
+                        .copied()
+                        .unwrap_or(0);
+                    let end = file.text[start..]
+                        .find('\n')
+                        .map_or(file.text.len(), |n| start + n);
+                    diagnostics.push(
+                        Diagnostic::new(
+                            INVALID_FUNCTIONS,
+                            Severity::Error,
+                            *id,
+                            journey_diagnostics::Span::new(start, end),
+                            format!("this helper file does not compile: {}", error.message),
+                        )
+                        .with_label("here")
+                        .with_help("helpers are rhai functions: `fn name(a, b) { … }`; see docs/expressions.md"),
+                    );
+                }
+                Ok(None)
+            }
+        }
+    }
+
     fn load_config(
         &mut self,
         path: &Path,
@@ -117,7 +186,11 @@ impl Project {
                     .any(|d| d.severity == Severity::Error),
             })
             .collect();
-        journey_model::compile(&modules, ProjectIndex::default())
+        let mut index = ProjectIndex::default();
+        for (name, arity) in self.functions.iter().flat_map(Functions::arities) {
+            index.add_function(&name, arity);
+        }
+        journey_model::compile(&modules, index)
     }
 }
 

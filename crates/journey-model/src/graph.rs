@@ -27,6 +27,9 @@ pub struct CompiledJourney {
     pub interrupts: Vec<Interrupt>,
     /// `interaction_timeout(300)`: the default wait of questions, in seconds.
     pub interaction_timeout: Option<u64>,
+    /// A Turn notebook's `config` dictionary, read as `config.items.<key>`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub config: std::collections::BTreeMap<String, String>,
     /// What lowering could not resolve; the checker reports each.
     pub issues: Vec<Issue>,
     /// Part of the file failed to parse: graph-shape rules stay quiet on it.

@@ -53,6 +53,13 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                 source.has_syntax_errors,
                 &index,
             );
+            lowered.config = source
+                .module
+                .config
+                .iter()
+                .filter(|entry| entry.dictionary == "config")
+                .map(|entry| (entry.key.clone(), entry.value.clone()))
+                .collect();
             if let Some(&(_, _, first)) = duplicates
                 .iter()
                 .find(|(file, dup_span, _)| *file == source.file && *dup_span == span)

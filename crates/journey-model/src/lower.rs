@@ -53,6 +53,7 @@ pub(crate) fn lower_journey(
         triggers: Vec::new(),
         interrupts: Vec::new(),
         interaction_timeout: None,
+        config: Default::default(),
         issues: Vec::new(),
         has_syntax_errors,
         hash: String::new(),
@@ -1017,7 +1018,18 @@ impl Lowerer<'_> {
                         Misplaced::StepInExpression
                     }),
                 }),
-                None if self.index.function_arity(&call.callee.name).is_some() => {
+                None if let Some(arity) = self.index.function_arity(&call.callee.name) => {
+                    if call.args.len() != arity {
+                        self.issues.push(Issue::WrongArity {
+                            function: call.callee.name.clone(),
+                            span: call.span,
+                            expected: format!(
+                                "{arity} argument{}",
+                                if arity == 1 { "" } else { "s" }
+                            ),
+                            found: call.args.len(),
+                        });
+                    }
                     for arg in &call.args {
                         self.check_expr(&arg.value);
                     }

@@ -15,6 +15,8 @@ use crate::scope::RunScope;
 use crate::state::{Frame, RunState, Status};
 use crate::{Contact, Runtime};
 
+static EMPTY: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+
 /// Steps one event may run before the run is stopped as a runaway loop.
 pub const STEP_CAP: u32 = 1_000;
 /// Default HTTP timeout, in milliseconds (Turn's default; its cap is 20 s).
@@ -557,12 +559,15 @@ impl<'a> Machine<'a> {
         &self,
         f: impl FnOnce(&Env<'_>, &mut Budget) -> Result<T, EvalError>,
     ) -> Result<T, Stop> {
+        let config = self.rt.journey(&self.state.journey).map(|j| &j.config);
         let scope = RunScope {
             vars: &self.state.vars,
             contact: &self.contact,
             inbound: self.inbound.as_ref(),
             secrets: &self.rt.secrets,
             journey: &self.state.journey,
+            config: config.unwrap_or(&EMPTY),
+            globals: &self.rt.globals,
         };
         let env = Env {
             scope: &scope,

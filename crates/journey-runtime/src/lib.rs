@@ -36,6 +36,8 @@ pub struct Runtime<'a> {
     pub functions: Option<&'a Functions>,
     /// Secret values by name, for `secret("NAME")`; never written to state or effects.
     pub secrets: BTreeMap<String, String>,
+    /// Organisation-wide data, read as `global.<dictionary>.<key>` (Turn's Data tab).
+    pub globals: Value,
     /// `[project] timezone`, for contacts without their own.
     time_zone: jiff::tz::TimeZone,
 }
@@ -104,6 +106,7 @@ impl<'a> Runtime<'a> {
             config,
             functions: None,
             secrets: BTreeMap::new(),
+            globals: Value::Map(BTreeMap::new()),
             time_zone: jiff::tz::TimeZone::get(&config.project.timezone)
                 .unwrap_or(jiff::tz::TimeZone::UTC),
         }
@@ -116,6 +119,11 @@ impl<'a> Runtime<'a> {
 
     pub fn with_secrets(mut self, secrets: BTreeMap<String, String>) -> Self {
         self.secrets = secrets;
+        self
+    }
+
+    pub fn with_globals(mut self, globals: Value) -> Self {
+        self.globals = globals;
         self
     }
 

@@ -13,6 +13,10 @@ pub(crate) struct RunScope<'a> {
     pub(crate) inbound: Option<&'a Inbound>,
     pub(crate) secrets: &'a BTreeMap<String, String>,
     pub(crate) journey: &'a str,
+    /// The journey's notebook `config` dictionary (`config.items.<key>`).
+    pub(crate) config: &'a BTreeMap<String, String>,
+    /// Organisation-wide data (`global.<dictionary>.<key>`).
+    pub(crate) globals: &'a Value,
 }
 
 impl Scope for RunScope<'_> {
@@ -29,6 +33,16 @@ impl Scope for RunScope<'_> {
                     .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
                     .collect(),
             )),
+            "config" => Some(Value::Map(BTreeMap::from([(
+                "items".to_owned(),
+                Value::Map(
+                    self.config
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                        .collect(),
+                ),
+            )]))),
+            "global" => Some(self.globals.clone()),
             "journey" => Some(Value::Map(BTreeMap::from([(
                 "name".to_owned(),
                 Value::Text(self.journey.to_owned()),

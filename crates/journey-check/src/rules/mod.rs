@@ -5,6 +5,7 @@ pub(crate) mod duplicate_journey;
 pub(crate) mod guarded_loop_without_wait;
 pub(crate) mod invalid_arguments;
 pub(crate) mod invalid_config;
+pub(crate) mod invalid_functions;
 pub(crate) mod loop_without_wait;
 pub(crate) mod missing_fallback;
 pub(crate) mod missing_translation;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use journey_diagnostics::{Diagnostic, Severity, SourceMap};
+use journey_expr::Functions;
 use journey_model::CompiledJourney;
 use journey_runtime::Runtime;
 
@@ -77,6 +78,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
 pub(crate) struct Deployed {
     pub(crate) journeys: Vec<CompiledJourney>,
     pub(crate) config: journey_project::ProjectConfig,
+    pub(crate) functions: Option<Functions>,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) sources: SourceMap,
 }
@@ -87,16 +89,17 @@ impl Deployed {
     pub(crate) fn load(dir: &Path, paths: &[PathBuf]) -> Result<Deployed, String> {
         let loaded = workspace::load(paths)?;
         let home = canonical(dir);
+        let sources = loaded.sources;
         let project = loaded
             .projects
-            .iter()
+            .into_iter()
             .find(|p| {
                 p.files.first().is_some_and(|(id, _)| {
-                    canonical(&project_dir(Path::new(&loaded.sources.get(*id).name))) == home
+                    canonical(&project_dir(Path::new(&sources.get(*id).name))) == home
                 })
             })
             .ok_or_else(|| format!("found no journeys in `{}`", dir.display()))?;
-        let journeys = project.compile(&loaded.sources);
+        let journeys = project.compile(&sources);
         let mut errors =
             journey_check::apply_settings(project.diagnostics.clone(), &project.config);
         errors.extend(journey_check::check(&journeys, &project.config));
@@ -104,14 +107,19 @@ impl Deployed {
         journey_diagnostics::sort(&mut errors);
         Ok(Deployed {
             journeys,
-            config: project.config.clone(),
+            config: project.config,
+            functions: project.functions,
             errors,
-            sources: loaded.sources,
+            sources,
         })
     }
 
     pub(crate) fn runtime(&self) -> Runtime<'_> {
-        Runtime::new(&self.journeys, &self.config)
+        let runtime = Runtime::new(&self.journeys, &self.config);
+        match &self.functions {
+            Some(functions) => runtime.with_functions(functions),
+            None => runtime,
+        }
     }
 }
 
