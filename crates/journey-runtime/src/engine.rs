@@ -60,20 +60,32 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// The version of the journey the run is pinned to.
     pub(crate) fn journey(&self) -> Result<&'a CompiledJourney, Stop> {
-        self.rt
-            .journey(&self.state.journey)
-            .ok_or_else(|| Stop::Fail(format!("journey `{}` is not deployed", self.state.journey)))
+        let (name, version) = (&self.state.journey, &self.state.version);
+        self.rt.journey_version(name, version).ok_or_else(|| {
+            Stop::Fail(match self.rt.journey(name) {
+                Some(_) => format!(
+                    "version {version} of journey `{name}` is no longer deployed; the run cannot go on"
+                ),
+                None => format!("journey `{name}` is not deployed"),
+            })
+        })
     }
 
     /// Runs from `node` until the run waits, ends or fails.
     pub(crate) fn run_from(&mut self, node: NodeIndex) {
         if let Err(Stop::Fail(message)) = self.run(node) {
-            self.effects.push(Effect::Error {
-                message: message.clone(),
-            });
-            self.state.status = Status::Failed { error: message };
+            self.fail(message);
         }
+    }
+
+    /// Ends the run with an error that operators see.
+    pub(crate) fn fail(&mut self, message: String) {
+        self.effects.push(Effect::Error {
+            message: message.clone(),
+        });
+        self.state.status = Status::Failed { error: message };
     }
 
     fn run(&mut self, mut node: NodeIndex) -> Result<(), Stop> {
@@ -559,7 +571,7 @@ impl<'a> Machine<'a> {
         &self,
         f: impl FnOnce(&Env<'_>, &mut Budget) -> Result<T, EvalError>,
     ) -> Result<T, Stop> {
-        let config = self.rt.journey(&self.state.journey).map(|j| &j.config);
+        let config = self.journey().ok().map(|j| &j.config);
         let scope = RunScope {
             vars: &self.state.vars,
             contact: &self.contact,

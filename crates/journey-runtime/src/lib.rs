@@ -134,8 +134,19 @@ impl<'a> Runtime<'a> {
             .unwrap_or_else(|| self.time_zone.clone())
     }
 
+    /// The latest deployed version of a journey: the last one with this name. New runs
+    /// start on it.
     pub fn journey(&self, name: &str) -> Option<&'a CompiledJourney> {
-        self.journeys.iter().find(|j| j.name == name)
+        self.journeys.iter().rev().find(|j| j.name == name)
+    }
+
+    /// A specific version (the short content hash a run is pinned to). Runs in
+    /// flight finish on their version while newer ones are deployed beside it.
+    pub fn journey_version(&self, name: &str, version: &str) -> Option<&'a CompiledJourney> {
+        self.journeys
+            .iter()
+            .rev()
+            .find(|j| j.name == name && (version.is_empty() || j.hash.starts_with(version)))
     }
 
     /// Starts `journey` for a contact. `inbound` is the message that triggered it,
@@ -162,13 +173,9 @@ impl<'a> Runtime<'a> {
         let mut machine = Machine::new(self, state, contact.clone(), now, inbound);
         match entry {
             Some(entry) => machine.run_from(entry),
-            None => {
-                let message = format!("journey `{journey}` is not deployed, or has no cards");
-                machine.effects.push(Effect::Error {
-                    message: message.clone(),
-                });
-                machine.state.status = Status::Failed { error: message };
-            }
+            None => machine.fail(format!(
+                "journey `{journey}` is not deployed, or has no cards"
+            )),
         }
         finish(machine)
     }
@@ -186,6 +193,12 @@ impl<'a> Runtime<'a> {
             _ => None,
         };
         let mut machine = Machine::new(self, state, contact.clone(), now, inbound);
+        if machine.state.is_active()
+            && let Err(engine::Stop::Fail(message)) = machine.journey()
+        {
+            machine.fail(message);
+            return finish(machine);
+        }
         if let Some(next) = resume(&mut machine, event) {
             machine.run_from(next);
         }
@@ -403,10 +416,7 @@ fn reply(
         None => match m.invalid(node) {
             Ok(next) => next,
             Err(engine::Stop::Fail(message)) => {
-                m.effects.push(Effect::Error {
-                    message: message.clone(),
-                });
-                m.state.status = Status::Failed { error: message };
+                m.fail(message);
                 None
             }
         },

@@ -335,3 +335,97 @@ end
     );
     assert!(matches!(outcome.state.status, Status::Failed { .. }));
 }
+
+#[test]
+fn runs_stay_on_their_version_when_a_new_one_is_deployed() {
+    let v1 = "card Ask do\n  x = ask(\"v1 question\")\n  text(\"v1 answer @x\")\nend\n";
+    let v2 = "card Ask do\n  x = ask(\"v2 question\")\n  text(\"v2 answer @x\")\nend\n";
+    let mut journeys = compile(&[("clinic", v1)]);
+    let config = journey_project::ProjectConfig::default();
+    let now = at("2026-01-15T09:00:00Z");
+    let waiting = Runtime::new(&journeys, &config).start("clinic", &thandi(), None, now);
+    assert_eq!(texts(&waiting.effects), ["v1 question"]);
+    journeys.extend(compile(&[("clinic", v2)]));
+    let rt = Runtime::new(&journeys, &config);
+    let answered = rt.step(
+        waiting.state.clone(),
+        &thandi(),
+        Event::Message(Inbound::text("yes")),
+        now,
+    );
+    assert_eq!(
+        texts(&answered.effects),
+        ["v1 answer yes"],
+        "the run finishes on v1"
+    );
+    let fresh = rt.start("clinic", &thandi(), None, now);
+    assert_eq!(
+        texts(&fresh.effects),
+        ["v2 question"],
+        "new runs start on v2"
+    );
+    let gone = compile(&[("clinic", v2)]);
+    let rt = Runtime::new(&gone, &config);
+    let orphan = rt.step(
+        waiting.state,
+        &thandi(),
+        Event::Message(Inbound::text("yes")),
+        now,
+    );
+    assert!(
+        matches!(orphan.state.status, Status::Failed { ref error } if error.contains("no longer deployed"))
+    );
+}
+
+#[test]
+fn triggers_pick_by_priority_then_kind_then_order() {
+    let menu = r#"trigger(on: "MESSAGE RECEIVED", keywords: ["menu", "hi"])
+card Menu do
+  text("menu")
+end
+"#;
+    let first = r#"trigger(on: "FIRST VISIT")
+card Hello do
+  text("welcome")
+end
+"#;
+    let fallback = r#"trigger(on: "CATCH ALL")
+card Sorry do
+  text("sorry")
+end
+"#;
+    let urgent = r#"trigger(on: "MESSAGE RECEIVED", priority: 5) when has_phrase(event.message.text.body, "bleeding")
+card Urgent do
+  text("urgent")
+end
+"#;
+    let journeys = compile(&[
+        ("menu", menu),
+        ("first", first),
+        ("fallback", fallback),
+        ("urgent", urgent),
+    ]);
+    let config = journey_project::ProjectConfig::default();
+    let rt = Runtime::new(&journeys, &config);
+    let now = at("2026-01-15T09:00:00Z");
+    let pick = |text: &str, first_visit: bool| {
+        journey_runtime::triggers::select(&rt, &thandi(), &Inbound::text(text), first_visit, now)
+    };
+    assert_eq!(
+        pick("Menu", true).as_deref(),
+        Some("first"),
+        "first visit beats keywords"
+    );
+    assert_eq!(pick("Menu", false).as_deref(), Some("menu"));
+    assert_eq!(
+        pick("mneu", false).as_deref(),
+        Some("menu"),
+        "one typo in a long keyword"
+    );
+    assert_eq!(pick("what now", false).as_deref(), Some("fallback"));
+    assert_eq!(
+        pick("I am bleeding", true).as_deref(),
+        Some("urgent"),
+        "priority beats everything"
+    );
+}
