@@ -30,6 +30,25 @@ fn compile(files: &[(&str, &str)]) -> Vec<CompiledJourney> {
     journey_model::compile(&modules, ProjectIndex::default())
 }
 
+/// Compiled journeys in a project with the default `journey.toml`.
+struct World {
+    journeys: Vec<CompiledJourney>,
+    config: journey_project::ProjectConfig,
+}
+
+impl World {
+    fn new(files: &[(&str, &str)]) -> Self {
+        World {
+            journeys: compile(files),
+            config: journey_project::ProjectConfig::default(),
+        }
+    }
+
+    fn rt(&self) -> Runtime<'_> {
+        Runtime::new(&self.journeys, &self.config)
+    }
+}
+
 fn texts(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
@@ -105,9 +124,8 @@ end
 
 #[test]
 fn menu_question_guard_and_personalised_reply() {
-    let journeys = compile(&[("clinic", MENU)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let started = rt.start("clinic", &thandi(), Some(Inbound::text("hi")), now);
     assert_eq!(
@@ -143,9 +161,8 @@ fn menu_question_guard_and_personalised_reply() {
 
 #[test]
 fn missing_field_renders_empty_not_raw() {
-    let journeys = compile(&[("clinic", MENU)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let started = rt.start("clinic", &thandi(), None, now);
     let tips = rt.step(
@@ -159,9 +176,8 @@ fn missing_field_renders_empty_not_raw() {
 
 #[test]
 fn timeout_fires_only_when_its_timer_does() {
-    let journeys = compile(&[("clinic", MENU)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let started = rt.start("clinic", &thandi(), None, now);
     let (id, due) = started
@@ -191,9 +207,8 @@ fn timeout_fires_only_when_its_timer_does() {
 
 #[test]
 fn retries_then_invalid_edge_then_handoff_until_returned() {
-    let journeys = compile(&[("clinic", MENU)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let mut state = rt.start("clinic", &thandi(), None, now).state;
     state = rt
@@ -239,9 +254,8 @@ fn retries_then_invalid_edge_then_handoff_until_returned() {
 
 #[test]
 fn interrupt_keyword_at_any_question() {
-    let journeys = compile(&[("clinic", MENU)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let mut state = rt.start("clinic", &thandi(), None, now).state;
     state = rt
@@ -288,9 +302,8 @@ card No do
   update_contact(consent: "no")
 end
 "#;
-    let journeys = compile(&[("main", main), ("consent", consent)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("main", main), ("consent", consent)]);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let started = rt.start("main", &thandi(), None, now);
     assert_eq!(
@@ -319,9 +332,8 @@ card B, then: A do
   log("b")
 end
 "#;
-    let journeys = compile(&[("loop", looping)]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let world = World::new(&[("loop", looping)]);
+    let rt = world.rt();
     let outcome = rt.start("loop", &thandi(), None, at("2026-01-15T09:00:00Z"));
     let error = outcome.effects.iter().find_map(|e| match e {
         Effect::Error { message } => Some(message.clone()),
@@ -399,14 +411,13 @@ card Urgent do
   text("urgent")
 end
 "#;
-    let journeys = compile(&[
+    let world = World::new(&[
         ("menu", menu),
         ("first", first),
         ("fallback", fallback),
         ("urgent", urgent),
     ]);
-    let config = journey_project::ProjectConfig::default();
-    let rt = Runtime::new(&journeys, &config);
+    let rt = world.rt();
     let now = at("2026-01-15T09:00:00Z");
     let pick = |text: &str, first_visit: bool| {
         journey_runtime::triggers::select(&rt, &thandi(), &Inbound::text(text), first_visit, now)
