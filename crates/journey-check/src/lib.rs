@@ -3,6 +3,7 @@
 
 mod analysis;
 pub mod docs;
+mod limits;
 pub mod registry;
 mod rule;
 mod rules;

@@ -27,6 +27,14 @@ pub static RULES: &[&Rule] = &[
     &unknown_variable::RULE,
     &type_mismatch::RULE,
     &missing_translation::RULE,
+    &too_many_buttons::RULE,
+    &button_title_length::RULE,
+    &duplicate_option::RULE,
+    &list_shape::RULE,
+    &list_text_length::RULE,
+    &body_length::RULE,
+    &header_footer_length::RULE,
+    &personalisation_overflow::RULE,
 ];
 
 /// The rule with this code (case-insensitive).

@@ -1,17 +1,25 @@
 //! One file per rule. The registry (`crate::registry`) lists them.
 
+pub(crate) mod body_length;
+pub(crate) mod button_title_length;
 pub(crate) mod duplicate_card;
 pub(crate) mod duplicate_journey;
+pub(crate) mod duplicate_option;
 pub(crate) mod guarded_loop_without_wait;
+pub(crate) mod header_footer_length;
 pub(crate) mod invalid_arguments;
 pub(crate) mod invalid_config;
 pub(crate) mod invalid_functions;
+pub(crate) mod list_shape;
+pub(crate) mod list_text_length;
 pub(crate) mod loop_without_wait;
 pub(crate) mod missing_fallback;
 pub(crate) mod missing_translation;
 pub(crate) mod no_effect;
+pub(crate) mod personalisation_overflow;
 pub(crate) mod possibly_unassigned;
 pub(crate) mod syntax_error;
+pub(crate) mod too_many_buttons;
 pub(crate) mod type_mismatch;
 pub(crate) mod unknown_argument;
 pub(crate) mod unknown_card;

@@ -1,0 +1,278 @@
+//! WhatsApp's length limits on interactive and text messages (the WA4xx rules), and
+//! the texts of a compiled journey they apply to. Lengths are counted in Unicode scalar
+//! values (`str::chars`), on literal text; `personalisation-overflow` (WA420) handles
+//! strings with `@` interpolations.
+
+use journey_diagnostics::{Diagnostic, Span};
+use journey_model::{
+    CardId, CompiledJourney, Menu, MenuKind, MenuOptions, Message, MessageKind, StepKind,
+};
+use journey_syntax::{Expr, ExprKind, Template};
+
+use crate::rule::{Context, Rule};
+
+/// A place in a WhatsApp message whose text has a length limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A reply button's title: 1–20.
+    ButtonTitle,
+    /// A list row's title: 1–24.
+    RowTitle,
+    /// The list's menu button (`list("Choose", …)`): 1–20.
+    ListButton,
+    /// A text message: up to 4096.
+    TextBody,
+    /// The text inside a `buttons`/`list` block: up to 1024.
+    InteractiveBody,
+    /// A media caption: up to 1024.
+    Caption,
+    /// The footer of an interactive message: up to 60.
+    Footer,
+}
+
+impl Place {
+    /// The most characters WhatsApp accepts here.
+    pub(crate) fn limit(self) -> usize {
+        match self {
+            Place::ButtonTitle | Place::ListButton => 20,
+            Place::RowTitle => 24,
+            Place::TextBody => 4096,
+            Place::InteractiveBody | Place::Caption => 1024,
+            Place::Footer => 60,
+        }
+    }
+
+    /// May the text be empty?
+    pub(crate) fn required(self) -> bool {
+        matches!(
+            self,
+            Place::ButtonTitle | Place::RowTitle | Place::ListButton
+        )
+    }
+
+    /// Is this a short title, where a variable without a declared bound is a risk?
+    pub(crate) fn is_title(self) -> bool {
+        matches!(
+            self,
+            Place::ButtonTitle | Place::RowTitle | Place::ListButton
+        )
+    }
+
+    /// What to call it in a message: "this {name} has 27 characters".
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Place::ButtonTitle => "button title",
+            Place::RowTitle => "list row title",
+            Place::ListButton => "list button text",
+            Place::TextBody => "text message",
+            Place::InteractiveBody => "interactive message body",
+            Place::Caption => "caption",
+            Place::Footer => "footer",
+        }
+    }
+
+    /// How to bring a text back under the limit.
+    pub(crate) fn fix(self) -> &'static str {
+        match self {
+            Place::ButtonTitle => "shorten the title, and move the detail into the message body",
+            Place::RowTitle => "shorten the row title, and move the detail into the message body",
+            Place::ListButton => "shorten the list button text (e.g. \"Choose\", \"See options\")",
+            Place::TextBody => "shorten the text, or split it into several `text(...)` messages",
+            Place::InteractiveBody => {
+                "shorten the body, or send the long part as a `text(...)` before the menu"
+            }
+            Place::Caption => "shorten the caption, or send the rest as a `text(...)` after it",
+            Place::Footer => "shorten the footer, and move the rest into the message body",
+        }
+    }
+}
+
+/// One limited text of a journey.
+pub(crate) struct Limited<'a> {
+    pub place: Place,
+    /// The expression that computes it; `None` when the text is a card's name.
+    pub expr: Option<&'a Expr>,
+    /// The text, when it is known without running the journey.
+    pub literal: Option<String>,
+    pub span: Span,
+}
+
+/// The text of an expression that is a string without interpolation.
+pub(crate) fn literal(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Str(template) => template.as_literal(),
+        _ => None,
+    }
+}
+
+/// The string template of an expression, if it is one.
+pub(crate) fn template(expr: &Expr) -> Option<&Template> {
+    match &expr.kind {
+        ExprKind::Str(template) => Some(template),
+        _ => None,
+    }
+}
+
+/// Length as WhatsApp counts it here: Unicode scalar values.
+pub(crate) fn length(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// One static option of a menu, with the title the contact sees.
+pub(crate) struct Title<'a> {
+    pub card: CardId,
+    /// The inline label (`Card: "Label"`), if any.
+    pub expr: Option<&'a Expr>,
+    /// The title when it is known: a literal label, else the card's display label, else
+    /// the card's name (as the interpreter's `card_title` does).
+    pub literal: Option<String>,
+    pub span: Span,
+}
+
+/// The titles of a static menu's options, in order; none for a dynamic menu.
+pub(crate) fn menu_titles<'a>(journey: &CompiledJourney, menu: &'a Menu) -> Vec<Title<'a>> {
+    let MenuOptions::Static(options) = &menu.options else {
+        return Vec::new();
+    };
+    options
+        .iter()
+        .map(|option| match &option.label {
+            Some(label) => Title {
+                card: option.card,
+                expr: Some(label),
+                literal: literal(label),
+                span: label.span,
+            },
+            None => Title {
+                card: option.card,
+                expr: None,
+                literal: Some(card_title(journey, option.card)),
+                span: option.span,
+            },
+        })
+        .collect()
+}
+
+/// A card's title as a menu option: its literal display label, else its name.
+fn card_title(journey: &CompiledJourney, card: CardId) -> String {
+    let info = journey.card(card);
+    info.definitions
+        .iter()
+        .find_map(|d| d.label.as_ref())
+        .and_then(literal)
+        .unwrap_or_else(|| info.name.clone())
+}
+
+/// Every limited text of the journey, in graph order.
+pub(crate) fn limited_texts(journey: &CompiledJourney) -> Vec<Limited<'_>> {
+    let mut out = Vec::new();
+    for node in journey.graph.node_indices() {
+        match &journey.graph[node].kind {
+            StepKind::Send(message) => message_texts(message, Place::TextBody, &mut out),
+            StepKind::Ask { prompt, .. } => message_texts(prompt, Place::TextBody, &mut out),
+            StepKind::Menu(menu) => {
+                for message in &menu.body {
+                    match message.kind {
+                        MessageKind::Text => {
+                            message_texts(message, Place::InteractiveBody, &mut out)
+                        }
+                        MessageKind::Footer => message_texts(message, Place::Footer, &mut out),
+                        // A media header: the URL has no limit, and a caption is not sent.
+                        _ => {}
+                    }
+                }
+                if let Some(button) = &menu.button_text {
+                    out.push(Limited {
+                        place: Place::ListButton,
+                        expr: Some(button),
+                        literal: literal(button),
+                        span: button.span,
+                    });
+                }
+                let place = match menu.kind {
+                    MenuKind::Buttons => Place::ButtonTitle,
+                    MenuKind::List => Place::RowTitle,
+                };
+                for title in menu_titles(journey, menu) {
+                    out.push(Limited {
+                        place,
+                        expr: title.expr,
+                        literal: title.literal,
+                        span: title.span,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The text of a message (and each translation), or its caption for media.
+fn message_texts<'a>(message: &'a Message, text_place: Place, out: &mut Vec<Limited<'a>>) {
+    let mut push = |place, expr: &'a Expr| {
+        out.push(Limited {
+            place,
+            expr: Some(expr),
+            literal: literal(expr),
+            span: expr.span,
+        })
+    };
+    match message.kind {
+        MessageKind::Text | MessageKind::Footer => {
+            push(text_place, &message.body);
+            for (_, expr) in &message.translations {
+                push(text_place, expr);
+            }
+        }
+        MessageKind::Audio | MessageKind::Sticker => {}
+        MessageKind::Image | MessageKind::Video | MessageKind::Document => {
+            for (name, expr) in &message.options {
+                if name == "caption" {
+                    push(Place::Caption, expr);
+                }
+            }
+        }
+    }
+}
+
+/// Reports, as `rule`, each literal text in one of `places` that is too long (or empty
+/// where a text is required).
+pub(crate) fn report_lengths(
+    ctx: &Context<'_>,
+    out: &mut Vec<Diagnostic>,
+    rule: &Rule,
+    places: &[Place],
+) {
+    for text in limited_texts(ctx.journey) {
+        if !places.contains(&text.place) {
+            continue;
+        }
+        let Some(literal) = &text.literal else {
+            continue;
+        };
+        let (place, limit, n) = (text.place, text.place.limit(), length(literal));
+        let diagnostic = if n == 0 && place.required() {
+            rule.diagnostic(ctx, text.span, format!("this {} is empty", place.name()))
+                .with_label(format!("WhatsApp rejects an empty {}", place.name()))
+                .with_help(format!(
+                    "write a {} of 1 to {limit} characters",
+                    place.name()
+                ))
+        } else if n > limit {
+            rule.diagnostic(
+                ctx,
+                text.span,
+                format!(
+                    "this {} has {n} characters; WhatsApp allows {limit}",
+                    place.name()
+                ),
+            )
+            .with_label(format!("{} characters too many", n - limit))
+            .with_help(place.fix())
+        } else {
+            continue;
+        };
+        out.push(diagnostic);
+    }
+}

@@ -1,0 +1,142 @@
+use journey_diagnostics::{Diagnostic, Severity};
+use journey_syntax::{Expr, ExprKind, TemplatePart};
+
+use crate::limits::{self, Limited};
+use crate::rule::{Context, Rule};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "WA420",
+    name: "personalisation-overflow",
+    summary: "A personalised text can grow past WhatsApp's limit once its variables are filled in.",
+    default_severity: Severity::Warning,
+    doc: r#"## What it does
+For every text with a length limit (button and row titles, the list button, bodies,
+captions, footers) that contains `@` interpolations, adds up the worst case: the literal
+characters plus the longest value of each `@contact.<field>`, as `journey.toml` declares
+it (`[fields.NAME] max_length = 30`, a choice field's longest choice, a date's 10
+characters…). It reports a text whose worst case is over the limit. In a button or row
+title, it also reports a variable with no declared maximum (a run variable, a field
+without `max_length`): a title is short, and any value can overflow it. Characters are
+counted as Unicode scalar values.
+
+## Why is this bad?
+WhatsApp rejects the message for the contacts whose values are long, and only for them:
+the journey works in testing and fails for some people in production.
+
+## Example
+```journey
+card Greeting do
+  buttons(Visit: "Book for @contact.name", Tips: "Tips") do
+    text("Hi! What would you like?")
+  end
+end
+```
+…where `name` can be 60 characters long, and a button title 20.
+
+## How to fix
+Move the variable into the message body (`text("Hi @contact.name!")`), shorten the
+literal text, or declare a smaller `max_length` for the field in `journey.toml` when
+its values really are shorter.
+"#,
+    check: Some(check),
+};
+
+/// The longest a value written into a text can be, when the project says.
+enum Bound {
+    Known(usize),
+    /// The name of what has no declared maximum.
+    Unknown(String),
+}
+
+fn bound(ctx: &Context<'_>, expr: &Expr) -> Bound {
+    if let ExprKind::Member { object, field } = &expr.kind
+        && matches!(&object.kind, ExprKind::Name(root) if root == "contact")
+    {
+        let name = &field.name;
+        return match ctx.config.field(name).and_then(|spec| spec.max_chars()) {
+            Some(n) => Bound::Known(n),
+            None => Bound::Unknown(format!("contact.{name}")),
+        };
+    }
+    let what = match &expr.kind {
+        ExprKind::Name(name) => name.clone(),
+        _ => "an expression".to_owned(),
+    };
+    Bound::Unknown(what)
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for text in limits::limited_texts(ctx.journey) {
+        check_text(ctx, &text, out);
+    }
+}
+
+fn check_text(ctx: &Context<'_>, text: &Limited<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(template) = text.expr.and_then(limits::template) else {
+        return;
+    };
+    let mut literal = 0;
+    let mut variables = 0;
+    let mut unknown = Vec::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text { value, .. } => literal += limits::length(value),
+            TemplatePart::Interp(expr) => match bound(ctx, expr) {
+                Bound::Known(n) => variables += n,
+                Bound::Unknown(what) => unknown.push(what),
+            },
+        }
+    }
+    let has_interpolation = template
+        .parts
+        .iter()
+        .any(|p| matches!(p, TemplatePart::Interp(_)));
+    if !has_interpolation {
+        return;
+    }
+    let (place, limit) = (text.place, text.place.limit());
+    let worst = literal + variables;
+    if worst > limit {
+        out.push(
+            RULE.diagnostic(
+                ctx,
+                text.span,
+                format!(
+                    "this {} can reach {worst} characters once personalised; WhatsApp allows {limit}",
+                    place.name()
+                ),
+            )
+            .with_label(format!(
+                "{literal} literal characters and up to {variables} from variables"
+            ))
+            .with_help(
+                "move the variable into the message body, shorten the text around it, or declare a smaller `max_length` for the field in journey.toml",
+            ),
+        );
+    } else if place.is_title()
+        && let Some(what) = unknown.first()
+    {
+        out.push(
+            RULE.diagnostic(
+                ctx,
+                text.span,
+                format!(
+                    "`{what}` has no declared maximum length, and this {} allows {limit} characters",
+                    place.name()
+                ),
+            )
+            .with_label(format!(
+                "{literal} literal characters leave {} for the variables",
+                limit.saturating_sub(literal + variables)
+            ))
+            .with_help(if what.starts_with("contact.") {
+                format!(
+                    "move the variable into the message body, or declare `max_length` under `[fields.{}]` in journey.toml",
+                    what.trim_start_matches("contact.")
+                )
+            } else {
+                "move the variable into the message body, or store it in a contact field with a declared `max_length`".to_owned()
+            }),
+        );
+    }
+}
