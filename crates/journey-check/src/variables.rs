@@ -55,6 +55,7 @@ pub(crate) fn analyse(journey: &CompiledJourney) -> Facts {
             visit::walk(top, &mut |expr| {
                 if let ExprKind::Name(name) = &expr.kind
                     && !CONTEXT_ROOTS.contains(&name.as_str())
+                    && !journey.tables.contains_key(name)
                 {
                     names.push((name, expr.span));
                 }

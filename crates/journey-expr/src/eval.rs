@@ -232,16 +232,18 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Value, EvalError> {
         let lhs = self.eval(lhs)?;
         // `and`/`or` short-circuit: the right side may be an error guarded by the left.
+        // `or` gives the deciding value, as Turn does: `contact.name or "there"`.
         match op {
             BinaryOp::And if !lhs.is_truthy() => return Ok(Value::Bool(false)),
-            BinaryOp::Or if lhs.is_truthy() => return Ok(Value::Bool(true)),
+            BinaryOp::Or if lhs.is_truthy() => return Ok(lhs),
             _ => {}
         }
         let rhs = self.eval(rhs)?;
         let tz = &self.env.time_zone;
         let at = |message: String| EvalError::new(message, span);
         match op {
-            BinaryOp::And | BinaryOp::Or => Ok(Value::Bool(rhs.is_truthy())),
+            BinaryOp::And => Ok(Value::Bool(rhs.is_truthy())),
+            BinaryOp::Or => Ok(rhs),
             BinaryOp::Eq => Ok(Value::Bool(ops::equals(&lhs, &rhs, tz))),
             BinaryOp::Neq => Ok(Value::Bool(!ops::equals(&lhs, &rhs, tz))),
             BinaryOp::Lt | BinaryOp::Lte | BinaryOp::Gt | BinaryOp::Gte => {

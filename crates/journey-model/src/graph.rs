@@ -30,6 +30,9 @@ pub struct CompiledJourney {
     /// A Turn notebook's `config` dictionary, read as `config.items.<key>`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub config: std::collections::BTreeMap<String, String>,
+    /// A Turn notebook's data tables, read as `<name>.rows`: one map per row.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tables: std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, String>>>,
     /// What lowering could not resolve; the checker reports each.
     pub issues: Vec<Issue>,
     /// Part of the file failed to parse: graph-shape rules stay quiet on it.

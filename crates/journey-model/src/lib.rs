@@ -60,6 +60,26 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                 .filter(|entry| entry.dictionary == "config")
                 .map(|entry| (entry.key.clone(), entry.value.clone()))
                 .collect();
+            lowered.tables = source
+                .module
+                .tables
+                .iter()
+                .map(|table| {
+                    let rows = table
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            table
+                                .columns
+                                .iter()
+                                .cloned()
+                                .zip(row.iter().cloned())
+                                .collect()
+                        })
+                        .collect();
+                    (table.name.clone(), rows)
+                })
+                .collect();
             if let Some(&(_, _, first)) = duplicates
                 .iter()
                 .find(|(file, dup_span, _)| *file == source.file && *dup_span == span)

@@ -54,6 +54,7 @@ pub(crate) fn lower_journey(
         interrupts: Vec::new(),
         interaction_timeout: None,
         config: Default::default(),
+        tables: Default::default(),
         issues: Vec::new(),
         has_syntax_errors,
         hash: String::new(),
@@ -313,6 +314,16 @@ impl Lowerer<'_> {
                         if builtins::lookup(&call.callee.name).is_none_or(|b| b.kind == Kind::Setting));
                     if !reported {
                         self.issues.push(Issue::NoEffect { span: expr.span });
+                    }
+                    // A call to a function that is not a built-in (a project helper, or
+                    // one the checker reports as unknown) still runs, so that it fails
+                    // the run visibly rather than vanishing.
+                    if let ExprKind::Call(call) = &expr.kind
+                        && builtins::lookup(&call.callee.name).is_none()
+                    {
+                        let node = self.add_node(StepKind::Effect(call.clone()), stmt.span);
+                        self.connect(dangling, node);
+                        dangling.push((node, Transition::Next));
                     }
                 }
             },

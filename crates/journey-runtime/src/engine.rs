@@ -2,6 +2,8 @@
 //! world, ends, or fails. Every step costs one unit of the per-event step cap, so a
 //! loop without a wait fails the run with a clear error instead of spinning.
 
+use std::collections::BTreeMap;
+
 use journey_expr::{Budget, Env, EvalError, Value};
 use journey_model::{
     CompiledJourney, MenuKind as ModelMenuKind, MenuOptions, Message, MessageKind, ScheduleTime,
@@ -15,7 +17,9 @@ use crate::scope::RunScope;
 use crate::state::{Frame, RunState, Status};
 use crate::{Contact, Runtime};
 
-static EMPTY: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+static EMPTY_CONFIG: BTreeMap<String, String> = BTreeMap::new();
+type Tables = BTreeMap<String, Vec<BTreeMap<String, String>>>;
+static EMPTY_TABLES: Tables = BTreeMap::new();
 
 /// Steps one event may run before the run is stopped as a runaway loop.
 pub const STEP_CAP: u32 = 1_000;
@@ -234,7 +238,7 @@ impl<'a> Machine<'a> {
                 };
                 Ok(None)
             }
-            StepKind::End { .. } => Ok(self.end()),
+            StepKind::End { explicit } => Ok(self.end(*explicit)),
         }
     }
 
@@ -265,8 +269,12 @@ impl<'a> Machine<'a> {
             .map(|(_, _, target)| target)
     }
 
-    /// End of a journey: back to the caller of a sub-journey, or the end of the run.
-    fn end(&mut self) -> Option<NodeIndex> {
+    /// The end of a journey: back to the caller of a sub-journey, or, for
+    /// `end_journey()` or the outermost journey, the end of the run.
+    fn end(&mut self, explicit: bool) -> Option<NodeIndex> {
+        if explicit {
+            self.state.stack.clear();
+        }
         match self.state.stack.pop() {
             Some(frame) => {
                 self.state.journey = frame.journey;
@@ -396,9 +404,19 @@ impl<'a> Machine<'a> {
                 let text = self.first_text(call)?;
                 self.effects.push(Effect::Log { text });
             }
-            other => self.effects.push(Effect::Log {
-                text: format!("`{other}` is not supported outside Turn; skipped"),
+            "send_content" => self.effects.push(Effect::Log {
+                text: "`send_content` (Turn's content library) is not supported; skipped"
+                    .to_owned(),
             }),
+            // A project helper called for its own sake, or an unknown function: evaluate
+            // it like any call, so that an unknown one fails the run with its name.
+            _ => {
+                let call = Expr {
+                    kind: journey_syntax::ExprKind::Call(Box::new(call.clone())),
+                    span: call.span,
+                };
+                self.eval(&call)?;
+            }
         }
         Ok(())
     }
@@ -571,14 +589,15 @@ impl<'a> Machine<'a> {
         &self,
         f: impl FnOnce(&Env<'_>, &mut Budget) -> Result<T, EvalError>,
     ) -> Result<T, Stop> {
-        let config = self.journey().ok().map(|j| &j.config);
+        let journey = self.journey().ok();
         let scope = RunScope {
             vars: &self.state.vars,
             contact: &self.contact,
             inbound: self.inbound.as_ref(),
             secrets: &self.rt.secrets,
             journey: &self.state.journey,
-            config: config.unwrap_or(&EMPTY),
+            config: journey.map_or(&EMPTY_CONFIG, |j| &j.config),
+            tables: journey.map_or(&EMPTY_TABLES, |j| &j.tables),
             globals: &self.rt.globals,
         };
         let env = Env {

@@ -413,13 +413,24 @@ fn reply(
             }
             m.follow(journey, node, &transition)
         }
-        None => match m.invalid(node) {
-            Ok(next) => next,
-            Err(engine::Stop::Fail(message)) => {
-                m.fail(message);
-                None
+        None => {
+            // Turn: a typed answer that matches no option is still the menu's value
+            // (journeys read it after the `then:` fallback).
+            if let StepKind::Menu(menu) = &step.kind
+                && let Some(var) = &menu.var
+            {
+                m.state
+                    .vars
+                    .insert(var.clone(), Value::Text(inbound.text.clone()));
             }
-        },
+            match m.invalid(node) {
+                Ok(next) => next,
+                Err(engine::Stop::Fail(message)) => {
+                    m.fail(message);
+                    None
+                }
+            }
+        }
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct RunScope<'a> {
     pub(crate) config: &'a BTreeMap<String, String>,
     /// Organisation-wide data (`global.<dictionary>.<key>`).
     pub(crate) globals: &'a Value,
+    /// The notebook's data tables (`<name>.rows`).
+    pub(crate) tables: &'a BTreeMap<String, Vec<BTreeMap<String, String>>>,
 }
 
 impl Scope for RunScope<'_> {
@@ -43,6 +45,22 @@ impl Scope for RunScope<'_> {
                 ),
             )]))),
             "global" => Some(self.globals.clone()),
+            table if self.tables.contains_key(table) => {
+                let rows = self.tables[table]
+                    .iter()
+                    .map(|row| {
+                        Value::Map(
+                            row.iter()
+                                .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                Some(Value::Map(BTreeMap::from([(
+                    "rows".to_owned(),
+                    Value::List(rows),
+                )])))
+            }
             "journey" => Some(Value::Map(BTreeMap::from([(
                 "name".to_owned(),
                 Value::Text(self.journey.to_owned()),

@@ -10,6 +10,9 @@ pub struct Module {
     pub journeys: Vec<Journey>,
     /// `| Key | Value |` rows of a notebook's dictionary cells (`config.items.<key>`).
     pub config: Vec<ConfigEntry>,
+    /// A notebook's data tables (`<name>.rows`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<DataTable>,
 }
 
 /// `stack Name do … end`, `journey Name do … end`, or the implicit journey formed by
@@ -271,5 +274,15 @@ pub struct ConfigEntry {
     pub dictionary: String,
     pub key: String,
     pub value: String,
+    pub span: Span,
+}
+
+/// A notebook table cell (`<!-- table: "quizzes" … -->` and a markdown table), read by
+/// journeys as `quizzes.rows`: one map per row, keyed by the column names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataTable {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
     pub span: Span,
 }

@@ -182,7 +182,12 @@ fn help_for(
     }
     if found.starts_with(['"', '\'']) {
         let quote = &found[..1];
-        let after = &text[span.end as usize..line_end];
+        // The rest of the quote's own line (the quote may sit on a later line than `at`).
+        let quote_end = span.end as usize;
+        let quote_line_end = text[quote_end..]
+            .find('\n')
+            .map_or(text.len(), |i| quote_end + i);
+        let after = &text[quote_end..quote_line_end];
         if !after.contains(quote) {
             return Some(format!(
                 "this text has no closing {quote} on its line; use \"\"\"…\"\"\" for text over several lines"

@@ -44,6 +44,7 @@ pub fn parse_notebook(file: FileId, text: &str) -> Parsed {
     }
     let mut parsed = driver.finish();
     parsed.module.config = layout.config;
+    parsed.module.tables = layout.tables;
     parsed.diagnostics.extend(layout.diagnostics);
     parsed
 }

@@ -5,13 +5,21 @@
 use journey_diagnostics::{Diagnostic, FileId, Severity, Span};
 
 use crate::SYNTAX_ERROR;
-use crate::ast::ConfigEntry;
+use crate::ast::{ConfigEntry, DataTable};
 
 pub(crate) struct Layout {
     /// Byte ranges of the code inside each stack cell.
     pub(crate) cells: Vec<Cell>,
     pub(crate) config: Vec<ConfigEntry>,
+    pub(crate) tables: Vec<DataTable>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// The data cell being read: the markdown table after a `dictionary:` or `table:`
+/// comment.
+enum Data {
+    Dictionary(String),
+    Table(usize),
 }
 
 pub(crate) struct Cell {
@@ -24,10 +32,11 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
     let mut layout = Layout {
         cells: Vec::new(),
         config: Vec::new(),
+        tables: Vec::new(),
         diagnostics: Vec::new(),
     };
     let mut lines = lines_with_offsets(text).peekable();
-    let mut dictionary: Option<String> = None;
+    let mut data: Option<Data> = None;
     while let Some((offset, line)) = lines.next() {
         let trimmed = line.trim();
         if let Some(info) = trimmed.strip_prefix("```") {
@@ -64,24 +73,47 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
                     end,
                 });
             }
-            dictionary = None;
+            data = None;
             continue;
         }
-        if let Some(name) = dictionary_name(trimmed) {
-            dictionary = Some(name);
+        if trimmed.starts_with("<!--") {
+            // Turn writes the data comments over several lines.
+            let mut comment = trimmed.to_owned();
+            while !comment.contains("-->") {
+                let Some((_, next)) = lines.next() else { break };
+                comment.push(' ');
+                comment.push_str(next.trim());
+            }
+            if let Some(name) = quoted_after(&comment, "dictionary:") {
+                data = Some(Data::Dictionary(name));
+            } else if let Some(name) = quoted_after(&comment, "table:") {
+                layout.tables.push(DataTable {
+                    name,
+                    span: Span::new(offset, offset + line.len()),
+                    ..DataTable::default()
+                });
+                data = Some(Data::Table(layout.tables.len() - 1));
+            }
             continue;
         }
-        if let Some(name) = &dictionary {
-            if trimmed.starts_with('|') {
-                if let Some(entry) = table_row(name, offset, line) {
+        match &data {
+            Some(_) if trimmed.is_empty() => {}
+            Some(Data::Dictionary(name)) if trimmed.starts_with('|') => {
+                if let Some(entry) = dictionary_row(name, offset, line) {
                     layout.config.push(entry);
                 }
-                continue;
             }
-            if !trimmed.is_empty() {
-                dictionary = None;
+            Some(Data::Table(index)) if trimmed.starts_with('|') => {
+                let table = &mut layout.tables[*index];
+                table
+                    .rows
+                    .push(cells(line).into_iter().map(str::to_owned).collect());
             }
+            _ => data = None,
         }
+    }
+    for table in &mut layout.tables {
+        table.normalise();
     }
     layout
 }
@@ -95,27 +127,35 @@ fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// `<!-- dictionary: "config" version: "0.1.0" columns: [] -->` → `config`.
-fn dictionary_name(line: &str) -> Option<String> {
-    let inner = line.strip_prefix("<!--")?.strip_suffix("-->")?.trim();
-    let rest = inner.strip_prefix("dictionary:")?.trim_start();
+/// `dictionary: "config" version: …` → `config`.
+fn quoted_after(comment: &str, key: &str) -> Option<String> {
+    let rest = comment[comment.find(key)? + key.len()..].trim_start();
     let rest = rest.strip_prefix('"')?;
-    let end = rest.find('"')?;
-    Some(rest[..end].to_owned())
+    Some(rest[..rest.find('"')?].to_owned())
 }
 
-/// `| key | value |`; the header row (`Key`/`Value`) and the `|---|` rule are skipped.
-fn table_row(dictionary: &str, offset: usize, line: &str) -> Option<ConfigEntry> {
-    let cells: Vec<&str> = line
-        .trim()
+/// The trimmed cells of a `| a | b |` row.
+fn cells(line: &str) -> Vec<&str> {
+    line.trim()
         .trim_matches('|')
         .split('|')
         .map(str::trim)
-        .collect();
+        .collect()
+}
+
+fn is_rule_row(cells: &[&str]) -> bool {
+    cells
+        .iter()
+        .all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'))
+}
+
+/// `| key | value |`; the header row (`Key`/`Value`) and the `|---|` rule are skipped.
+fn dictionary_row(dictionary: &str, offset: usize, line: &str) -> Option<ConfigEntry> {
+    let cells = cells(line);
     let [key, value, ..] = cells.as_slice() else {
         return None;
     };
-    let is_rule = key.chars().all(|c| c == '-' || c == ':');
+    let is_rule = is_rule_row(&cells);
     let is_header = key.eq_ignore_ascii_case("key") && value.eq_ignore_ascii_case("value");
     if key.is_empty() || is_rule || is_header {
         return None;
@@ -126,6 +166,19 @@ fn table_row(dictionary: &str, offset: usize, line: &str) -> Option<ConfigEntry>
         value: (*value).to_owned(),
         span: Span::new(offset, offset + line.len()),
     })
+}
+
+impl DataTable {
+    /// The first row read names the columns; the `|---|` rule under it goes.
+    fn normalise(&mut self) {
+        self.rows
+            .retain(|row| !is_rule_row(&row.iter().map(String::as_str).collect::<Vec<_>>()));
+        if self.rows.is_empty() {
+            return;
+        }
+        let columns = self.rows.remove(0);
+        self.columns = columns;
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +196,28 @@ mod tests {
         assert_eq!(layout.config[0].key, "token");
         assert_eq!(layout.config[0].value, "abc");
         assert!(layout.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn reads_multi_line_data_comments_and_tables() {
+        let text = "<!--\n dictionary: \"config\"\nversion: \"0.1.0\"\n-->\n\n| Key | Value |\n| --- | --- |\n| token | abc |\n\n<!--\n table: \"quizzes\"\n-->\n\n| name | tag |\n| ---- | --- |\n| STIs | quiz_stis |\n| Consent | quiz_consent |\n";
+        let layout = scan(FileId(0), text);
+        assert_eq!(layout.config.len(), 1);
+        assert_eq!(
+            (
+                layout.config[0].key.as_str(),
+                layout.config[0].value.as_str()
+            ),
+            ("token", "abc")
+        );
+        assert_eq!(layout.tables.len(), 1);
+        let table = &layout.tables[0];
+        assert_eq!(table.name, "quizzes");
+        assert_eq!(table.columns, ["name", "tag"]);
+        assert_eq!(
+            table.rows,
+            [["STIs", "quiz_stis"], ["Consent", "quiz_consent"]]
+        );
     }
 
     #[test]

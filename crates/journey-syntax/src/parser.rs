@@ -130,7 +130,7 @@ impl<'a> Driver<'a> {
         Parsed {
             module: Module {
                 journeys: self.journeys,
-                config: Vec::new(),
+                ..Module::default()
             },
             diagnostics: self.diagnostics,
         }

@@ -451,7 +451,7 @@ fn module() -> impl Strategy<Value = Module> {
                         .map(|(name, items)| journey(Some(name), items)),
                 )
                 .collect(),
-            config: Vec::new(),
+            ..Module::default()
         })
 }
 

@@ -30,6 +30,25 @@ pub fn check(assertion: &Assertion, sim: &Simulator<'_>) -> Result<(), String> {
             expect(found == *present, || timers(sim))
         }
         Assertion::NoTimers => expect(sim.timers().is_empty(), || timers(sim)),
+        Assertion::Header { name, value } => {
+            let headers = sim.last_request().map(|request| &request.headers);
+            let found = headers.is_some_and(|headers| {
+                headers
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value)
+            });
+            expect(found, || match headers {
+                None => "no HTTP request was made".to_owned(),
+                Some(headers) if headers.is_empty() => "the last request had no headers".to_owned(),
+                Some(headers) => {
+                    let listed: Vec<String> = headers
+                        .iter()
+                        .map(|(n, v)| format!("{n}: {}", sim.masked(v)))
+                        .collect();
+                    format!("headers {}", listed.join(", "))
+                }
+            })
+        }
         Assertion::Handoff { queue, present } => {
             let with = sim
                 .handoff()

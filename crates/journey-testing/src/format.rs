@@ -23,6 +23,21 @@ pub struct Header {
     pub contact: Vec<Field>,
     pub now: Option<Timestamp>,
     pub http: Vec<Fixture>,
+    /// Organisation-wide data, read as `global.<dictionary>.<key>`.
+    pub globals: Vec<Global>,
+    /// Secret values by name, read with `secret("NAME")`.
+    pub secrets: Vec<(String, String)>,
+    /// The Turn notebook the file tests, for runners that load journeys per test file
+    /// (`tests/corpus_runs.rs`); `run_file` runs against the journeys it is given.
+    pub notebook: Option<String>,
+}
+
+/// `global: config.contentrepo_token = "test-token"`.
+#[derive(Debug, PartialEq)]
+pub struct Global {
+    pub dictionary: String,
+    pub key: String,
+    pub value: serde_json::Value,
 }
 
 #[derive(Debug)]
@@ -78,6 +93,11 @@ pub enum Assertion {
         present: bool,
     },
     NoTimers,
+    /// The last HTTP request carried this header (the name in any case).
+    Header {
+        name: String,
+        value: String,
+    },
     /// With an agent (of this queue, when given), or not.
     Handoff {
         queue: Option<String>,
@@ -168,20 +188,27 @@ impl Action {
     }
 }
 
+const HEADER_SETTINGS: &str =
+    "`journey:`, `contact:`, `now:`, `http:`, `global:`, `secret:` or `notebook:`";
+
 fn header_line(header: &mut Header, text: &str) -> Result<(), String> {
     let Some((key, value)) = setting(text) else {
         return Err(format!(
-            "expected a setting (`journey:`, `contact:`, `now:`, `http:`) or a case (`## name`), found `{text}`"
+            "expected a setting ({HEADER_SETTINGS}) or a case (`## name`), found `{text}`"
         ));
     };
     match key {
-        "journey" => header.journey = Some(name(value, "a journey name")?),
+        "journey" => header.journey = Some(journey_name(value)?),
         "contact" => header.contact.extend(fields(value)?),
         "now" => header.now = Some(timestamp(value)?),
         "http" => header.http.push(fixture(value)?),
+        "global" => header.globals.push(global(value)?),
+        "secret" => header.secrets.push(secret(value)?),
+        "notebook" if !value.is_empty() => header.notebook = Some(value.to_owned()),
+        "notebook" => return Err("expected a notebook path, like `Quiz/quiz.md`".to_owned()),
         _ => {
             return Err(format!(
-                "unknown setting `{key}:`; expected `journey:`, `contact:`, `now:` or `http:`"
+                "unknown setting `{key}:`; expected {HEADER_SETTINGS}"
             ));
         }
     }
@@ -218,14 +245,19 @@ fn case_setting(text: &str) -> Result<Action, String> {
     match key {
         "contact" => Ok(Action::Contact(fields(value)?)),
         "http" => Ok(Action::Http(fixture(value)?)),
-        "journey" => Ok(Action::Journey(name(value, "a journey name")?)),
-        "start" => Ok(Action::Start(name(value, "the journey to start")?)),
+        "journey" => Ok(Action::Journey(journey_name(value)?)),
+        "start" => Ok(Action::Start(journey_name(value)?)),
         "agent" if value == "return" => Ok(Action::AgentReturns),
         "agent" => Err(format!("expected `agent: return`, found `agent: {value}`")),
         "now" => Err(
             "`now:` belongs in the header, before the first case; use `~ 2h` to move time"
                 .to_owned(),
         ),
+        // The runtime that holds them is shared by every case of the file.
+        "global" | "secret" | "notebook" => Err(format!(
+            "`{key}:` belongs in the header, before the first case: every case of a file runs \
+             with the same globals, secrets and journeys"
+        )),
         _ => Err(format!(
             "unknown setting `{key}:`; expected `contact:`, `http:`, `journey:`, `start:` or `agent: return`"
         )),
@@ -248,6 +280,16 @@ fn name(text: &str, what: &str) -> Result<String, String> {
         Err(format!(
             "expected {what} (letters, digits and `_`), found `{text}`"
         ))
+    }
+}
+
+/// A journey is named by its `stack` line or, in a notebook, by its file stem, which
+/// may hold spaces (`Browsable FAQs`); Turn refers to journeys by UUID.
+fn journey_name(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("expected a journey name".to_owned())
+    } else {
+        Ok(text.to_owned())
     }
 }
 
@@ -308,6 +350,30 @@ fn value(text: &str) -> Result<(serde_json::Value, &str), String> {
     }
 }
 
+/// `config.contentrepo_token = "test-token"`.
+fn global(text: &str) -> Result<Global, String> {
+    let wanted = || format!("expected `DICTIONARY.KEY = VALUE`, found `{text}`");
+    let (path, value) = text.split_once('=').ok_or_else(wanted)?;
+    let (dictionary, key) = path.trim().split_once('.').ok_or_else(wanted)?;
+    Ok(Global {
+        dictionary: name(dictionary, "a dictionary name")?,
+        key: name(key, "a key")?,
+        value: whole_value(value)?,
+    })
+}
+
+/// `CLINIC_API_TOKEN = "t0ken"`: secrets are text.
+fn secret(text: &str) -> Result<(String, String), String> {
+    let (key, value) = keyed(text, "secret: NAME = \"value\"")?;
+    let key = name(key, "a secret's name")?;
+    match value {
+        serde_json::Value::String(value) => Ok((key, value)),
+        _ => Err(format!(
+            "expected the secret's value in double quotes, found `{value}`"
+        )),
+    }
+}
+
 /// A value that must be all of `text`.
 fn whole_value(text: &str) -> Result<serde_json::Value, String> {
     let (value, rest) = value(text)?;
@@ -365,12 +431,19 @@ fn assertion(text: &str) -> Result<Assertion, String> {
     let rest = rest.trim();
     let assertion = match (word, negated) {
         ("field", false) => {
-            let (name, value) = keyed(rest, "field NAME = VALUE")?;
-            Assertion::Field { name, value }
+            let (field, value) = keyed(rest, "? field NAME = VALUE")?;
+            Assertion::Field {
+                name: name(field, "a field name")?,
+                value,
+            }
         }
         ("result", false) => {
-            let (key, value) = keyed(rest, "result KEY = VALUE")?;
-            Assertion::Result { key, value }
+            // Result keys are any text: `write_result("dma_form_v1.0_risk", …)`.
+            let (key, value) = keyed(rest, "? result KEY = VALUE")?;
+            Assertion::Result {
+                key: key.to_owned(),
+                value,
+            }
         }
         ("label", _) => match whole_value(rest)? {
             serde_json::Value::String(label) => Assertion::Label {
@@ -384,13 +457,28 @@ fn assertion(text: &str) -> Result<Assertion, String> {
             }
         },
         ("timers", true) if rest.is_empty() => Assertion::NoTimers,
+        ("header", false) => {
+            let wanted =
+                || format!("expected `? header NAME = \"value\"`, found `? header {rest}`");
+            let (name, value) = rest.split_once('=').ok_or_else(wanted)?;
+            let serde_json::Value::String(value) = whole_value(value)? else {
+                return Err(wanted());
+            };
+            Assertion::Header {
+                name: name.trim().to_owned(),
+                value,
+            }
+        }
         ("timer", _) => {
             let (name_text, due) = match rest.split_once(" in ") {
                 Some((name, due)) if !negated => (name.trim(), Some(duration::parse(due)?)),
                 _ => (rest, None),
             };
+            if name_text.is_empty() {
+                return Err("expected a card or journey name (or `timeout`)".to_owned());
+            }
             Assertion::Timer {
-                name: name(name_text, "a card or journey name (or `timeout`)")?,
+                name: name_text.to_owned(),
                 due_in: due,
                 present: !negated,
             }
@@ -405,8 +493,9 @@ fn assertion(text: &str) -> Result<Assertion, String> {
         _ => {
             return Err(format!(
                 "expected a check: `? field NAME = VALUE`, `? result KEY = VALUE`, `? label \"TEXT\"`, \
-                 `? timer NAME [in 2h]`, `? no timers`, `? handoff [QUEUE]`, `? ended`, `? waiting` or \
-                 `? failed` (`no` before label, timer and handoff negates), found `? {}{text}`",
+                 `? timer NAME [in 2h]`, `? no timers`, `? header NAME = \"value\"`, `? handoff [QUEUE]`, \
+                 `? ended`, `? waiting` or `? failed` (`no` before label, timer and handoff negates), \
+                 found `? {}{text}`",
                 if negated { "no " } else { "" }
             ));
         }
@@ -414,12 +503,16 @@ fn assertion(text: &str) -> Result<Assertion, String> {
     Ok(assertion)
 }
 
-/// `NAME = VALUE`.
-fn keyed(text: &str, form: &str) -> Result<(String, serde_json::Value), String> {
+/// `KEY = VALUE`, for the form `form`; the key is checked by the caller.
+fn keyed<'t>(text: &'t str, form: &str) -> Result<(&'t str, serde_json::Value), String> {
     let (key, value) = text
         .split_once('=')
-        .ok_or_else(|| format!("expected `? {form}`, found `{text}`"))?;
-    Ok((name(key.trim(), "a name")?, whole_value(value)?))
+        .ok_or_else(|| format!("expected `{form}`, found `{text}`"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("expected `{form}`, found `{text}`"));
+    }
+    Ok((key, whole_value(value)?))
 }
 
 #[cfg(test)]
@@ -497,6 +590,68 @@ mod tests {
     }
 
     #[test]
+    fn globals_secrets_and_the_notebook() {
+        let file = parse(
+            "notebook: Forms/QA/flows/DMA Form.md\n\
+             journey: DMA Form\n\
+             global: config.contentrepo_token = \"test-token\"\n\
+             global: limits.retries = 3\n\
+             secret: CLINIC_API_TOKEN = \"t0ken\"\n\
+             ## one\n\
+             start: 8eb4490c-dc45-4c1f-bf10-1a95158ef45f\n",
+        )
+        .unwrap();
+        let header = &file.header;
+        assert_eq!(
+            header.notebook.as_deref(),
+            Some("Forms/QA/flows/DMA Form.md")
+        );
+        assert_eq!(header.journey.as_deref(), Some("DMA Form"));
+        assert_eq!(
+            header.globals,
+            [
+                Global {
+                    dictionary: "config".to_owned(),
+                    key: "contentrepo_token".to_owned(),
+                    value: json!("test-token"),
+                },
+                Global {
+                    dictionary: "limits".to_owned(),
+                    key: "retries".to_owned(),
+                    value: json!(3),
+                },
+            ]
+        );
+        assert_eq!(
+            header.secrets,
+            [("CLINIC_API_TOKEN".to_owned(), "t0ken".to_owned())]
+        );
+        assert!(matches!(
+            &file.cases[0].steps[0].action,
+            Action::Start(j) if j == "8eb4490c-dc45-4c1f-bf10-1a95158ef45f"
+        ));
+        let found = errors(
+            "global: token = \"x\"\n\
+             secret: TOKEN = 42\n\
+             notebook:\n\
+             ## one\n\
+             global: config.token = \"x\"\n",
+        );
+        assert!(
+            found[0].1.contains("DICTIONARY.KEY = VALUE"),
+            "{}",
+            found[0].1
+        );
+        assert!(found[1].1.contains("in double quotes"), "{}", found[1].1);
+        assert!(found[2].1.contains("notebook path"), "{}", found[2].1);
+        assert!(
+            found[3].1.contains("belongs in the header"),
+            "{}",
+            found[3].1
+        );
+    }
+
+    #[test]
     fn assertions() {
         let check = |text: &str| assertion(text).unwrap();
         assert_eq!(
@@ -522,6 +677,20 @@ mod tests {
             }
         );
         assert_eq!(check("no timers"), Assertion::NoTimers);
+        assert_eq!(
+            check("header Authorization = \"Token x\""),
+            Assertion::Header {
+                name: "Authorization".to_owned(),
+                value: "Token x".to_owned()
+            }
+        );
+        assert_eq!(
+            check("result dma_v1.0_risk = \"high\""),
+            Assertion::Result {
+                key: "dma_v1.0_risk".to_owned(),
+                value: json!("high")
+            }
+        );
         assert_eq!(
             check("handoff nurses"),
             Assertion::Handoff {

@@ -16,6 +16,6 @@ mod transcript;
 
 pub use http::Fixture;
 pub use report::{CaseReport, FileReport};
-pub use runner::{CONTACT_ID, run_file};
+pub use runner::{CONTACT_ID, notebook, run_file};
 pub use simulator::{Choice, Simulator, Timer};
 pub use transcript::{Kind, Line, moment, timer_name};

@@ -1,5 +1,7 @@
 //! Runs the cases of a test file through the simulator and compares transcripts.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use journey_expr::Value;
 use journey_runtime::{Contact, Runtime};
@@ -30,12 +32,13 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
             };
         }
     };
+    let rt = configured(rt, &file.header);
     let mut cases = Vec::new();
     let mut previous: Option<Simulator<'_>> = None;
     for case in &file.cases {
         let sim = match previous.take() {
             Some(sim) if case.continues => sim,
-            _ => fresh(rt, &file.header),
+            _ => fresh(&rt, &file.header),
         };
         let mut run = CaseRun::new(sim, file_name);
         let failure = run.run(case);
@@ -50,6 +53,41 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
         file: file_name.to_owned(),
         errors: Vec::new(),
         cases,
+    }
+}
+
+/// The Turn notebook a file names in its `notebook:` header, if it names one and parses.
+pub fn notebook(text: &str) -> Option<String> {
+    format::parse(text).ok()?.header.notebook
+}
+
+/// The runtime with the header's globals and secrets added to those it already has.
+fn configured<'a>(rt: &Runtime<'a>, header: &Header) -> Runtime<'a> {
+    let mut secrets = rt.secrets.clone();
+    secrets.extend(header.secrets.iter().cloned());
+    let mut globals = match &rt.globals {
+        Value::Map(globals) => globals.clone(),
+        _ => BTreeMap::new(),
+    };
+    for global in &header.globals {
+        let value = Value::from_json(&global.value);
+        match globals
+            .entry(global.dictionary.clone())
+            .or_insert_with(|| Value::Map(BTreeMap::new()))
+        {
+            Value::Map(entries) => {
+                entries.insert(global.key.clone(), value);
+            }
+            // The header wins over a dictionary the runtime holds as something else.
+            other => *other = Value::Map(BTreeMap::from([(global.key.clone(), value)])),
+        }
+    }
+    let configured = Runtime::new(rt.journeys, rt.config)
+        .with_secrets(secrets)
+        .with_globals(Value::Map(globals));
+    match rt.functions {
+        Some(functions) => configured.with_functions(functions),
+        None => configured,
     }
 }
 

@@ -60,6 +60,7 @@ pub struct Simulator<'a> {
     visited: bool,
     transcript: Vec<Line>,
     sent: Vec<Outbound>,
+    last_request: Option<HttpRequest>,
 }
 
 impl<'a> Simulator<'a> {
@@ -81,6 +82,7 @@ impl<'a> Simulator<'a> {
             visited: false,
             transcript: Vec::new(),
             sent: Vec::new(),
+            last_request: None,
         }
     }
 
@@ -224,6 +226,11 @@ impl<'a> Simulator<'a> {
         self.handoff.as_deref()
     }
 
+    /// The last HTTP request a run made.
+    pub fn last_request(&self) -> Option<&HttpRequest> {
+        self.last_request.as_ref()
+    }
+
     /// The options of the last message sent, if it had any.
     pub fn options(&self) -> &[Choice] {
         &self.options
@@ -252,8 +259,12 @@ impl<'a> Simulator<'a> {
         let first_visit = !self.visited;
         self.visited = true;
         match self.run.as_ref().map(|state| &state.status) {
-            // Automation is paused: the message goes to the agent's inbox.
-            Some(Status::Handoff { .. }) => self.log(Kind::Event, "to the agent"),
+            // Automation is paused: the message goes to the agent's inbox, unless the
+            // run takes it (an opt-out keyword, which WhatsApp requires be honoured).
+            Some(Status::Handoff { .. }) => match self.outcome(Event::Message(inbound)) {
+                Some(outcome) if !outcome.effects.is_empty() => self.deliver(outcome),
+                _ => self.log(Kind::Event, "to the agent"),
+            },
             Some(Status::Waiting { .. } | Status::Http { .. }) => {
                 self.step(Event::Message(inbound))
             }
@@ -278,11 +289,15 @@ impl<'a> Simulator<'a> {
     }
 
     fn step(&mut self, event: Event) {
-        let Some(state) = self.run.clone() else {
-            return;
-        };
-        let outcome = self.rt.step(state, &self.contact, event, self.now);
-        self.deliver(outcome);
+        if let Some(outcome) = self.outcome(event) {
+            self.deliver(outcome);
+        }
+    }
+
+    /// What an event does to the current run, not yet performed.
+    fn outcome(&self, event: Event) -> Option<Outcome> {
+        let state = self.run.clone()?;
+        Some(self.rt.step(state, &self.contact, event, self.now))
     }
 
     fn next_due(&self, until: Timestamp) -> Option<usize> {
@@ -329,19 +344,18 @@ impl<'a> Simulator<'a> {
                 Some(fixture) => (fixture.status, Value::from_json(&fixture.body), ""),
                 None => (0, Value::Nil, " (no fixture)"),
             };
+            let url = self.masked(&http::full_url(&request));
             self.log(
                 Kind::Event,
-                &format!(
-                    "http {} {} -> {status}{unmatched}",
-                    request.method,
-                    http::full_url(&request)
-                ),
+                &format!("http {} {url} -> {status}{unmatched}", request.method),
             );
+            let id = request.id.clone();
+            self.last_request = Some(request);
             let Some(state) = self.run.clone() else {
                 return;
             };
             let event = Event::Http {
-                request: request.id,
+                request: id,
                 status,
                 body,
             };
@@ -396,6 +410,17 @@ impl<'a> Simulator<'a> {
         }
         self.run = Some(outcome.state);
         request
+    }
+
+    /// Secrets stay out of the transcript, as they stay out of logs.
+    pub(crate) fn masked(&self, text: &str) -> String {
+        self.rt
+            .secrets
+            .values()
+            .filter(|secret| !secret.is_empty())
+            .fold(text.to_owned(), |text, secret| {
+                text.replace(secret, "[secret]")
+            })
     }
 
     fn show(&mut self, message: Outbound) {

@@ -365,3 +365,85 @@ fn parse_errors_name_the_file_and_line() {
     );
     assert!(report.cases.is_empty());
 }
+
+const CONTENT: &str = r#"
+stack Content do
+  interrupt(keywords: ["stop"], then: OptOut)
+
+  card Fetch, then: Show do
+    page = get("https://cms.example.org/pages/", query: [["key", secret("CMS_KEY")]],
+               headers: [["Authorization", "Token @global.config.token"]])
+  end
+
+  card Show do
+    text("@page.body.title, in @global.config.region")
+    handoff(queue: "nurses")
+  end
+
+  card OptOut do
+    text("Bye.")
+  end
+end
+"#;
+
+#[test]
+fn globals_and_secrets_reach_the_journey_and_secrets_stay_out_of_the_transcript() {
+    let journeys = compile(CONTENT);
+    let config = ProjectConfig::default();
+    let rt = runtime(&journeys, &config);
+    let test = r#"global: config.token = "test-token"
+global: config.region = "Gauteng"
+secret: CMS_KEY = "s3cret"
+http: GET https://cms.example.org/pages/?key=s3cret -> 200 {"title": "Rest"}
+
+## the token, the region and the key are all used
+start: Content
+* http GET https://cms.example.org/pages/?key=[secret] -> 200
+? header authorization = "Token test-token"
+< Rest, in Gauteng
+
+## a header check says what the request carried
+start: Content
+? header Authorization = "Token other"
+< Rest, in Gauteng
+"#;
+    let report = run_file(test, "content.test", &rt);
+    assert_eq!(
+        report.render(),
+        "PASS content.test:6: the token, the region and the key are all used\n\
+         FAIL content.test:12: a header check says what the request carried\n\
+         \x20   content.test:14: ? header Authorization = \"Token other\"\n\
+         \x20     actual: headers Authorization: Token test-token\n"
+    );
+}
+
+#[test]
+fn an_opt_out_keyword_reaches_the_bot_during_a_handoff() {
+    let journeys = compile(CONTENT);
+    let config = ProjectConfig::default();
+    let rt = runtime(&journeys, &config);
+    let mut sim = Simulator::new(&rt, Contact::new("1"), nine_am());
+    sim.add_fixture(Fixture {
+        method: "GET".to_owned(),
+        pattern: "*".to_owned(),
+        status: 200,
+        body: serde_json::json!({"title": "Rest"}),
+    });
+    sim.start("Content");
+    assert_eq!(sim.handoff(), Some("nurses"));
+    let mark = sim.transcript().len();
+    sim.say("hello?");
+    sim.say("STOP");
+    assert_eq!(
+        lines(&sim, mark),
+        [
+            "> hello?",
+            "* to the agent",
+            "> STOP",
+            "* log: the contact opted out during a handoff; the bot took the conversation back",
+            "< Bye.",
+            "* ended",
+        ]
+    );
+    assert_eq!(sim.handoff(), None);
+}

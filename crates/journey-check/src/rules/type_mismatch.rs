@@ -80,6 +80,8 @@ fn ty(expr: &Expr) -> Ty {
             }
             BinaryOp::Concat => Ty::Text,
             BinaryOp::Range => Ty::List,
+            // `a or b` gives whichever value decided.
+            BinaryOp::Or => Ty::Unknown,
             _ => Ty::Bool,
         },
         _ => Ty::Unknown,
