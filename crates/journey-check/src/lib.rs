@@ -9,6 +9,7 @@ mod rule;
 mod rules;
 mod variables;
 mod visit;
+mod window;
 
 use journey_diagnostics::Diagnostic;
 use journey_model::CompiledJourney;
@@ -21,8 +22,9 @@ pub use rule::{Context, Rule};
 /// the project, at the severity they set.
 pub fn check(project: &[CompiledJourney], config: &ProjectConfig) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let windows = std::cell::OnceCell::new();
     for journey in project {
-        let ctx = Context::new(journey, project, config);
+        let ctx = Context::new(journey, project, config, &windows);
         for rule in RULES {
             let (Some(check), Some(severity)) = (
                 rule.check,

@@ -7,6 +7,7 @@ use journey_model::CompiledJourney;
 use journey_project::ProjectConfig;
 
 use crate::variables::{self, Facts};
+use crate::window::{self, Windows};
 
 /// Everything a rule may look at.
 pub struct Context<'a> {
@@ -16,20 +17,37 @@ pub struct Context<'a> {
     /// The project's `journey.toml` (defaults when there is none).
     pub config: &'a ProjectConfig,
     variables: OnceCell<Facts>,
+    /// The window analysis is project-wide: computed once, shared by every journey.
+    windows: &'a OnceCell<Windows>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
+    pub(crate) fn new(
         journey: &'a CompiledJourney,
         project: &'a [CompiledJourney],
         config: &'a ProjectConfig,
+        windows: &'a OnceCell<Windows>,
     ) -> Self {
         Context {
             journey,
             project,
             config,
             variables: OnceCell::new(),
+            windows,
         }
+    }
+
+    /// The 24-hour window ages of the project's steps.
+    pub(crate) fn windows(&self) -> &Windows {
+        self.windows.get_or_init(|| window::analyse(self.project))
+    }
+
+    /// This journey's index in the project.
+    pub(crate) fn journey_index(&self) -> usize {
+        self.project
+            .iter()
+            .position(|j| std::ptr::eq(j, self.journey))
+            .unwrap_or_default()
     }
 
     /// The variable dataflow, computed once for the rules that need it.

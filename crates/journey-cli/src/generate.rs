@@ -14,8 +14,8 @@ pub fn journey(cards: usize) -> String {
          interrupt(keywords: [\"agent\", \"help\"], then: Agent)\n\
          interrupt(keywords: [\"stop\"], then: OptOut)\n\n",
     );
-    // The last two cards are the interrupt targets; the rest form the body.
-    let body = cards - 2;
+    // The last three cards are the nudge and the interrupt targets; the rest form the body.
+    let body = cards - 3;
     for i in 0..body {
         let next = |k: usize| -> String {
             if i + k < body {
@@ -32,7 +32,7 @@ pub fn journey(cards: usize) -> String {
                 out,
                 "# Step {i}: a menu.\n\
                  card Card{i}, then: {n1} do\n\
-                 \x20 buttons({n1}: \"Continue\", {n2}: \"Skip ahead\", Agent: \"Talk to us\", timeout: 4h, on_timeout: {n1}) do\n\
+                 \x20 buttons({n1}: \"Continue\", {n2}: \"Skip ahead\", Agent: \"Talk to us\", timeout: 4h, on_timeout: Nudge) do\n\
                  \x20   text(\"\"\"\n\
                  \x20   Hi @contact.name, this is step {i}.\n\
                  \x20   What would you like to do next?\n\
@@ -57,7 +57,7 @@ pub fn journey(cards: usize) -> String {
                 out,
                 "# Step {i}: a question with a timeout and a branch on the answer.\n\
                  card Card{i} do\n\
-                 \x20 answer = ask(\"How many visits so far (step {i})?\", timeout: 2h, on_timeout: {n1})\n\
+                 \x20 answer = ask(\"How many visits so far (step {i})?\", timeout: 2h, on_timeout: Nudge)\n\
                  \x20 visits = parse_int(answer) + 1\n\
                  \x20 write_result(\"visits\", visits)\n\
                  \x20 then({n2} when visits > 3 and has_number(answer))\n\
@@ -78,7 +78,11 @@ pub fn journey(cards: usize) -> String {
         .expect("writing to a String cannot fail");
     }
     out.push_str(
-        "card Agent do\n\
+        "# A nudge after a question timed out: a template, since the window may have closed.\n\
+         card Nudge do\n\
+         \x20 send_message_template(\"nudge\", \"en\", [contact.name], buttons: [Card0, Agent])\n\
+         end\n\n\
+         card Agent do\n\
          \x20 handoff(queue: \"agents\", note: \"From the generated journey\", on_return: Card0)\n\
          end\n\n\
          card OptOut do\n\

@@ -1,10 +1,12 @@
 //! One file per rule. The registry (`crate::registry`) lists them.
 
 pub(crate) mod body_length;
+pub(crate) mod business_initiated_needs_template;
 pub(crate) mod button_title_length;
 pub(crate) mod duplicate_card;
 pub(crate) mod duplicate_journey;
 pub(crate) mod duplicate_option;
+pub(crate) mod freeform_outside_window;
 pub(crate) mod guarded_loop_without_wait;
 pub(crate) mod header_footer_length;
 pub(crate) mod invalid_arguments;
@@ -29,4 +31,5 @@ pub(crate) mod unknown_journey;
 pub(crate) mod unknown_variable;
 pub(crate) mod unreachable_card;
 pub(crate) mod unreachable_step;
+pub(crate) mod window_margin;
 pub(crate) mod wrong_arity;
