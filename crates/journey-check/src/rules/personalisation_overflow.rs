@@ -58,11 +58,7 @@ fn bound(ctx: &Context<'_>, expr: &Expr) -> Bound {
             None => Bound::Unknown(format!("contact.{name}")),
         };
     }
-    let what = match &expr.kind {
-        ExprKind::Name(name) => name.clone(),
-        _ => "an expression".to_owned(),
-    };
-    Bound::Unknown(what)
+    Bound::Unknown(journey_syntax::print::expr(expr))
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
