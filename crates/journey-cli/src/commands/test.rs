@@ -21,10 +21,22 @@ pub struct Args {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let mut by_project: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut notebook_tests = 0;
     for path in &args.paths {
         for test in find_tests(path)? {
+            if tests_a_notebook(&test) {
+                notebook_tests += 1;
+                continue;
+            }
             by_project.entry(project_dir(&test)).or_default().push(test);
         }
+    }
+    if notebook_tests > 0 {
+        io.warn(&format!(
+            "skipped {notebook_tests} test file{} of Turn notebooks kept outside the project (`notebook:`); \
+             `cargo test --test corpus_runs` runs them",
+            if notebook_tests == 1 { "" } else { "s" }
+        ))?;
     }
     if by_project.is_empty() {
         let paths: Vec<String> = args
@@ -164,6 +176,16 @@ fn find_tests(path: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(tests)
+}
+
+/// A test whose header names a `notebook:`: it drives a Turn notebook that is not part of
+/// any project (the corpus), so it has no project to load here.
+fn tests_a_notebook(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .take_while(|line| !line.starts_with("## "))
+            .any(|line| line.trim_start().starts_with("notebook:"))
+    })
 }
 
 fn is_test(path: &Path) -> bool {
