@@ -1,24 +1,13 @@
 //! Real Turn journeys written by others (`../shared/corpus/turn-contentrepo/`, kept
 //! outside the repository for licence reasons) must all parse.
 
-use journey_tests::{journey, repo_root};
+use journey_tests::{journey, turn_corpus};
 
 #[test]
 fn every_turn_notebook_parses_without_syntax_errors() {
-    let corpus = repo_root().join("../shared/corpus/turn-contentrepo");
-    if !corpus.is_dir() {
-        let message = format!(
-            "the Turn corpus is missing: expected it at {}; this test needs the shared/ folder beside the repository",
-            corpus.display()
-        );
-        // CI sets JOURNEY_REQUIRE_CORPUS so that a missing corpus fails instead of skipping.
-        assert!(
-            std::env::var_os("JOURNEY_REQUIRE_CORPUS").is_none(),
-            "{message}"
-        );
-        eprintln!("SKIPPED: {message}");
+    let Some(corpus) = turn_corpus() else {
         return;
-    }
+    };
     let path = corpus.to_string_lossy().into_owned();
     let run = journey(&["check", "--format", "json", &path]);
     assert_ne!(

@@ -10,24 +10,13 @@ use journey_diagnostics::{FileId, Severity};
 use journey_model::{ProjectIndex, SourceModule};
 use journey_project::ProjectConfig;
 use journey_runtime::Runtime;
-use journey_tests::repo_root;
+use journey_tests::{repo_root, turn_corpus};
 
 #[test]
 fn every_corpus_journey_runs_its_conversation_tests() {
-    let corpus = repo_root().join("../shared/corpus/turn-contentrepo");
-    if !corpus.is_dir() {
-        let message = format!(
-            "the Turn corpus is missing: expected it at {}; these tests need the shared/ folder beside the repository",
-            corpus.display()
-        );
-        // CI sets JOURNEY_REQUIRE_CORPUS so that a missing corpus fails instead of skipping.
-        assert!(
-            std::env::var_os("JOURNEY_REQUIRE_CORPUS").is_none(),
-            "{message}"
-        );
-        eprintln!("SKIPPED: {message}");
+    let Some(corpus) = turn_corpus() else {
         return;
-    }
+    };
     let mut tested = Vec::new();
     let mut failures = String::new();
     for test in test_files(&repo_root().join("tests/corpus")) {

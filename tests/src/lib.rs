@@ -65,3 +65,23 @@ pub fn fixture_files(dir: &str) -> Vec<String> {
     files.sort();
     files
 }
+
+/// The Turn corpus (`../shared/corpus/turn-contentrepo/`, kept outside the repository
+/// for licence reasons), or `None` after saying the test is skipped. CI sets
+/// `JOURNEY_REQUIRE_CORPUS`, so that a missing corpus fails there instead.
+pub fn turn_corpus() -> Option<PathBuf> {
+    let corpus = repo_root().join("../shared/corpus/turn-contentrepo");
+    if corpus.is_dir() {
+        return Some(corpus);
+    }
+    let message = format!(
+        "the Turn corpus is missing: expected it at {}; this test needs the shared/ folder beside the repository",
+        corpus.display()
+    );
+    assert!(
+        std::env::var_os("JOURNEY_REQUIRE_CORPUS").is_none(),
+        "{message}"
+    );
+    eprintln!("SKIPPED: {message}");
+    None
+}

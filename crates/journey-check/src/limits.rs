@@ -276,3 +276,14 @@ pub(crate) fn report_lengths(
         out.push(diagnostic);
     }
 }
+
+/// The menus (buttons and lists) of a journey, with the span of their step.
+pub(crate) fn menus(journey: &CompiledJourney) -> impl Iterator<Item = (Span, &Menu)> {
+    journey
+        .graph
+        .node_weights()
+        .filter_map(|step| match &step.kind {
+            StepKind::Menu(menu) => Some((step.span, &**menu)),
+            _ => None,
+        })
+}

@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{MenuKind, StepKind};
+use journey_model::MenuKind;
 
 use crate::limits;
 use crate::rule::{Context, Rule};
@@ -36,11 +36,7 @@ Give every option its own title and its own card, or drop the duplicate.
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let graph = &ctx.journey.graph;
-    for node in graph.node_indices() {
-        let StepKind::Menu(menu) = &graph[node].kind else {
-            continue;
-        };
+    for (_, menu) in limits::menus(ctx.journey) {
         let what = match menu.kind {
             MenuKind::Buttons => "button",
             MenuKind::List => "row",

@@ -1,6 +1,7 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{MenuKind, MenuOptions, StepKind};
+use journey_model::{MenuKind, MenuOptions};
 
+use crate::limits;
 use crate::rule::{Context, Rule};
 
 pub(crate) static RULE: Rule = Rule {
@@ -34,11 +35,7 @@ Keep 10 rows or fewer: group topics under a first list that leads to smaller one
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let graph = &ctx.journey.graph;
-    for node in graph.node_indices() {
-        let StepKind::Menu(menu) = &graph[node].kind else {
-            continue;
-        };
+    for (_, menu) in limits::menus(ctx.journey) {
         let MenuOptions::Static(options) = &menu.options else {
             continue;
         };

@@ -1,6 +1,7 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{MenuKind, MenuOptions, StepKind};
+use journey_model::{MenuKind, MenuOptions};
 
+use crate::limits;
 use crate::rule::{Context, Rule};
 
 pub(crate) static RULE: Rule = Rule {
@@ -34,18 +35,13 @@ drop options. A menu needs at least one option.
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let graph = &ctx.journey.graph;
-    for node in graph.node_indices() {
-        let StepKind::Menu(menu) = &graph[node].kind else {
-            continue;
-        };
+    for (span, menu) in limits::menus(ctx.journey) {
         let MenuOptions::Static(options) = &menu.options else {
             continue;
         };
         if menu.kind != MenuKind::Buttons {
             continue;
         }
-        let span = graph[node].span;
         if options.is_empty() {
             out.push(
                 RULE.diagnostic(ctx, span, "these buttons have no options")
