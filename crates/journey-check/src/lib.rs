@@ -7,6 +7,7 @@ mod limits;
 pub mod registry;
 mod rule;
 mod rules;
+mod templates;
 mod variables;
 mod visit;
 mod window;

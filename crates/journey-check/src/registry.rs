@@ -38,6 +38,9 @@ pub static RULES: &[&Rule] = &[
     &body_length::RULE,
     &header_footer_length::RULE,
     &personalisation_overflow::RULE,
+    &template_unknown_or_unapproved::RULE,
+    &template_param_mismatch::RULE,
+    &template_language_missing::RULE,
 ];
 
 /// The rule with this code (case-insensitive).
