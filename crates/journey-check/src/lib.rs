@@ -4,6 +4,7 @@
 mod analysis;
 pub mod docs;
 mod limits;
+mod optout;
 pub mod registry;
 mod rule;
 mod rules;

@@ -30,6 +30,8 @@ pub static RULES: &[&Rule] = &[
     &freeform_outside_window::RULE,
     &window_margin::RULE,
     &business_initiated_needs_template::RULE,
+    &optout_keyword_unhandled::RULE,
+    &optout_does_not_cancel::RULE,
     &too_many_buttons::RULE,
     &button_title_length::RULE,
     &duplicate_option::RULE,

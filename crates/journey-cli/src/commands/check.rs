@@ -35,6 +35,10 @@ pub struct Args {
     /// (default: `[check] fail_on` in journey.toml, else `error`).
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// Run only these rules: codes or prefixes, comma-separated (`--select J1,WA101`);
+    /// replaces `[check] select` of journey.toml.
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
     /// Colour in human output: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, default_value = "auto")]
     color: Color,
@@ -52,14 +56,18 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut fail_on = Severity::Error;
     for project in &workspace.projects {
+        let mut config = project.config.clone();
+        if !args.select.is_empty() {
+            config.check.select = args.select.clone();
+        }
         let compiled = project.compile(&workspace.sources);
         // Parser and config findings obey the project's `[check]` settings too.
         diagnostics.extend(journey_check::apply_settings(
             project.diagnostics.clone(),
-            &project.config,
+            &config,
         ));
-        diagnostics.extend(journey_check::check(&compiled, &project.config));
-        fail_on = fail_on.min(project.config.check.fail_on);
+        diagnostics.extend(journey_check::check(&compiled, &config));
+        fail_on = fail_on.min(config.check.fail_on);
     }
     journey_diagnostics::sort(&mut diagnostics);
     if let Some(flag) = args.fail_on {
