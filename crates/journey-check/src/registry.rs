@@ -30,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &freeform_outside_window::RULE,
     &window_margin::RULE,
     &business_initiated_needs_template::RULE,
+    &no_escalation_path::RULE,
     &optout_keyword_unhandled::RULE,
     &optout_does_not_cancel::RULE,
     &too_many_buttons::RULE,

@@ -18,6 +18,7 @@ pub(crate) mod loop_without_wait;
 pub(crate) mod missing_fallback;
 pub(crate) mod missing_translation;
 pub(crate) mod no_effect;
+pub(crate) mod no_escalation_path;
 pub(crate) mod optout_does_not_cancel;
 pub(crate) mod optout_keyword_unhandled;
 pub(crate) mod personalisation_overflow;

@@ -1,0 +1,137 @@
+use std::collections::HashSet;
+
+use journey_diagnostics::{Diagnostic, Severity};
+use journey_model::{CompiledJourney, StepKind};
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
+
+use crate::analysis;
+use crate::rule::{Context, Rule};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "WA201",
+    name: "no-escalation-path",
+    summary: "A card of a conversation has no way to reach a person.",
+    default_severity: Severity::Error,
+    doc: r#"## What it does
+In every journey that asks the contact something, checks that from each question, menu
+or template with quick replies the contact can reach a human escalation: a `handoff(...)` step, a card declared as a non-chat
+escalation (`card CallUs, escalation: "phone" do … end`), or a sub-journey that has one.
+Global interrupts count: `interrupt(keywords: ["help", "agent"], then: Agent)` reaches a
+handoff from every question.
+
+## Why is this bad?
+WhatsApp's Business Policy requires a prompt, clear way to reach a human when the
+automation cannot help. A contact stuck with a bot is a contact who blocks the number.
+
+## Example
+```journey
+card Menu do
+  buttons(Tips: "Tips", Visit: "Book a visit") do
+    text("How can we help?")
+  end
+end
+```
+
+## How to fix
+Add a help interrupt that hands over, which covers every question at once:
+`interrupt(keywords: ["help", "agent", "nurse"], then: Agent)` and
+`card Agent do handoff(queue: "nurses") end`.
+"#,
+    check: Some(check),
+};
+
+/// Cards listed in one finding, at most.
+const SHOWN: usize = 5;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let journey = ctx.journey;
+    let asks = journey.graph.node_weights().any(|s| s.kind.waits());
+    if journey.has_syntax_errors || !asks {
+        return;
+    }
+    let escalating = reaches_escalation(ctx.project, journey);
+    let reachable = analysis::reachable(journey);
+    // Where the contact waits on the bot; a card that only says goodbye ends the
+    // conversation, and the next message starts afresh.
+    let mut stuck: Vec<&journey_model::CardInfo> = Vec::new();
+    for node in journey.graph.node_indices() {
+        let step = &journey.graph[node];
+        let waits_on_bot = step.kind.waits() && !matches!(step.kind, StepKind::Handoff { .. });
+        if waits_on_bot && reachable.contains(node.index()) && !escalating.contains(&node) {
+            let card = journey.card(step.card);
+            if !stuck.iter().any(|c| c.name == card.name) {
+                stuck.push(card);
+            }
+        }
+    }
+    let Some(first) = stuck.first() else { return };
+    let names = stuck
+        .iter()
+        .take(SHOWN)
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = stuck.len().saturating_sub(SHOWN);
+    let mut diagnostic = RULE
+        .diagnostic(
+            ctx,
+            first.definitions[0].name_span,
+            format!(
+                "no person can be reached from the questions of {names}{}",
+                if more > 0 { format!(" and {more} more cards") } else { String::new() }
+            ),
+        )
+        .with_label("a question here has no way on to a person")
+        .with_help("add `interrupt(keywords: [\"help\", \"agent\"], then: Agent)` and `card Agent do handoff(queue: \"agents\") end`");
+    for card in stuck.iter().skip(1).take(SHOWN - 1) {
+        diagnostic = diagnostic.with_secondary(
+            journey.file,
+            card.definitions[0].name_span,
+            "no escalation from here either",
+        );
+    }
+    out.push(diagnostic);
+}
+
+/// The nodes from which an escalation can be reached (walking edges backwards from
+/// every escalation node).
+fn reaches_escalation(
+    project: &[CompiledJourney],
+    journey: &CompiledJourney,
+) -> HashSet<NodeIndex> {
+    let escalates = |node: NodeIndex| -> bool {
+        let step = &journey.graph[node];
+        match &step.kind {
+            StepKind::Handoff { .. } => true,
+            StepKind::CardEntry => journey.card(step.card).escalation.is_some(),
+            StepKind::RunJourney { journey: callee } => project
+                .iter()
+                .find(|j| j.name == callee.name)
+                .is_some_and(has_escalation),
+            _ => false,
+        }
+    };
+    let mut seen: HashSet<NodeIndex> = journey
+        .graph
+        .node_indices()
+        .filter(|&n| escalates(n))
+        .collect();
+    let mut stack: Vec<NodeIndex> = seen.iter().copied().collect();
+    while let Some(node) = stack.pop() {
+        for pred in journey.graph.neighbors_directed(node, Direction::Incoming) {
+            if seen.insert(pred) {
+                stack.push(pred);
+            }
+        }
+    }
+    seen
+}
+
+fn has_escalation(journey: &CompiledJourney) -> bool {
+    journey.graph.node_weights().any(|step| {
+        matches!(step.kind, StepKind::Handoff { .. })
+            || (matches!(step.kind, StepKind::CardEntry)
+                && journey.card(step.card).escalation.is_some())
+    })
+}
