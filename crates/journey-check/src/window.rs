@@ -55,6 +55,21 @@ impl Windows {
         self.ages.get(&(journey, node))
     }
 
+    /// Does the worst age of a step come, without a reply in between, from a
+    /// business-initiated start?
+    pub(crate) fn from_business_entry(&self, journey: usize, node: NodeIndex) -> bool {
+        let mut at = (journey, node);
+        // Causes only point to strictly older states, so the walk ends; the bound guards it.
+        for _ in 0..=self.ages.len() {
+            match self.ages.get(&at).map(|(_, cause)| cause) {
+                Some(Cause::Step { what: "reply", .. }) | None => return false,
+                Some(Cause::Step { journey, node, .. }) => at = (*journey, *node),
+                Some(Cause::Entry { business }) => return *business,
+            }
+        }
+        false
+    }
+
     /// The worst path to a step, oldest first: (journey, node, what led on, delay).
     pub(crate) fn path(
         &self,
@@ -295,11 +310,7 @@ pub(crate) fn free_form_sends(ctx: &crate::Context<'_>) -> Vec<FreeForm> {
         .filter(|&n| graph[n].kind.sends() && !matches!(graph[n].kind, StepKind::Template(_)))
         .filter_map(|node| {
             let (age, _) = windows.age(j, node)?;
-            let business = matches!(
-                windows.path(j, node).first(),
-                Some((start_j, start_node, _, _))
-                    if matches!(windows.age(*start_j, *start_node), Some((_, Cause::Entry { business: true, .. })))
-            );
+            let business = windows.from_business_entry(j, node);
             Some(FreeForm {
                 node,
                 age: *age,
