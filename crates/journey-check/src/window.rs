@@ -57,7 +57,7 @@ impl Windows {
 
     /// Does the worst age of a step come, without a reply in between, from a
     /// business-initiated start?
-    pub(crate) fn from_business_entry(&self, journey: usize, node: NodeIndex) -> bool {
+    pub(crate) fn started_by_business(&self, journey: usize, node: NodeIndex) -> bool {
         let mut at = (journey, node);
         // Causes only point to strictly older states, so the walk ends; the bound guards it.
         for _ in 0..=self.ages.len() {
@@ -310,7 +310,7 @@ pub(crate) fn free_form_sends(ctx: &crate::Context<'_>) -> Vec<FreeForm> {
         .filter(|&n| graph[n].kind.sends() && !matches!(graph[n].kind, StepKind::Template(_)))
         .filter_map(|node| {
             let (age, _) = windows.age(j, node)?;
-            let business = windows.from_business_entry(j, node);
+            let business = windows.started_by_business(j, node);
             Some(FreeForm {
                 node,
                 age: *age,
