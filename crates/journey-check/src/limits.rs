@@ -97,14 +97,6 @@ pub(crate) struct Limited<'a> {
     pub span: Span,
 }
 
-/// The text of an expression that is a string without interpolation.
-pub(crate) fn literal(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Str(template) => template.as_literal(),
-        _ => None,
-    }
-}
-
 /// The string template of an expression, if it is one.
 pub(crate) fn template(expr: &Expr) -> Option<&Template> {
     match &expr.kind {
@@ -124,7 +116,7 @@ pub(crate) struct Title<'a> {
     /// The inline label (`Card: "Label"`), if any.
     pub expr: Option<&'a Expr>,
     /// The title when it is known: a literal label, else the card's display label, else
-    /// the card's name (as the interpreter's `card_title` does).
+    /// the card's name (`CardInfo::title`, as the interpreter shows it).
     pub literal: Option<String>,
     pub span: Span,
 }
@@ -140,27 +132,17 @@ pub(crate) fn menu_titles<'a>(journey: &CompiledJourney, menu: &'a Menu) -> Vec<
             Some(label) => Title {
                 card: option.card,
                 expr: Some(label),
-                literal: literal(label),
+                literal: label.literal_text(),
                 span: label.span,
             },
             None => Title {
                 card: option.card,
                 expr: None,
-                literal: Some(card_title(journey, option.card)),
+                literal: Some(journey.card(option.card).title()),
                 span: option.span,
             },
         })
         .collect()
-}
-
-/// A card's title as a menu option: its literal display label, else its name.
-fn card_title(journey: &CompiledJourney, card: CardId) -> String {
-    let info = journey.card(card);
-    info.definitions
-        .iter()
-        .find_map(|d| d.label.as_ref())
-        .and_then(literal)
-        .unwrap_or_else(|| info.name.clone())
 }
 
 /// Every limited text of the journey, in graph order.
@@ -185,7 +167,7 @@ pub(crate) fn limited_texts(journey: &CompiledJourney) -> Vec<Limited<'_>> {
                     out.push(Limited {
                         place: Place::ListButton,
                         expr: Some(button),
-                        literal: literal(button),
+                        literal: button.literal_text(),
                         span: button.span,
                     });
                 }
@@ -214,7 +196,7 @@ fn message_texts<'a>(message: &'a Message, text_place: Place, out: &mut Vec<Limi
         out.push(Limited {
             place,
             expr: Some(expr),
-            literal: literal(expr),
+            literal: expr.literal_text(),
             span: expr.span,
         })
     };

@@ -2,7 +2,6 @@
 
 use journey_diagnostics::Span;
 use journey_model::{CompiledJourney, StepKind, TemplateSend};
-use journey_syntax::{Expr, ExprKind};
 
 /// A `send_message_template(...)` whose name is literal (a computed name cannot be
 /// checked against the registry).
@@ -20,18 +19,11 @@ pub(crate) fn sends(journey: &CompiledJourney) -> impl Iterator<Item = Send<'_>>
         .node_weights()
         .filter_map(|step| match &step.kind {
             StepKind::Template(template) => Some(Send {
-                name: literal(&template.name)?,
-                language: literal(&template.language),
+                name: template.name.literal_text()?,
+                language: template.language.literal_text(),
                 template,
                 span: step.span,
             }),
             _ => None,
         })
-}
-
-fn literal(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Str(template) => template.as_literal(),
-        _ => None,
-    }
 }

@@ -52,6 +52,21 @@ pub struct CardInfo {
     pub escalation: Option<String>,
 }
 
+impl CardInfo {
+    /// The display label (`card Name, "Label"`), from the first definition that has one.
+    pub fn label(&self) -> Option<&Expr> {
+        self.definitions.iter().find_map(|d| d.label.as_ref())
+    }
+
+    /// How the card is titled as a menu option or quick reply: its literal display
+    /// label, else its name.
+    pub fn title(&self) -> String {
+        self.label()
+            .and_then(Expr::literal_text)
+            .unwrap_or_else(|| self.name.clone())
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CardDefinition {
     pub name_span: Span,

@@ -156,7 +156,7 @@ impl Lowerer<'_> {
             };
             match name.name.as_str() {
                 "then" => {}
-                "escalation" => escalation = literal_text(&option.value),
+                "escalation" => escalation = option.value.literal_text(),
                 "code_generator" => {}
                 other => self.unknown_argument(
                     "card",
@@ -814,7 +814,7 @@ impl Lowerer<'_> {
             "interrupt" => {
                 let keywords = call
                     .named("keywords")
-                    .map(|a| literal_list(&a.value))
+                    .map(|a| a.value.literal_texts())
                     .unwrap_or_default();
                 if keywords.is_empty() {
                     self.bad_arguments(call, "an interrupt needs `keywords: [\"stop\", …]`");
@@ -1135,20 +1135,6 @@ fn expected_arity(builtin: &builtins::Builtin) -> String {
         Some(max) if max == builtin.min => format!("{max} {}", plural(max)),
         Some(max) => format!("{} to {max} arguments", builtin.min),
         None => format!("at least {} {}", builtin.min, plural(builtin.min)),
-    }
-}
-
-fn literal_text(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Str(template) => template.as_literal(),
-        _ => None,
-    }
-}
-
-fn literal_list(expr: &Expr) -> Vec<String> {
-    match &expr.kind {
-        ExprKind::List(items) => items.iter().filter_map(literal_text).collect(),
-        _ => literal_text(expr).into_iter().collect(),
     }
 }
 

@@ -311,7 +311,7 @@ fn option_label(journey: &CompiledJourney, from: &StepKind, index: usize) -> Str
 
 /// A card as a menu shows it: its display label, else its name.
 fn card_label(card: &CardInfo) -> String {
-    match card.definitions.iter().find_map(|d| d.label.as_ref()) {
+    match card.label() {
         Some(label) => bare(label),
         None => card.name.clone(),
     }

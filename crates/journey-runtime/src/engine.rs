@@ -164,7 +164,7 @@ impl<'a> Machine<'a> {
                     .map(|(i, &card)| {
                         let title = registered
                             .and_then(|t| t.buttons.get(i))
-                            .map_or_else(|| card_title(journey, card), |b| b.text.clone());
+                            .map_or_else(|| journey.card(card).title(), |b| b.text.clone());
                         (journey.card(card).name.clone(), title)
                     })
                     .collect();
@@ -514,7 +514,7 @@ impl<'a> Machine<'a> {
                 for option in options {
                     let title = match &option.label {
                         Some(label) => self.eval(label)?.to_text(),
-                        None => card_title(journey, option.card),
+                        None => journey.card(option.card).title(),
                     };
                     shown.push((journey.card(option.card).name.clone(), title));
                 }
@@ -654,19 +654,6 @@ impl<'a> Machine<'a> {
             self.effects.push(Effect::CancelTimer { id });
         }
     }
-}
-
-/// How a card appears as a menu option or quick reply: its label, else its name.
-pub(crate) fn card_title(journey: &CompiledJourney, card: journey_model::CardId) -> String {
-    let info = journey.card(card);
-    info.definitions
-        .iter()
-        .find_map(|d| d.label.as_ref())
-        .and_then(|label| match &label.kind {
-            journey_syntax::ExprKind::Str(template) => template.as_literal(),
-            _ => None,
-        })
-        .unwrap_or_else(|| info.name.clone())
 }
 
 fn timer_target(journey: &CompiledJourney, target: &Target) -> TimerTarget {

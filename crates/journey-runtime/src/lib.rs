@@ -25,7 +25,7 @@ pub use event::{Effect, Event, HttpRequest, Inbound, MenuKind, Outbound, TimerTa
 pub use matching::{choose, says_keyword};
 pub use state::{Frame, RunState, Status};
 
-use engine::{Machine, card_title, short_hash};
+use engine::{Machine, short_hash};
 
 /// The deployed journeys and what runs need from outside.
 pub struct Runtime<'a> {
@@ -444,7 +444,7 @@ fn menu_titles(
         .iter()
         .map(|o| match &o.label {
             Some(label) => m.eval(label).map(|v| v.to_text()).unwrap_or_default(),
-            None => card_title(journey, o.card),
+            None => journey.card(o.card).title(),
         })
         .collect()
 }

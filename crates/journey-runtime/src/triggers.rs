@@ -19,7 +19,7 @@
 //! before catch-all; then the order of journeys as deployed, and of triggers in a file.
 
 use journey_model::{CompiledJourney, Trigger};
-use journey_syntax::{Expr, ExprKind};
+use journey_syntax::ExprKind;
 
 use crate::engine::Machine;
 use crate::state::{RunState, Status};
@@ -68,16 +68,16 @@ fn matches(
     let call = &trigger.call;
     let on = call
         .named("on")
-        .and_then(|a| literal(&a.value))
+        .and_then(|a| a.value.literal_text())
         .unwrap_or_else(|| "MESSAGE RECEIVED".to_owned())
         .to_uppercase();
     let keywords: Vec<String> = call
         .named("keywords")
-        .map(|a| literal_list(&a.value))
+        .map(|a| a.value.literal_texts())
         .unwrap_or_default();
     let mode = call
         .named("match")
-        .and_then(|a| literal(&a.value))
+        .and_then(|a| a.value.literal_text())
         .unwrap_or_else(|| "exactly".to_owned());
     let form = match on.as_str() {
         "FIRST VISIT" if first_visit => 3,
@@ -170,20 +170,6 @@ fn one_edit(a: &str, b: &str) -> bool {
             && ra[0] == rb[1]
             && ra[1] == rb[0]
             && ra[2..] == rb[2..])
-}
-
-fn literal(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Str(template) => template.as_literal(),
-        _ => None,
-    }
-}
-
-fn literal_list(expr: &Expr) -> Vec<String> {
-    match &expr.kind {
-        ExprKind::List(items) => items.iter().filter_map(literal).collect(),
-        _ => literal(expr).into_iter().collect(),
-    }
 }
 
 /// A state for evaluating trigger guards, before any run exists.

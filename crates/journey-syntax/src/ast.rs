@@ -116,6 +116,25 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The text of a string without interpolation (`"stop"`), which is known without
+    /// running the journey.
+    pub fn literal_text(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Str(template) => template.as_literal(),
+            _ => None,
+        }
+    }
+
+    /// The literal texts of a list (`["stop", "unsubscribe"]`), or of a single string.
+    pub fn literal_texts(&self) -> Vec<String> {
+        match &self.kind {
+            ExprKind::List(items) => items.iter().filter_map(Expr::literal_text).collect(),
+            _ => self.literal_text().into_iter().collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExprKind {
     Nil,
