@@ -161,3 +161,35 @@ fn new_project_passes_check() {
     assert_eq!(again.code, 2, "journey new must not overwrite a project");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+/// The SARIF log of findings from every rule (secondary locations, notes, help)
+/// validates against the official 2.1.0 schema (`tests/schemas/sarif-2.1.0.json`).
+#[test]
+fn sarif_output_matches_the_2_1_0_schema() {
+    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/sarif-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("the schema"))
+            .expect("the schema is JSON");
+    let validator = jsonschema::draft4::new(&schema).expect("a valid draft-4 schema");
+    let run = journey(&["check", "--format", "sarif", "fixtures/invalid"]);
+    assert_eq!(run.code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let results = sarif["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert!(
+        results > 100,
+        "expected findings of every rule, got {results}"
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF does not match the schema:\n{}",
+        errors.join("\n")
+    );
+    // The check can fail: a log without its version is rejected.
+    let mut broken = sarif.clone();
+    broken.as_object_mut().expect("an object").remove("version");
+    assert!(!validator.is_valid(&broken));
+}

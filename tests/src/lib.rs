@@ -59,7 +59,16 @@ pub fn fixture_files(dir: &str) -> Vec<String> {
                 .to_string_lossy()
                 .into_owned()
         })
-        .filter(|name| name.ends_with(".journey") || name.ends_with(".md"))
+        // Files, and projects (a directory with a journey.toml) for rules that need one.
+        .filter(|name| {
+            name.ends_with(".journey")
+                || name.ends_with(".md")
+                || Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(dir)
+                    .join(name)
+                    .join("journey.toml")
+                    .is_file()
+        })
         .map(|name| format!("{dir}/{name}"))
         .collect();
     files.sort();

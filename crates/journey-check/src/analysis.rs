@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use journey_model::{CardId, CompiledJourney, Transition};
+use journey_model::{CardId, CompiledJourney, StepKind, Transition};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
+use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::{Bfs, EdgeRef, IntoEdgeReferences, NodeIndexable};
 
 /// Node indices reachable from the journey's entry, along every kind of edge.
@@ -76,4 +77,32 @@ pub(crate) fn loops_without_wait(journey: &CompiledJourney) -> Vec<Loop> {
     }
     loops.sort_by_key(|l| l.cards[0]);
     loops
+}
+
+/// Can a run go from `start` to its end without sending the contact anything?
+/// (A step that sends or waits, or a sub-journey, stops the search.)
+pub(crate) fn can_end_silently(journey: &CompiledJourney, start: NodeIndex) -> bool {
+    let graph = &journey.graph;
+    let mut seen = fixedbitset::FixedBitSet::with_capacity(graph.node_bound());
+    let mut stack = vec![start];
+    while let Some(node) = stack.pop() {
+        if seen.put(node.index()) {
+            continue;
+        }
+        let kind = &graph[node].kind;
+        if kind.sends() || kind.waits() || matches!(kind, StepKind::RunJourney { .. }) {
+            continue;
+        }
+        let before = stack.len();
+        stack.extend(
+            graph
+                .edges(node)
+                .filter(|e| *e.weight() != Transition::Timer)
+                .map(|e| e.target()),
+        );
+        if matches!(kind, StepKind::End { .. }) || stack.len() == before {
+            return true;
+        }
+    }
+    false
 }

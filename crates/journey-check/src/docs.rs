@@ -1,7 +1,7 @@
 //! Rule documentation generated from the registry: `journey rule CODE` prints one
 //! page, and `docs/rules/` holds them all (a test fails when they are stale).
 
-use crate::registry::RULES;
+use crate::registry::{COVERED, RULES};
 use crate::rule::Rule;
 
 /// The Markdown page of one rule.
@@ -34,6 +34,21 @@ pub fn index() -> String {
             name = rule.name,
             severity = rule.default_severity.as_str(),
             summary = rule.summary,
+        ));
+    }
+    out.push_str(
+        "\n## Catalogue codes checked by another rule\n\n\
+         These codes of the WhatsApp rule catalogue are not rules of their own: the rule\n\
+         named checks what they describe. `journey rule CODE` shows that rule's page.\n\n\
+         | Code | Name | Checked by | How |\n|---|---|---|---|\n",
+    );
+    for covered in COVERED {
+        out.push_str(&format!(
+            "| {code} | `{name}` | [{by}]({by}.md) | {how} |\n",
+            code = covered.code,
+            name = covered.name,
+            by = covered.by,
+            how = covered.how,
         ));
     }
     out

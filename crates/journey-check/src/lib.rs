@@ -3,11 +3,14 @@
 
 mod analysis;
 pub mod docs;
+mod escalation;
 mod limits;
 mod optout;
+mod reengagement;
 pub mod registry;
 mod rule;
 mod rules;
+mod suppression;
 mod templates;
 mod variables;
 mod visit;
@@ -19,16 +22,17 @@ use journey_project::ProjectConfig;
 
 pub use registry::{RULES, rule};
 pub use rule::{Context, Rule};
+pub use suppression::suppress;
 
 /// Runs every rule that the project's `[check]` settings enable on every journey of
 /// the project, at the severity they set.
 pub fn check(project: &[CompiledJourney], config: &ProjectConfig) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let windows = std::cell::OnceCell::new();
+    let shared = rule::Shared::default();
     for journey in project {
-        let ctx = Context::new(journey, project, config, &windows);
+        let ctx = Context::new(journey, project, config, &shared);
         for rule in RULES {
-            let (Some(check), Some(severity)) = (
+            let (Some(check), Some(_)) = (
                 rule.check,
                 config.check.severity_for(rule.code, rule.default_severity),
             ) else {
@@ -36,8 +40,12 @@ pub fn check(project: &[CompiledJourney], config: &ProjectConfig) -> Vec<Diagnos
             };
             let start = out.len();
             check(&ctx, &mut out);
+            // A rule may raise one finding above its default (WA304 on marketing);
+            // `[check] severity` still has the last word.
             for diagnostic in &mut out[start..] {
-                diagnostic.severity = severity;
+                if let Some(severity) = config.check.severity_for(rule.code, diagnostic.severity) {
+                    diagnostic.severity = severity;
+                }
             }
         }
     }

@@ -9,6 +9,8 @@ pub static RULES: &[&Rule] = &[
     &invalid_config::RULE,
     &unknown_config_key::RULE,
     &invalid_functions::RULE,
+    &suppression_without_reason::RULE,
+    &unused_suppression::RULE,
     &unknown_card::RULE,
     &unknown_journey::RULE,
     &unknown_function::RULE,
@@ -31,19 +33,30 @@ pub static RULES: &[&Rule] = &[
     &window_margin::RULE,
     &business_initiated_needs_template::RULE,
     &no_escalation_path::RULE,
+    &escalation_not_prompt::RULE,
+    &escalation_outside_window::RULE,
+    &handoff_without_fallback::RULE,
+    &dead_end_card::RULE,
     &optout_keyword_unhandled::RULE,
     &optout_does_not_cancel::RULE,
+    &template_without_optin_guard::RULE,
+    &template_button_payload_unhandled::RULE,
     &too_many_buttons::RULE,
     &button_title_length::RULE,
+    &button_id_length::RULE,
     &duplicate_option::RULE,
     &list_shape::RULE,
     &list_text_length::RULE,
     &body_length::RULE,
     &header_footer_length::RULE,
     &personalisation_overflow::RULE,
+    &variable_option_labels::RULE,
+    &burst_send::RULE,
     &template_unknown_or_unapproved::RULE,
     &template_param_mismatch::RULE,
     &template_language_missing::RULE,
+    &template_shape::RULE,
+    &unbounded_reengagement_loop::RULE,
 ];
 
 /// The rule with this code (case-insensitive).
@@ -52,6 +65,49 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
         .iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+/// A code of the WhatsApp rule catalogue (`whatsapp-platform.md` §8) that another
+/// rule checks.
+pub struct Covered {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The code of the rule that checks it.
+    pub by: &'static str,
+    pub how: &'static str,
+}
+
+pub static COVERED: &[Covered] = &[
+    Covered {
+        code: "WA102",
+        name: "timer-then-freeform",
+        by: "WA101",
+        how: "a free-form message after timers that add up to 24h is a WA101 finding whose path names each timer",
+    },
+    Covered {
+        code: "WA105",
+        name: "timeout-does-not-reset",
+        by: "WA101",
+        how: "a timeout that leads to a free-form message 24h or more after the last reply is a WA101 finding whose path names the timeout",
+    },
+    Covered {
+        code: "WA702",
+        name: "unreachable-card",
+        by: "J201",
+        how: "a card that no entry reaches",
+    },
+    Covered {
+        code: "WA703",
+        name: "skip-logic-gap",
+        by: "J203",
+        how: "a card whose definitions are all guarded, so that a contact can fall through",
+    },
+];
+
+/// A catalogue code that another rule checks, and that rule.
+pub fn covering(code: &str) -> Option<(&'static Covered, &'static Rule)> {
+    let covered = COVERED.iter().find(|c| c.code.eq_ignore_ascii_case(code))?;
+    Some((covered, rule(covered.by)?))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::cell::OnceCell;
 use journey_model::CompiledJourney;
 use journey_project::ProjectConfig;
 
+use crate::reengagement::{self, Reengagement};
 use crate::variables::{self, Facts};
 use crate::window::{self, Windows};
 
@@ -17,8 +18,15 @@ pub struct Context<'a> {
     /// The project's `journey.toml` (defaults when there is none).
     pub config: &'a ProjectConfig,
     variables: OnceCell<Facts>,
-    /// The window analysis is project-wide: computed once, shared by every journey.
-    windows: &'a OnceCell<Windows>,
+    /// Project-wide analyses: computed once, shared by every journey.
+    shared: &'a Shared,
+}
+
+/// The analyses that look at the whole project, computed when a rule first asks.
+#[derive(Default)]
+pub(crate) struct Shared {
+    windows: OnceCell<Windows>,
+    reengagement: OnceCell<Vec<Reengagement>>,
 }
 
 impl<'a> Context<'a> {
@@ -26,20 +34,29 @@ impl<'a> Context<'a> {
         journey: &'a CompiledJourney,
         project: &'a [CompiledJourney],
         config: &'a ProjectConfig,
-        windows: &'a OnceCell<Windows>,
+        shared: &'a Shared,
     ) -> Self {
         Context {
             journey,
             project,
             config,
             variables: OnceCell::new(),
-            windows,
+            shared,
         }
     }
 
     /// The 24-hour window ages of the project's steps.
     pub(crate) fn windows(&self) -> &Windows {
-        self.windows.get_or_init(|| window::analyse(self.project))
+        self.shared
+            .windows
+            .get_or_init(|| window::analyse(self.project))
+    }
+
+    /// The project's re-engagement loops.
+    pub(crate) fn reengagement(&self) -> &[Reengagement] {
+        self.shared
+            .reengagement
+            .get_or_init(|| reengagement::analyse(self.project))
     }
 
     /// This journey's index in the project.

@@ -289,6 +289,14 @@ pub(crate) fn show(age: Age) -> String {
     }
 }
 
+/// "26h after" or "any time after", for "… the contact's last message".
+pub(crate) fn after(age: Age) -> String {
+    match age {
+        Some(_) => format!("{} after", show(age)),
+        None => "any time after".to_owned(),
+    }
+}
+
 /// A free-form send (text, media, question, menu: anything but a template) of the
 /// context's journey, with its worst age and whether that age comes from a
 /// business-initiated start.

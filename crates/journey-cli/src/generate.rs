@@ -81,9 +81,14 @@ pub fn journey(cards: usize) -> String {
         "# A nudge after a question timed out: a template, since the window may have closed.\n\
          card Nudge do\n\
          \x20 send_message_template(\"nudge\", \"en\", [contact.name], buttons: [Card0, Agent])\n\
+         \x20 text(\"Tap a button, or type HELP to talk to a person.\")\n\
          end\n\n\
          card Agent do\n\
-         \x20 handoff(queue: \"agents\", note: \"From the generated journey\", on_return: Card0)\n\
+         \x20 handoff(queue: \"agents\", note: \"From the generated journey\", on_return: Card0,\n\
+         \x20         timeout: 30m, on_timeout: CallUs)\n\
+         end\n\n\
+         card CallUs, escalation: \"phone\" do\n\
+         \x20 text(\"No one is free right now. Call 0800 000 000, 8am to 5pm.\")\n\
          end\n\n\
          card OptOut do\n\
          \x20 update_contact(opted_in: false)\n\

@@ -273,7 +273,14 @@ pub static BUILTINS: &[Builtin] = &[
         "handoff",
         Statement,
         0..at_most(0),
-        &["queue", "note", "on_return", "timeout", "on_timeout"],
+        &[
+            "queue",
+            "note",
+            "template",
+            "on_return",
+            "timeout",
+            "on_timeout"
+        ],
         "Hand the conversation to human agents."
     ),
     builtin!("end_journey", Statement, 0..at_most(0), "End the run here."),

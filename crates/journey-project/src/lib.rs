@@ -39,6 +39,9 @@ pub const INVALID_CONFIG: &str = "J002";
 /// `unknown-config-key` (warning): a key journey.toml does not know, or one that has
 /// no effect where it is written.
 pub const UNKNOWN_CONFIG_KEY: &str = "J003";
+/// `template-shape` (error): a `[[templates]]` entry breaks WhatsApp's template limits
+/// (body, header, footer, buttons).
+pub const TEMPLATE_SHAPE: &str = "WA504";
 
 /// Reads a journey.toml; diagnostics come sorted. A file that is not valid TOML gives
 /// its first syntax error and the default config. Otherwise each bad value is reported

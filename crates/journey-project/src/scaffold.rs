@@ -143,9 +143,15 @@ stack {journey} do
     text("Drink clean water, wash your hands often and sleep well.")
   end
 
-  # Human escalation: the bot pauses until an agent hands the contact back.
+  # Human escalation: the bot pauses until an agent hands the contact back. When
+  # no agent answers within 30 minutes (nights, weekends), CallUs gives another way.
   card Agent do
-    handoff(queue: "agents", on_return: Menu)
+    handoff(queue: "agents", on_return: Menu, timeout: 30m, on_timeout: CallUs)
+  end
+
+  # A way to a person outside the chat. Put your real phone number and hours here.
+  card CallUs, escalation: "phone" do
+    text("No one is free to chat right now. Call us on 0800 000 000, Monday to Friday 8am to 5pm.")
   end
 
   card OptOut do
@@ -223,7 +229,10 @@ mod tests {
             .cards()
             .map(|card| card.name.name.as_str())
             .collect();
-        assert_eq!(cards, ["Welcome", "Menu", "Tips", "Agent", "OptOut"]);
+        assert_eq!(
+            cards,
+            ["Welcome", "Menu", "Tips", "Agent", "CallUs", "OptOut"]
+        );
         for card in &cards[1..] {
             let mentions = text.matches(&format!("{card}:")).count()
                 + text.matches(&format!(": {card}")).count();

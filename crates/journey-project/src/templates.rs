@@ -1,9 +1,10 @@
 //! The template registry: the approved WhatsApp message templates a journey may send,
 //! as Meta lists them for the account. A template exists per (name, language).
 
-use journey_diagnostics::Diagnostic;
+use journey_diagnostics::{Diagnostic, Severity};
 use serde::{Deserialize, Serialize};
 
+use crate::TEMPLATE_SHAPE;
 use crate::locations::Locations;
 use crate::schema::Shape;
 
@@ -181,6 +182,7 @@ pub(crate) fn validate(templates: &[Template], at: &Locations, found: &mut Vec<D
                 format!("the text header of `{name}` has no `text`"),
             ));
         }
+        check_shape(template, &path, at, found);
         if let Some(parameters) = &template.parameters {
             check_parameters(
                 template,
@@ -231,6 +233,122 @@ fn check_parameters(
                 ),
             )
             .with_help("name each body parameter once, or leave `parameters` out to read them from the body"),
+        );
+    }
+}
+
+/// WhatsApp's limits on a template's parts (WA504).
+fn check_shape(template: &Template, path: &str, at: &Locations, found: &mut Vec<Diagnostic>) {
+    let mut problem = |key: &str, message: String, help: &str| {
+        let key = format!("{path}.{key}");
+        let span = at.span(&key).or_else(|| at.span(path)).unwrap_or_default();
+        found.push(
+            Diagnostic::new(TEMPLATE_SHAPE, Severity::Error, at.file(), span, message)
+                .with_help(help),
+        );
+    };
+    let chars = |text: &str| text.chars().count();
+    let name = &template.name;
+    if chars(&template.body) > 1024 {
+        problem(
+            "body",
+            format!(
+                "the body of `{name}` has {} characters; a template body may have 1024",
+                chars(&template.body)
+            ),
+            "shorten the body; send details in a free-form message once the contact replies",
+        );
+    }
+    if let Some(text) = template.header.as_ref().and_then(|h| h.text.as_deref()) {
+        if chars(text) > 60 {
+            problem(
+                "header",
+                format!(
+                    "the header of `{name}` has {} characters; a header may have 60",
+                    chars(text)
+                ),
+                "shorten the header",
+            );
+        }
+        if placeholders(text).len() > 1 {
+            problem(
+                "header",
+                format!(
+                    "the header of `{name}` has {} parameters; a header may have one",
+                    placeholders(text).len()
+                ),
+                "keep one `{{1}}` in the header and move the others into the body",
+            );
+        }
+    }
+    if let Some(footer) = &template.footer
+        && chars(footer) > 60
+    {
+        problem(
+            "footer",
+            format!(
+                "the footer of `{name}` has {} characters; a footer may have 60",
+                chars(footer)
+            ),
+            "shorten the footer",
+        );
+    }
+    let buttons = &template.buttons;
+    if buttons.len() > 10 {
+        problem(
+            "buttons",
+            format!(
+                "`{name}` has {} buttons; a template may have 10",
+                buttons.len()
+            ),
+            "keep the 10 that matter; a list message can offer more once the contact replies",
+        );
+    }
+    for (i, button) in buttons.iter().enumerate() {
+        if chars(&button.text) > 25 {
+            problem(
+                &format!("buttons[{i}].text"),
+                format!(
+                    "this button text has {} characters; a template button may have 25",
+                    chars(&button.text)
+                ),
+                "shorten the button text",
+            );
+        }
+    }
+    let count = |kind: ButtonKind| buttons.iter().filter(|b| b.kind == kind).count();
+    if count(ButtonKind::Url) > 2 {
+        problem(
+            "buttons",
+            format!(
+                "`{name}` has {} URL buttons; a template may have 2",
+                count(ButtonKind::Url)
+            ),
+            "keep two links; put others in the body",
+        );
+    }
+    if count(ButtonKind::PhoneNumber) > 1 {
+        problem(
+            "buttons",
+            format!(
+                "`{name}` has {} phone buttons; a template may have 1",
+                count(ButtonKind::PhoneNumber)
+            ),
+            "keep one number; put others in the body",
+        );
+    }
+    // Meta groups quick replies together, before or after the call-to-action buttons.
+    let groups = 1 + buttons
+        .windows(2)
+        .filter(|pair| {
+            (pair[0].kind == ButtonKind::QuickReply) != (pair[1].kind == ButtonKind::QuickReply)
+        })
+        .count();
+    if groups > 2 {
+        problem(
+            "buttons",
+            format!("the quick replies of `{name}` are mixed in among its link and phone buttons"),
+            "list the quick replies together, before or after the other buttons",
         );
     }
 }

@@ -227,7 +227,12 @@ impl<'a> Machine<'a> {
                     .named_text(call, "queue")?
                     .unwrap_or_else(|| "default".to_owned());
                 let note = self.named_text(call, "note")?.unwrap_or_default();
-                self.effects.push(Effect::Handoff { queue, note });
+                let template = self.named_text(call, "template")?;
+                self.effects.push(Effect::Handoff {
+                    queue,
+                    note,
+                    template,
+                });
                 let timer = match call.named("timeout") {
                     Some(arg) => Some(self.schedule_timeout(&arg.value)?),
                     None => None,

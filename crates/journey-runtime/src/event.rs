@@ -77,6 +77,10 @@ pub enum Effect {
     Handoff {
         queue: String,
         note: String,
+        /// The registered template an agent's first message uses when the 24-hour
+        /// window has closed (`handoff(template: "agent_reply")`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<String>,
     },
     Log {
         text: String,

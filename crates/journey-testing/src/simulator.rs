@@ -391,7 +391,7 @@ impl<'a> Simulator<'a> {
                     self.results.insert(key, value);
                 }
                 Effect::AddLabel { label } => self.labels.push(label),
-                Effect::Handoff { queue, note } => {
+                Effect::Handoff { queue, note, .. } => {
                     let line = if note.is_empty() {
                         format!("handoff to {queue}")
                     } else {

@@ -54,13 +54,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             RULE.diagnostic(
                 ctx,
                 step.span,
-                match send.age {
-                    Some(_) => format!(
-                        "this message can go out {} after the contact's last message, outside WhatsApp's 24-hour window",
-                        window::show(send.age)
-                    ),
-                    None => "this message can go out any time after the contact's last message, outside WhatsApp's 24-hour window".to_owned(),
-                },
+                format!(
+                    "this message can go out {} the contact's last message, outside WhatsApp's 24-hour window",
+                    window::after(send.age)
+                ),
             )
             .with_label("free-form message")
             .with_note(format!("worst path: {}", window::describe(ctx, send.node, send.age)))

@@ -1,11 +1,8 @@
-use std::collections::HashSet;
-
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{CompiledJourney, StepKind};
-use petgraph::Direction;
-use petgraph::stable_graph::NodeIndex;
+use journey_model::StepKind;
 
 use crate::analysis;
+use crate::escalation::replies_to_escalation;
 use crate::rule::{Context, Rule};
 
 pub(crate) static RULE: Rule = Rule {
@@ -50,7 +47,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if journey.has_syntax_errors || !asks {
         return;
     }
-    let escalating = reaches_escalation(ctx.project, journey);
+    let escalating = replies_to_escalation(ctx.project, journey);
     let reachable = analysis::reachable(journey);
     // Where the contact waits on the bot; a card that only says goodbye ends the
     // conversation, and the next message starts afresh.
@@ -58,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for node in journey.graph.node_indices() {
         let step = &journey.graph[node];
         let waits_on_bot = step.kind.waits() && !matches!(step.kind, StepKind::Handoff { .. });
-        if waits_on_bot && reachable.contains(node.index()) && !escalating.contains(&node) {
+        if waits_on_bot && reachable.contains(node.index()) && !escalating.contains_key(&node) {
             let card = journey.card(step.card);
             if !stuck.iter().any(|c| c.name == card.name) {
                 stuck.push(card);
@@ -92,46 +89,4 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         );
     }
     out.push(diagnostic);
-}
-
-/// The nodes from which an escalation can be reached (walking edges backwards from
-/// every escalation node).
-fn reaches_escalation(
-    project: &[CompiledJourney],
-    journey: &CompiledJourney,
-) -> HashSet<NodeIndex> {
-    let escalates = |node: NodeIndex| -> bool {
-        let step = &journey.graph[node];
-        match &step.kind {
-            StepKind::Handoff { .. } => true,
-            StepKind::CardEntry => journey.card(step.card).escalation.is_some(),
-            StepKind::RunJourney { journey: callee } => project
-                .iter()
-                .find(|j| j.name == callee.name)
-                .is_some_and(has_escalation),
-            _ => false,
-        }
-    };
-    let mut seen: HashSet<NodeIndex> = journey
-        .graph
-        .node_indices()
-        .filter(|&n| escalates(n))
-        .collect();
-    let mut stack: Vec<NodeIndex> = seen.iter().copied().collect();
-    while let Some(node) = stack.pop() {
-        for pred in journey.graph.neighbors_directed(node, Direction::Incoming) {
-            if seen.insert(pred) {
-                stack.push(pred);
-            }
-        }
-    }
-    seen
-}
-
-fn has_escalation(journey: &CompiledJourney) -> bool {
-    journey.graph.node_weights().any(|step| {
-        matches!(step.kind, StepKind::Handoff { .. })
-            || (matches!(step.kind, StepKind::CardEntry)
-                && journey.card(step.card).escalation.is_some())
-    })
 }

@@ -1,6 +1,6 @@
 //! `journey bench`: measurements for BENCHMARKS.md.
-//! - `check --cards N` times parse, lowering and every rule on a generated journey and
-//!   reports the peak memory of the process;
+//! - `check --cards N` times parse, lowering and every rule on a generated journey, and
+//!   the window dataflow alone (WA101), and reports the peak memory of the process;
 //! - `run --events N` drives the interpreter in memory on one thread through a realistic
 //!   journey (menu → question → guarded branch → personalised reply) and reports events
 //!   per second and the serialised size of a waiting contact's state.
@@ -60,7 +60,14 @@ fn check(
         return Ok(0);
     }
     let lines = source.lines().count();
-    let mut phases: Vec<[Duration; 3]> = Vec::new();
+    let mut phases: Vec<[Duration; 4]> = Vec::new();
+    // WA101 alone is the window dataflow plus a walk over its results: its share of
+    // the check.
+    let window_only = {
+        let mut config = journey_project::ProjectConfig::default();
+        config.check.select = vec!["WA101".to_owned()];
+        config
+    };
     let mut findings = 0;
     for _ in 0..runs.max(1) {
         let start = Instant::now();
@@ -79,10 +86,13 @@ fn check(
             .len()
             + parsed.diagnostics.len();
         let checked_at = Instant::now();
+        journey_check::check(&compiled, &window_only);
+        let window = checked_at.elapsed();
         phases.push([
             parsed_at - start,
             lowered_at - parsed_at,
             checked_at - lowered_at,
+            window,
         ]);
     }
     let median = |phase: usize| {
@@ -90,18 +100,19 @@ fn check(
         times.sort();
         times[times.len() / 2]
     };
-    let mut totals: Vec<Duration> = phases.iter().map(|p| p.iter().sum()).collect();
+    let mut totals: Vec<Duration> = phases.iter().map(|p| p[..3].iter().sum()).collect();
     totals.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     io.print(&format!(
         "cards: {cards}  lines: {lines}  bytes: {}  runs: {}\n\
-         parse: {:.1} ms  lower: {:.1} ms  check: {:.1} ms  total: median {:.1} ms, best {:.1} ms\n\
+         parse: {:.1} ms  lower: {:.1} ms  check: {:.1} ms (window dataflow: {:.1} ms)  total: median {:.1} ms, best {:.1} ms\n\
          findings: {findings}  peak memory: {}\n",
         source.len(),
         phases.len(),
         ms(median(0)),
         ms(median(1)),
         ms(median(2)),
+        ms(median(3)),
         ms(totals[totals.len() / 2]),
         ms(totals[0]),
         peak_memory().map_or_else(

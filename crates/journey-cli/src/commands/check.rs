@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use journey_diagnostics::{Diagnostic, Severity};
+use journey_diagnostics::{Diagnostic, FileId, Severity};
 
 use crate::Io;
 use crate::workspace;
@@ -62,11 +62,15 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         }
         let compiled = project.compile(&workspace.sources);
         // Parser and config findings obey the project's `[check]` settings too.
-        diagnostics.extend(journey_check::apply_settings(
-            project.diagnostics.clone(),
+        let mut found = journey_check::apply_settings(project.diagnostics.clone(), &config);
+        found.extend(journey_check::check(&compiled, &config));
+        let files: Vec<FileId> = project.files.iter().map(|(file, _)| *file).collect();
+        diagnostics.extend(journey_check::suppress(
+            found,
+            &files,
+            &workspace.sources,
             &config,
         ));
-        diagnostics.extend(journey_check::check(&compiled, &config));
         fail_on = fail_on.min(config.check.fail_on);
     }
     journey_diagnostics::sort(&mut diagnostics);

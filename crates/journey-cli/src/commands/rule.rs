@@ -13,6 +13,13 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         None => io.print(&journey_check::docs::index())?,
         Some(code) => match journey_check::rule(&code) {
             Some(rule) => io.print(&journey_check::docs::page(rule))?,
+            None if let Some((covered, rule)) = journey_check::registry::covering(&code) => {
+                io.print(&format!(
+                    "{} `{}` is checked by {}: {}.\n\n",
+                    covered.code, covered.name, covered.by, covered.how
+                ))?;
+                io.print(&journey_check::docs::page(rule))?;
+            }
             None => {
                 let known = journey_check::RULES.iter().flat_map(|r| [r.code, r.name]);
                 let hint = journey_model::suggest(&code, known)
