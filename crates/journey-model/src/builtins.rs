@@ -279,6 +279,22 @@ pub static BUILTINS: &[Builtin] = &[
     builtin!("end_journey", Statement, 0..at_most(0), "End the run here."),
     // ---- journey settings
     builtin!(
+        "config",
+        Setting,
+        0..at_most(0),
+        &[],
+        false,
+        true,
+        "Text values read as `config.items.<key>` (a Turn config dictionary)."
+    ),
+    builtin!(
+        "table",
+        Setting,
+        1..at_most(1),
+        &["columns", "rows"],
+        "A data table read as `<name>.rows`, one map per row (a Turn table cell)."
+    ),
+    builtin!(
         "trigger",
         Setting,
         0..at_most(0),
