@@ -792,10 +792,10 @@ pub fn reference() -> String {
             }
             if builtin.open_named {
                 named.push(
-                    if builtin.name == "update_contact" {
-                        "any field"
-                    } else {
-                        "card options"
+                    match builtin.name {
+                        "update_contact" => "any field",
+                        "config" => "any key",
+                        _ => "card options",
                     }
                     .to_owned(),
                 );
