@@ -39,6 +39,8 @@ enum Command {
     Run(commands::run::Args),
     /// Measure the toolchain on generated journeys (see BENCHMARKS.md).
     Bench(commands::bench::Args),
+    /// Convert journeys from other tools (`journey import turn NOTEBOOK.md…`).
+    Import(commands::import::Args),
 }
 
 /// Where a command writes. `terminal` says whether stdout is a terminal (for colour).
@@ -84,6 +86,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Test(args) => commands::test::run(args, io),
         Command::Run(args) => commands::run::run(args, io),
         Command::Bench(args) => commands::bench::run(args, io),
+        Command::Import(args) => commands::import::run(args, io),
     };
     match result {
         Ok(code) => code,

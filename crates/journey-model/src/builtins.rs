@@ -286,6 +286,22 @@ pub static BUILTINS: &[Builtin] = &[
     builtin!("end_journey", Statement, 0..at_most(0), "End the run here."),
     // ---- journey settings
     builtin!(
+        "config",
+        Setting,
+        0..at_most(0),
+        &[],
+        false,
+        true,
+        "Text values read as `config.items.<key>` (a Turn config dictionary)."
+    ),
+    builtin!(
+        "table",
+        Setting,
+        1..at_most(1),
+        &["columns", "rows"],
+        "A data table read as `<name>.rows`, one map per row (a Turn table cell)."
+    ),
+    builtin!(
         "trigger",
         Setting,
         0..at_most(0),
@@ -783,10 +799,10 @@ pub fn reference() -> String {
             }
             if builtin.open_named {
                 named.push(
-                    if builtin.name == "update_contact" {
-                        "any field"
-                    } else {
-                        "card options"
+                    match builtin.name {
+                        "update_contact" => "any field",
+                        "config" => "any key",
+                        _ => "card options",
                     }
                     .to_owned(),
                 );

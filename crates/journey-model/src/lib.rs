@@ -53,18 +53,18 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                 source.has_syntax_errors,
                 &index,
             );
-            lowered.config = source
-                .module
-                .config
-                .iter()
-                .filter(|entry| entry.dictionary == "config")
-                .map(|entry| (entry.key.clone(), entry.value.clone()))
-                .collect();
-            lowered.tables = source
-                .module
+            // A notebook's data cells, beside what `config(…)`/`table(…)` settings gave.
+            lowered.config.extend(
+                source
+                    .module
+                    .config
+                    .iter()
+                    .filter(|entry| entry.dictionary == "config")
+                    .map(|entry| (entry.key.clone(), entry.value.clone())),
+            );
+            lowered
                 .tables
-                .iter()
-                .map(|table| {
+                .extend(source.module.tables.iter().map(|table| {
                     let rows = table
                         .rows
                         .iter()
@@ -78,8 +78,7 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                         })
                         .collect();
                     (table.name.clone(), rows)
-                })
-                .collect();
+                }));
             if let Some(&(_, _, first)) = duplicates
                 .iter()
                 .find(|(file, dup_span, _)| *file == source.file && *dup_span == span)

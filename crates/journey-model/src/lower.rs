@@ -835,8 +835,46 @@ impl Lowerer<'_> {
             "interaction_timeout" => {
                 compiled.interaction_timeout = call.positional().next().and_then(constant_seconds);
             }
+            "config" => self.lower_config(call, compiled),
+            "table" => self.lower_table(call, compiled),
             _ => {}
         }
+    }
+
+    /// `config(key: "value", …)`: the values `config.items.<key>` reads, as text (as a
+    /// Turn dictionary holds them).
+    fn lower_config(&mut self, call: &Call, compiled: &mut CompiledJourney) {
+        for arg in &call.args {
+            let Some(name) = &arg.name else { continue };
+            match arg.value.literal_text() {
+                Some(value) => {
+                    compiled.config.insert(name.name.clone(), value);
+                }
+                None => self.bad_arguments(call, "a config value is a plain text, like \"651\""),
+            }
+        }
+    }
+
+    /// `table("name", columns: ["a", "b"], rows: [["1", "2"], …])`: read as `name.rows`.
+    fn lower_table(&mut self, call: &Call, compiled: &mut CompiledJourney) {
+        let name = call.positional().next().and_then(Expr::literal_text);
+        let columns = call.named("columns").map(|a| a.value.literal_texts());
+        let rows = call.named("rows").and_then(|a| match &a.value.kind {
+            ExprKind::List(rows) => Some(rows.iter().map(Expr::literal_texts).collect::<Vec<_>>()),
+            _ => None,
+        });
+        let (Some(name), Some(columns), Some(rows)) = (name, columns, rows) else {
+            self.bad_arguments(
+                call,
+                "a table needs a name, `columns: [\"a\", …]` and `rows: [[\"1\", …], …]` of plain texts",
+            );
+            return;
+        };
+        let rows = rows
+            .into_iter()
+            .map(|row| columns.iter().cloned().zip(row).collect())
+            .collect();
+        compiled.tables.insert(name, rows);
     }
 
     /// Interrupt keywords work at every question: an edge from each waiting step.

@@ -46,6 +46,15 @@ pub enum Item {
     Setting(Setting),
 }
 
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Card(card) => card.span,
+            Item::Setting(setting) => setting.span,
+        }
+    }
+}
+
 /// A journey-level call: `trigger(...) when <expr>`, `interrupt(...)`,
 /// `interaction_timeout(300)`. The model decides what each name means.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ mod template;
 use journey_diagnostics::{Diagnostic, FileId};
 
 pub use ast::*;
+pub use notebook::Outline;
 pub use parser::Rule;
 
 /// The rule code of every syntax error.
@@ -47,6 +48,12 @@ pub fn parse_notebook(file: FileId, text: &str) -> Parsed {
     parsed.module.tables = layout.tables;
     parsed.diagnostics.extend(layout.diagnostics);
     parsed
+}
+
+/// Where a Turn notebook's prose lines and non-journey code cells are (the parser
+/// skips them), for tools that carry them over or report them.
+pub fn notebook_outline(text: &str) -> Outline {
+    notebook::scan(FileId(0), text).outline
 }
 
 /// Parses one expression, e.g. a guard given on the command line or in a test.

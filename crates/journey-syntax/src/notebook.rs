@@ -1,6 +1,7 @@
 //! Turn markdown notebooks: ```` ```stack ```` code cells hold the journey; a table after
 //! `<!-- dictionary: "config" … -->` holds configuration read as `config.items.<key>`.
-//! Everything else is prose, ignored.
+//! Everything else is prose: the parser ignores it, but its lines are kept in the outline
+//! for tools that carry the author's notes over (`journey import turn`).
 
 use journey_diagnostics::{Diagnostic, FileId, Severity, Span};
 
@@ -13,6 +14,21 @@ pub(crate) struct Layout {
     pub(crate) config: Vec<ConfigEntry>,
     pub(crate) tables: Vec<DataTable>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) outline: Outline,
+}
+
+/// Where a notebook's prose and foreign code cells are: what is neither journey code
+/// nor data, so that a converter can keep it as comments or report it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// The code inside each stack cell (without the fences).
+    pub stack_cells: Vec<Span>,
+    /// Each line of markdown prose (blank lines included), without its line break.
+    /// Headings, lists and notes; not the `<!-- … -->` comments nor the data tables.
+    pub prose: Vec<Span>,
+    /// Fenced code cells in another language (```` ```js ````): the language and the
+    /// span of the whole cell, fences included.
+    pub foreign_cells: Vec<(String, Span)>,
 }
 
 /// The data cell being read: the markdown table after a `dictionary:` or `table:`
@@ -34,6 +50,7 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
         config: Vec::new(),
         tables: Vec::new(),
         diagnostics: Vec::new(),
+        outline: Outline::default(),
     };
     let mut lines = lines_with_offsets(text).peekable();
     let mut data: Option<Data> = None;
@@ -44,9 +61,11 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
             let fence_span = Span::new(offset, offset + line.len());
             let start = offset + line.len() + 1;
             let mut end = None;
+            let mut fence_end = text.len();
             for (close_offset, close_line) in lines.by_ref() {
                 if close_line.trim() == "```" {
                     end = Some(close_offset);
+                    fence_end = close_offset + close_line.len();
                     break;
                 }
             }
@@ -72,6 +91,10 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
                     start: start.min(end),
                     end,
                 });
+            } else {
+                let language = info.trim().to_owned();
+                let span = Span::new(offset, fence_end);
+                layout.outline.foreign_cells.push((language, span));
             }
             data = None;
             continue;
@@ -109,12 +132,27 @@ pub(crate) fn scan(file: FileId, text: &str) -> Layout {
                     .rows
                     .push(cells(line).into_iter().map(str::to_owned).collect());
             }
-            _ => data = None,
+            Some(_) => {
+                data = None;
+                layout
+                    .outline
+                    .prose
+                    .push(Span::new(offset, offset + line.len()));
+            }
+            None => layout
+                .outline
+                .prose
+                .push(Span::new(offset, offset + line.len())),
         }
     }
     for table in &mut layout.tables {
         table.normalise();
     }
+    layout.outline.stack_cells = layout
+        .cells
+        .iter()
+        .map(|cell| Span::new(cell.start, cell.end))
+        .collect();
     layout
 }
 
@@ -217,6 +255,26 @@ mod tests {
         assert_eq!(
             table.rows,
             [["STIs", "quiz_stis"], ["Consent", "quiz_consent"]]
+        );
+    }
+
+    #[test]
+    fn outlines_prose_and_foreign_cells() {
+        let text = "# Title\n\nSome notes.\n<!-- { section: \"x\" } -->\n```stack\ncard A do\nend\n```\n```js\nlet x = 1;\n```\n";
+        let outline = scan(FileId(0), text).outline;
+        let prose: Vec<&str> = outline
+            .prose
+            .iter()
+            .map(|span| &text[span.start as usize..span.end as usize])
+            .collect();
+        assert_eq!(prose, ["# Title", "", "Some notes."]);
+        let [(language, span)] = outline.foreign_cells.as_slice() else {
+            panic!("one foreign cell: {:?}", outline.foreign_cells)
+        };
+        assert_eq!(language, "js");
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "```js\nlet x = 1;\n```"
         );
     }
 

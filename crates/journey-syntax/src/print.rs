@@ -3,24 +3,53 @@
 //! statement per line, a blank line around every card.
 //!
 //! Parsing the output gives back the same tree, spans and quote styles aside. Comments
-//! and notebook config tables are not in the tree, so they are not printed. Some trees
+//! and notebook config tables are not in the tree, so `module` does not print them;
+//! `module_with_comments` prints comments a caller gathered (by span) in their places,
+//! which the parser skips, so they leave the tree unchanged. Some trees
 //! have no source form, and print as their nearest one: a negative number is unary
 //! minus applied to a literal, an infinite float has no literal at all, a `do` block is
 //! only read after a statement's call, strings nest at most three deep (and the third
 //! level cannot hold `"`), and only a triple-quoted outermost string can have a line
 //! break right before an interpolation.
 
+use std::collections::BTreeMap;
+
 use crate::ast::*;
 
 /// Prints a file: the implicit journey's items at the top level, named journeys as
 /// `stack Name do … end`.
 pub fn module(m: &Module) -> String {
-    let mut printer = Printer::default();
+    module_with_comments(m, &Comments::default())
+}
+
+/// `# comment` lines to print with a tree, placed by the spans of its nodes. Each line is
+/// the comment's text without the `#`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Comments {
+    /// Printed above the item or statement whose span starts at this offset.
+    pub before: BTreeMap<u32, Vec<String>>,
+    /// Printed last inside the journey, card or `do … end` block whose span ends at
+    /// this offset (the notes after its last statement).
+    pub closing: BTreeMap<u32, Vec<String>>,
+    /// Printed at the end of the file.
+    pub trailing: Vec<String>,
+}
+
+/// Prints a file as `module` does, with these comments in their places.
+pub fn module_with_comments(m: &Module, comments: &Comments) -> String {
+    let mut printer = Printer {
+        comments: Some(comments),
+        ..Printer::default()
+    };
     for (i, journey) in m.journeys.iter().enumerate() {
         if i > 0 {
             printer.out.push('\n');
         }
         printer.journey(journey);
+    }
+    if !comments.trailing.is_empty() {
+        printer.out.push('\n');
+        printer.comment_lines(&comments.trailing);
     }
     printer.out
 }
@@ -114,17 +143,44 @@ impl Quoting {
 }
 
 #[derive(Default)]
-struct Printer {
+struct Printer<'c> {
     out: String,
     indent: usize,
     /// How many string literals enclose what is being printed.
     strings: usize,
+    comments: Option<&'c Comments>,
 }
 
-impl Printer {
+impl Printer<'_> {
     fn indentation(&mut self) {
         for _ in 0..self.indent {
             self.out.push_str("  ");
+        }
+    }
+
+    fn comment_lines(&mut self, lines: &[String]) {
+        for line in lines {
+            self.indentation();
+            self.out.push('#');
+            if !line.is_empty() {
+                self.out.push(' ');
+                self.out.push_str(line);
+            }
+            self.out.push('\n');
+        }
+    }
+
+    /// The comments that go above the node starting at `span`.
+    fn comments_before(&mut self, span: journey_diagnostics::Span) {
+        if let Some(lines) = self.comments.and_then(|c| c.before.get(&span.start)) {
+            self.comment_lines(lines);
+        }
+    }
+
+    /// The comments that close the block ending at `span`, at the block's indentation.
+    fn comments_closing(&mut self, span: journey_diagnostics::Span) {
+        if let Some(lines) = self.comments.and_then(|c| c.closing.get(&span.end)) {
+            self.comment_lines(lines);
         }
     }
 
@@ -133,7 +189,10 @@ impl Printer {
             Some(name) => {
                 self.out.push_str("stack ");
                 self.out.push_str(&name.name);
-                self.block(|p| p.items(&journey.items));
+                self.block(|p| {
+                    p.items(&journey.items);
+                    p.comments_closing(journey.span);
+                });
                 self.out.push('\n');
             }
             None => self.items(&journey.items),
@@ -157,6 +216,7 @@ impl Printer {
     }
 
     fn setting(&mut self, setting: &Setting) {
+        self.comments_before(setting.span);
         self.indentation();
         self.call(&setting.call);
         self.guard(setting.guard.as_ref());
@@ -164,6 +224,7 @@ impl Printer {
     }
 
     fn card(&mut self, card: &Card) {
+        self.comments_before(card.span);
         self.indentation();
         self.out.push_str("card ");
         self.out.push_str(&card.name.name);
@@ -172,7 +233,10 @@ impl Printer {
             self.out.push_str(", ");
             self.arg(option);
         }
-        self.block(|p| p.stmts(&card.body));
+        self.block(|p| {
+            p.stmts(&card.body);
+            p.comments_closing(card.span);
+        });
         self.out.push('\n');
     }
 
@@ -200,6 +264,7 @@ impl Printer {
     }
 
     fn stmt(&mut self, stmt: &Stmt) {
+        self.comments_before(stmt.span);
         self.indentation();
         match &stmt.kind {
             StmtKind::Assign { target, value } => {
@@ -332,7 +397,10 @@ impl Printer {
         self.comma_separated(&call.args, Self::arg);
         self.out.push(')');
         if let Some(body) = &call.block {
-            self.block(|p| p.stmts(body));
+            self.block(|p| {
+                p.stmts(body);
+                p.comments_closing(call.span);
+            });
         }
     }
 
@@ -631,5 +699,41 @@ end
 "#;
         assert_eq!(reformat(input), expected);
         assert_eq!(reformat(expected), expected);
+    }
+
+    #[test]
+    fn prints_comments_where_the_caller_placed_them() {
+        let input = "trigger(on: \"FIRST VISIT\")\ncard A do\n  x = buttons(B: \"b\") do\n    text(\"hi\")\n  end\nend\n";
+        let parsed = parse_journey(FileId(0), input);
+        let journey = &parsed.module.journeys[0];
+        let Item::Card(card) = &journey.items[1] else {
+            panic!("the second item is a card")
+        };
+        let StmtKind::Assign { value, .. } = &card.body[0].kind else {
+            panic!("an assignment")
+        };
+        let mut comments = Comments::default();
+        comments
+            .before
+            .insert(journey.items[0].span().start, vec!["Starts it".into()]);
+        comments
+            .before
+            .insert(card.body[0].span.start, vec!["Ask".into(), String::new()]);
+        comments
+            .closing
+            .insert(value.span.end, vec!["after the text".into()]);
+        comments
+            .closing
+            .insert(card.span.end, vec!["last in A".into()]);
+        comments.trailing = vec!["the end".into()];
+        let printed = module_with_comments(&parsed.module, &comments);
+        let expected = "# Starts it\ntrigger(on: \"FIRST VISIT\")\n\ncard A do\n  # Ask\n  #\n  x = buttons(B: \"b\") do\n    text(\"hi\")\n    # after the text\n  end\n  # last in A\nend\n\n# the end\n";
+        assert_eq!(printed, expected);
+        assert_eq!(
+            parse_journey(FileId(0), &printed).module.journeys[0]
+                .items
+                .len(),
+            2
+        );
     }
 }
