@@ -28,6 +28,8 @@ pub(crate) enum Place {
     Caption,
     /// The footer of an interactive message: up to 60.
     Footer,
+    /// The text header of an interactive message: up to 60.
+    Header,
 }
 
 impl Place {
@@ -38,7 +40,7 @@ impl Place {
             Place::RowTitle => 24,
             Place::TextBody => 4096,
             Place::InteractiveBody | Place::Caption => 1024,
-            Place::Footer => 60,
+            Place::Footer | Place::Header => 60,
         }
     }
 
@@ -68,6 +70,7 @@ impl Place {
             Place::InteractiveBody => "interactive message body",
             Place::Caption => "caption",
             Place::Footer => "footer",
+            Place::Header => "header",
         }
     }
 
@@ -83,6 +86,7 @@ impl Place {
             }
             Place::Caption => "shorten the caption, or send the rest as a `text(...)` after it",
             Place::Footer => "shorten the footer, and move the rest into the message body",
+            Place::Header => "shorten the header, and move the rest into the message body",
         }
     }
 }
@@ -159,6 +163,7 @@ pub(crate) fn limited_texts(journey: &CompiledJourney) -> Vec<Limited<'_>> {
                             message_texts(message, Place::InteractiveBody, &mut out)
                         }
                         MessageKind::Footer => message_texts(message, Place::Footer, &mut out),
+                        MessageKind::Header => message_texts(message, Place::Header, &mut out),
                         // A media header: the URL has no limit, and a caption is not sent.
                         _ => {}
                     }
@@ -201,7 +206,7 @@ fn message_texts<'a>(message: &'a Message, text_place: Place, out: &mut Vec<Limi
         })
     };
     match message.kind {
-        MessageKind::Text | MessageKind::Footer => {
+        MessageKind::Text | MessageKind::Footer | MessageKind::Header => {
             push(text_place, &message.body);
             for (_, expr) in &message.translations {
                 push(text_place, expr);

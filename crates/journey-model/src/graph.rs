@@ -206,9 +206,25 @@ pub enum MessageKind {
     Document,
     Sticker,
     Footer,
+    /// The text header of a menu (`buttons(..., header: "Clinic")`).
+    Header,
 }
 
 impl MessageKind {
+    /// The statement or Cloud API name: `text`, `image`, `footer`, `header`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Image => "image",
+            MessageKind::Video => "video",
+            MessageKind::Audio => "audio",
+            MessageKind::Document => "document",
+            MessageKind::Sticker => "sticker",
+            MessageKind::Footer => "footer",
+            MessageKind::Header => "header",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<MessageKind> {
         Some(match name {
             "text" => MessageKind::Text,
@@ -247,7 +263,8 @@ pub struct Menu {
     pub var: Option<String>,
     /// The list's button text (`list("Select topic", ...)`).
     pub button_text: Option<Expr>,
-    /// The `do … end` body: text, header media, footer.
+    /// The `do … end` body (text, header media, footer), then the `header:` and
+    /// `footer:` arguments.
     pub body: Vec<Message>,
     pub options: MenuOptions,
     pub input: InputRules,

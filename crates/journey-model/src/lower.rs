@@ -667,6 +667,20 @@ impl Lowerer<'_> {
                 }),
             }
         }
+        for (name, kind) in [
+            ("header", MessageKind::Header),
+            ("footer", MessageKind::Footer),
+        ] {
+            if let Some(arg) = call.named(name) {
+                body.push(Message {
+                    kind,
+                    body: arg.value.clone(),
+                    translations: Vec::new(),
+                    options: Vec::new(),
+                    span: arg.span,
+                });
+            }
+        }
         body
     }
 

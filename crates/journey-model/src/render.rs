@@ -201,7 +201,7 @@ fn node_label(journey: &CompiledJourney, kind: &StepKind) -> String {
         StepKind::CardEntry => String::new(),
         StepKind::Assign { var, value } => format!("{var} = {}", short(value)),
         StepKind::Send(message) => {
-            format!("{} {}", message_kind(message.kind), short(&message.body))
+            format!("{} {}", message.kind.name(), short(&message.body))
         }
         StepKind::Ask { var, prompt, .. } => {
             with_var(format!("ask {}", short(&prompt.body)), var.as_deref())
@@ -359,18 +359,6 @@ fn count(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
-    }
-}
-
-fn message_kind(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::Text => "text",
-        MessageKind::Image => "image",
-        MessageKind::Video => "video",
-        MessageKind::Audio => "audio",
-        MessageKind::Document => "document",
-        MessageKind::Sticker => "sticker",
-        MessageKind::Footer => "footer",
     }
 }
 

@@ -12,7 +12,7 @@ use journey_model::{
 use journey_syntax::{Call, Expr};
 use petgraph::stable_graph::NodeIndex;
 
-use crate::event::{Effect, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
+use crate::event::{Effect, Header, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
 use crate::scope::RunScope;
 use crate::state::{Frame, RunState, Status};
 use crate::{Contact, Runtime};
@@ -470,7 +470,9 @@ impl<'a> Machine<'a> {
     fn message(&mut self, message: &Message) -> Result<Outbound, Stop> {
         let body = self.localised(message)?;
         Ok(match message.kind {
-            MessageKind::Text | MessageKind::Footer => Outbound::Text { body },
+            MessageKind::Text | MessageKind::Footer | MessageKind::Header => {
+                Outbound::Text { body }
+            }
             kind => {
                 let caption = message
                     .options
@@ -479,7 +481,7 @@ impl<'a> Machine<'a> {
                     .map(|(_, e)| self.eval(e).map(|v| v.to_text()))
                     .transpose()?;
                 Outbound::Media {
-                    kind: format!("{kind:?}").to_lowercase(),
+                    kind: kind.name().to_owned(),
                     url: body,
                     caption,
                 }
@@ -510,7 +512,13 @@ impl<'a> Machine<'a> {
             match message.kind {
                 MessageKind::Text => body = self.localised(message)?,
                 MessageKind::Footer => footer = Some(self.localised(message)?),
-                _ => header = Some(self.localised(message)?),
+                MessageKind::Header => header = Some(Header::Text(self.localised(message)?)),
+                kind => {
+                    header = Some(Header::Media {
+                        kind: kind.name().to_owned(),
+                        url: self.localised(message)?,
+                    })
+                }
             }
         }
         let (options, choices) = match &menu.options {

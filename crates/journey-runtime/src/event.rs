@@ -118,7 +118,7 @@ pub enum Outbound {
     /// Reply buttons or a list: options are (id, title).
     Interactive {
         kind: MenuKind,
-        header: Option<String>,
+        header: Option<Header>,
         body: String,
         footer: Option<String>,
         button: Option<String>,
@@ -130,6 +130,26 @@ pub enum Outbound {
         params: Vec<String>,
         buttons: Vec<String>,
     },
+}
+
+/// The header of an interactive message: text (buttons and lists) or media (buttons).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Header {
+    Text(String),
+    /// `kind`: `image`, `video` or `document`.
+    Media {
+        kind: String,
+        url: String,
+    },
+}
+
+impl std::fmt::Display for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Header::Text(text) => f.write_str(text),
+            Header::Media { kind, url } => write!(f, "[{kind}] {url}"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

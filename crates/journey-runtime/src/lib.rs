@@ -21,7 +21,7 @@ use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 
 pub use engine::STEP_CAP;
-pub use event::{Effect, Event, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
+pub use event::{Effect, Event, Header, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
 pub use matching::{choose, says_keyword};
 pub use state::{Frame, RunState, Status};
 

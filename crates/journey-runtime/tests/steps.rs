@@ -4,7 +4,9 @@
 use journey_diagnostics::FileId;
 use journey_expr::Value;
 use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
-use journey_runtime::{Contact, Effect, Event, Inbound, Outbound, Runtime, Status, TimerTarget};
+use journey_runtime::{
+    Contact, Effect, Event, Header, Inbound, Outbound, Runtime, Status, TimerTarget,
+};
 
 fn compile(files: &[(&str, &str)]) -> Vec<CompiledJourney> {
     let parsed: Vec<_> = files
@@ -438,5 +440,52 @@ end
         pick("I am bleeding", true).as_deref(),
         Some("urgent"),
         "priority beats everything"
+    );
+}
+
+#[test]
+fn menu_header_and_footer_arguments_are_sent() {
+    let world = World::new(&[(
+        "menu",
+        r#"card Menu do
+  buttons(Visit: "Book a visit", header: "Sunrise Clinic", footer: "Open 8 to 5") do
+    text("What would you like?")
+  end
+end
+
+card Visit do
+  list("Days", Monday: "Monday", header: "Choose a day") do
+    text("Which day?")
+  end
+end
+
+card Monday do
+  text("See you on Monday.")
+end
+"#,
+    )]);
+    let rt = world.rt();
+    let out = rt.start("menu", &thandi(), None, at("2026-01-15T09:00:00Z"));
+    let Some(Effect::Send(Outbound::Interactive { header, footer, .. })) = out.effects.first()
+    else {
+        panic!("expected a menu, got {:?}", out.effects);
+    };
+    assert_eq!(
+        header.clone(),
+        Some(Header::Text("Sunrise Clinic".to_owned()))
+    );
+    assert_eq!(footer.as_deref(), Some("Open 8 to 5"));
+    let out = rt.step(
+        out.state,
+        &thandi(),
+        Event::Message(Inbound::text("Book a visit")),
+        at("2026-01-15T09:01:00Z"),
+    );
+    let Some(Effect::Send(Outbound::Interactive { header, .. })) = out.effects.first() else {
+        panic!("expected a list, got {:?}", out.effects);
+    };
+    assert_eq!(
+        header.clone(),
+        Some(Header::Text("Choose a day".to_owned()))
     );
 }

@@ -1,22 +1,26 @@
 use journey_diagnostics::{Diagnostic, Severity};
 
+use journey_model::{MenuKind, MessageKind};
+
 use crate::limits::{self, Place};
 use crate::rule::{Context, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     code: "WA408",
     name: "header-footer-length",
-    summary: "The footer of an interactive message is over 60 characters.",
+    summary: "The header or footer of an interactive message is over 60 characters, or a list has a media header.",
     default_severity: Severity::Error,
     doc: r#"## What it does
-Measures the `footer(...)` inside a `buttons`/`list` block against 60 characters. Only
-literal text is measured (strings with `@` interpolations are WA420's), and characters
-are counted as Unicode scalar values. The `header:` and `footer:` arguments of a menu
-call are not measured yet: the compiled journey does not keep them.
+Measures the text header (`header: "…"`) and the footer (`footer: "…"`, or `footer(...)`
+inside a `buttons`/`list` block) of a menu against 60 characters, and reports a media
+header (`image(...)`, `video(...)`, `document(...)` in the block) on a list, which
+WhatsApp allows on reply buttons only. Only literal text is measured (strings with `@`
+interpolations are WA420's); characters are counted as Unicode scalar values.
 
 ## Why is this bad?
 WhatsApp rejects an interactive message whose header or footer text is over 60
-characters.
+characters, and a list message with an image, video or document header (error 131009):
+the contact gets no menu at all.
 
 ## Example
 ```journey
@@ -35,5 +39,32 @@ Shorten the header or footer, and move the rest into the message body.
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    limits::report_lengths(ctx, out, &RULE, &[Place::Footer]);
+    limits::report_lengths(ctx, out, &RULE, &[Place::Header, Place::Footer]);
+    for (_, menu) in limits::menus(ctx.journey) {
+        if menu.kind != MenuKind::List {
+            continue;
+        }
+        let media = menu.body.iter().filter(|m| {
+            matches!(
+                m.kind,
+                MessageKind::Image | MessageKind::Video | MessageKind::Document
+            )
+        });
+        for message in media {
+            out.push(
+                RULE.diagnostic(
+                    ctx,
+                    message.span,
+                    format!(
+                        "a list message cannot have a media header (`{}`)",
+                        message.kind.name()
+                    ),
+                )
+                .with_label("lists take a text header only")
+                .with_help(
+                    "send the media as its own message before the list, or use `header: \"…\"`",
+                ),
+            );
+        }
+    }
 }
