@@ -278,10 +278,11 @@ fn describe(loaded: &Loaded) -> String {
         "Templates",
         playbook.templates.iter().map(|t| {
             format!(
-                "{} ({}, {}): {}",
+                "{} ({}, {}, imported as {}): {}",
                 t.name,
                 t.language,
                 format!("{:?}", t.category).to_lowercase(),
+                format!("{:?}", t.status).to_lowercase(),
                 t.body
             )
         }),
