@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use journey_diagnostics::{FileId, SourceMap};
+use journey_diagnostics::{FileId, Severity, SourceMap};
 use journey_project::{ProjectConfig, Secrets, TemplateStatus};
 use journey_syntax::Parsed;
 
@@ -185,7 +185,7 @@ fn check_journeys(
         if let Some(error) = parsed
             .diagnostics
             .iter()
-            .find(|d| d.severity.as_str() == "error")
+            .find(|d| d.severity == Severity::Error)
         {
             errors.push(format!(
                 "{}: {}",
