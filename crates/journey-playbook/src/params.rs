@@ -147,9 +147,12 @@ impl fmt::Display for ParamValue {
     }
 }
 
+/// One line, and without `"""`, which no journey string can hold.
 fn one_line(text: &str) -> Result<&str, String> {
     if text.contains(['\n', '\r']) {
         Err("a parameter is one line of text".to_owned())
+    } else if text.contains("\"\"\"") {
+        Err("a parameter cannot contain `\"\"\"`".to_owned())
     } else {
         Ok(text)
     }

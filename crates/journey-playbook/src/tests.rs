@@ -238,6 +238,8 @@ fn set_values_are_checked_against_the_parameter_type() {
     assert!(errors[1].contains("needs a value"), "{errors:?}");
     let errors = fill(&playbook, &["delay=1x".into()]).unwrap_err();
     assert!(errors[0].contains("is not a duration"), "{errors:?}");
+    let errors = fill(&playbook, &["clinic_name=a\"\"\"b".into()]).unwrap_err();
+    assert!(errors[0].contains("cannot contain"), "{errors:?}");
     let errors = fill(&playbook, &["delay=1h".into(), "delay=2h".into()]).unwrap_err();
     assert!(errors[0].contains("given twice"), "{errors:?}");
 }
