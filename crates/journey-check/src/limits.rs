@@ -114,15 +114,70 @@ pub(crate) fn length(text: &str) -> usize {
     text.chars().count()
 }
 
-/// One static option of a menu, with the title the contact sees.
+/// One option of a menu, with the title the contact sees.
 pub(crate) struct Title<'a> {
-    pub card: CardId,
+    /// The card it leads to; `None` for choices written out as data, which all lead to
+    /// the menu's one destination.
+    pub card: Option<CardId>,
     /// The inline label (`Card: "Label"`), if any.
     pub expr: Option<&'a Expr>,
     /// The title when it is known: a literal label, else the card's display label, else
     /// the card's name (`CardInfo::title`, as the interpreter shows it).
     pub literal: Option<String>,
     pub span: Span,
+}
+
+/// The option sets a menu can show, in order: one for static options; for choices
+/// written out as data, one per alternative (`if(c, [...], [...])`, a list per
+/// language, say); none when the choices are computed.
+pub(crate) fn option_sets<'a>(journey: &CompiledJourney, menu: &'a Menu) -> Vec<Vec<Title<'a>>> {
+    match &menu.options {
+        MenuOptions::Static(_) => vec![menu_titles(journey, menu)],
+        MenuOptions::Dynamic { choices } => written_out(choices).unwrap_or_default(),
+    }
+}
+
+/// Choices written out in the journey: `["Yes", "No"]`, `[["am", "Morning"], …]` (the
+/// title is the last of a pair), or `if(cond, <written out>, <written out>)`. `None`
+/// when any part is computed.
+pub(crate) fn written_out(choices: &Expr) -> Option<Vec<Vec<Title<'_>>>> {
+    match &choices.kind {
+        ExprKind::List(items) => {
+            let titles = items
+                .iter()
+                .map(|item| {
+                    let title = match &item.kind {
+                        ExprKind::List(pair) => {
+                            pair.iter()
+                                .all(|e| e.literal_text().is_some())
+                                .then_some(())?;
+                            pair.last()?
+                        }
+                        _ => item,
+                    };
+                    Some(Title {
+                        card: None,
+                        expr: Some(title),
+                        literal: Some(title.literal_text()?),
+                        span: title.span,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(vec![titles])
+        }
+        ExprKind::Call(call) if call.callee.name == "if" => {
+            let branches: Vec<&Expr> = call.positional().skip(1).collect();
+            if branches.is_empty() {
+                return None;
+            }
+            let mut sets = Vec::new();
+            for branch in branches {
+                sets.extend(written_out(branch)?);
+            }
+            Some(sets)
+        }
+        _ => None,
+    }
 }
 
 /// The titles of a static menu's options, in order; none for a dynamic menu.
@@ -134,13 +189,13 @@ pub(crate) fn menu_titles<'a>(journey: &CompiledJourney, menu: &'a Menu) -> Vec<
         .iter()
         .map(|option| match &option.label {
             Some(label) => Title {
-                card: option.card,
+                card: Some(option.card),
                 expr: Some(label),
                 literal: label.literal_text(),
                 span: label.span,
             },
             None => Title {
-                card: option.card,
+                card: Some(option.card),
                 expr: None,
                 literal: Some(journey.card(option.card).title()),
                 span: option.span,
@@ -180,7 +235,7 @@ pub(crate) fn limited_texts(journey: &CompiledJourney) -> Vec<Limited<'_>> {
                     MenuKind::Buttons => Place::ButtonTitle,
                     MenuKind::List => Place::RowTitle,
                 };
-                for title in menu_titles(journey, menu) {
+                for title in option_sets(journey, menu).into_iter().flatten() {
                     out.push(Limited {
                         place,
                         expr: title.expr,

@@ -37,6 +37,8 @@ enum Command {
     Test(commands::test::Args),
     /// Chat with journeys in the terminal, on a virtual clock.
     Run(commands::run::Args),
+    /// Reusable journeys: list and describe the library, import one into a project.
+    Playbook(commands::playbook::Args),
     /// Measure the toolchain on generated journeys (see BENCHMARKS.md).
     Bench(commands::bench::Args),
     /// Convert journeys from other tools (`journey import turn NOTEBOOK.md…`).
@@ -87,6 +89,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Run(args) => commands::run::run(args, io),
         Command::Bench(args) => commands::bench::run(args, io),
         Command::Import(args) => commands::import::run(args, io),
+        Command::Playbook(args) => commands::playbook::run(args, io),
     };
     match result {
         Ok(code) => code,

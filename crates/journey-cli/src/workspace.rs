@@ -249,7 +249,7 @@ fn project_root(file: &Path) -> ProjectRoot {
     }
 }
 
-fn read(path: &Path) -> Result<String, String> {
+pub(crate) fn read(path: &Path) -> Result<String, String> {
     let bytes =
         std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
     if bytes.len() > u32::MAX as usize {

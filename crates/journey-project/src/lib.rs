@@ -7,6 +7,7 @@
 
 mod check;
 mod config;
+mod document;
 mod duration;
 mod fields;
 mod load;
@@ -19,14 +20,15 @@ mod toml_errors;
 mod tree;
 
 use journey_diagnostics::{Diagnostic, FileId};
-use toml::de::DeTable;
 
 pub use check::CheckConfig;
 pub use config::ProjectConfig;
+pub use document::{TomlDocument, TomlFile, read_toml};
 pub use duration::{Duration, DurationError};
 pub use fields::{BUILTIN_FIELDS, FieldSpec, FieldType};
 pub use locations::Locations;
 pub use scaffold::scaffold;
+pub use schema::Shape;
 pub use settings::{ChannelSettings, Keywords, ProjectSettings, Secrets};
 pub use templates::{
     ButtonKind, HeaderKind, Template, TemplateButton, TemplateCategory, TemplateHeader,
@@ -48,17 +50,36 @@ pub const TEMPLATE_SHAPE: &str = "WA504";
 /// and left at its default, and a table left without a required key (a template,
 /// a header, a button) is dropped.
 pub fn parse_config(file: FileId, text: &str) -> (ProjectConfig, Vec<Diagnostic>) {
-    let (mut root, errors) = DeTable::parse_recoverable(text);
-    if let Some(error) = toml_errors::syntax_error(file, text, &errors) {
-        // Recovery guesses at the broken structure; checking its guesses adds only noise.
-        return (ProjectConfig::default(), vec![error]);
-    }
-    let mut diagnostics = schema::unknown_keys(file, root.get_ref(), &config::SHAPE);
-    let mut config = load::deserialize(file, &mut root, &mut diagnostics);
-    config.locations = Locations::new(file, root.get_ref());
+    let document = read_toml::<ProjectConfig>(&document::JOURNEY_TOML, file, text, &config::SHAPE);
+    let mut config = document.value;
+    let mut diagnostics = document.diagnostics;
+    config.locations = document.locations;
     diagnostics.extend(config.validate());
     journey_diagnostics::sort(&mut diagnostics);
     (config, diagnostics)
+}
+
+/// The keys of a `[fields.NAME]` table, for files that declare fields as journey.toml does.
+pub const FIELD_KEYS: Shape = fields::SHAPE;
+/// The keys of a `[[templates]]` entry, for files that declare templates as journey.toml does.
+pub const TEMPLATE_KEYS: Shape = templates::SHAPE;
+
+/// What types alone cannot say about fields written as `[fields.NAME]`: the J002 and
+/// J003 findings `journey.toml` gets for them, at `at`'s places.
+pub fn validate_fields(
+    fields: &std::collections::BTreeMap<String, FieldSpec>,
+    at: &Locations,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    fields::validate(fields, at, &mut found);
+    found
+}
+
+/// What types alone cannot say about templates written as `[[templates]]` entries.
+pub fn validate_templates(templates: &[Template], at: &Locations) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    templates::validate(templates, at, &mut found);
+    found
 }
 
 #[cfg(test)]

@@ -2,27 +2,26 @@
 //! (its key falls back to the default) and one J002, not the whole file.
 
 use journey_diagnostics::Diagnostic;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::config::ProjectConfig;
 use crate::toml_errors::value_error;
 use crate::tree::{self, Path};
 
 /// Deserialises `root`, cutting out each value serde rejects and trying again.
 /// `root` is left as the tree the returned config was read from.
-pub(crate) fn deserialize(
+pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     file: journey_diagnostics::FileId,
     root: &mut Spanned<DeTable<'_>>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> ProjectConfig {
+) -> T {
     // Errors are described by their place in the file as written: cutting an array
     // element shifts the indexes of the elements after it.
     let written = root.clone();
     let mut removed: Vec<Path> = Vec::new();
     loop {
-        let error = match ProjectConfig::deserialize(toml::de::Deserializer::from(root.clone())) {
+        let error = match T::deserialize(toml::de::Deserializer::from(root.clone())) {
             Ok(config) => return config,
             Err(error) => error,
         };
@@ -35,7 +34,7 @@ pub(crate) fn deserialize(
         let current = tree::find(root.get_ref(), &span).unwrap_or_default();
         if !tree::remove(root.get_mut(), &current) {
             // No value to blame (toml always gives one): keep the defaults.
-            return ProjectConfig::default();
+            return T::default();
         }
         removed.push(place);
     }

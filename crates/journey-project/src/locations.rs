@@ -32,19 +32,24 @@ impl Locations {
         self.file
     }
 
+    /// No value was read: the file was missing or not valid TOML.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
     /// The span of a whole entry (`key = value`, a `[table]` header, an array element).
     pub fn span(&self, path: &str) -> Option<Span> {
         self.spans.get(path).copied()
     }
 
     /// A J002 error at `path` (at the start of the file if the path was never written).
-    pub(crate) fn invalid(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+    pub fn invalid(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         let span = self.span(path).unwrap_or_default();
         Diagnostic::new(INVALID_CONFIG, Severity::Error, self.file, span, message)
     }
 
     /// A J003 warning at `path`, for a key that has no effect where it is.
-    pub(crate) fn ignored(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+    pub fn ignored(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         let span = self.span(path).unwrap_or_default();
         Diagnostic::new(
             UNKNOWN_CONFIG_KEY,

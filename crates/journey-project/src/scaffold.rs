@@ -154,8 +154,11 @@ stack {journey} do
     text("No one is free to chat right now. Call us on 0800 000 000, Monday to Friday 8am to 5pm.")
   end
 
+  # Opting out also cancels the contact's pending timers (`cancel_scheduled()`), so
+  # that no reminder of another journey reaches someone who said STOP.
   card OptOut do
     update_contact(opted_in: false)
+    cancel_scheduled()
     text("You will get no more messages from us. Write HI at any time to chat again.")
     end_journey()
   end

@@ -12,7 +12,7 @@ use crate::UNKNOWN_CONFIG_KEY;
 use crate::tree::{Path, describe_table};
 
 /// The expected layout of a part of the file.
-pub(crate) enum Shape {
+pub enum Shape {
     /// A scalar or a list of scalars: deserialisation checks its type.
     Value,
     /// A table with a fixed set of keys.

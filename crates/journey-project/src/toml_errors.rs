@@ -5,6 +5,7 @@ use journey_diagnostics::{Diagnostic, FileId, Severity, Span};
 use toml::de::DeTable;
 
 use crate::INVALID_CONFIG;
+use crate::document::TomlFile;
 use crate::schema::did_you_mean;
 use crate::tree::{Path, describe_table, describe_value};
 
@@ -17,6 +18,7 @@ fn span_of(error: &toml::de::Error) -> Span {
 /// A file that is not valid TOML. Only the first error is reported: the parser's
 /// recovery makes later ones unreliable (a duplicate table also duplicates its keys).
 pub(crate) fn syntax_error(
+    kind: &TomlFile,
     file: FileId,
     text: &str,
     errors: &[toml::de::Error],
@@ -29,18 +31,18 @@ pub(crate) fn syntax_error(
         Severity::Error,
         file,
         span,
-        format!("journey.toml is not valid TOML: {message}"),
+        format!("{} is not valid TOML: {message}", kind.name),
     );
     let help = if message.starts_with("duplicate key") {
         if text.get(span.range()) == Some("templates") {
-            "write each template as its own `[[templates]]` block (two brackets)"
+            "write each template as its own `[[templates]]` block (two brackets)".to_owned()
         } else {
-            "a key or table may be written only once; merge the two"
+            "a key or table may be written only once; merge the two".to_owned()
         }
     } else if message.contains("string") {
-        "text values go in double quotes on one line, or in `\"\"\"` for several lines"
+        "text values go in double quotes on one line, or in `\"\"\"` for several lines".to_owned()
     } else {
-        "see docs/project.md for the layout of journey.toml"
+        format!("see {} for the layout of {}", kind.doc, kind.name)
     };
     diagnostic = diagnostic.with_help(help);
     if errors.len() > 1 {

@@ -41,40 +41,43 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             MenuKind::Buttons => "button",
             MenuKind::List => "row",
         };
-        let titles = limits::menu_titles(ctx.journey, menu);
-        for (i, title) in titles.iter().enumerate() {
-            let earlier = &titles[..i];
-            let key = title.literal.as_deref().map(str::to_lowercase);
-            if let Some(first) = earlier.iter().find(|t| t.card == title.card) {
-                let name = &ctx.journey.card(title.card).name;
-                out.push(
-                    RULE.diagnostic(
-                        ctx,
-                        title.span,
-                        format!("two {what}s of this menu lead to card `{name}`"),
-                    )
-                    .with_label("this option")
-                    .with_secondary(ctx.journey.file, first.span, "repeats this one")
-                    .with_help("give each option its own card, or drop the duplicate"),
-                );
-            } else if let Some(key) = key
-                && let Some(first) = earlier
-                    .iter()
-                    .find(|t| t.literal.as_deref().map(str::to_lowercase).as_ref() == Some(&key))
-            {
-                out.push(
-                    RULE.diagnostic(
-                        ctx,
-                        title.span,
-                        format!(
-                            "two {what}s of this menu have the title \"{}\"",
-                            title.literal.as_deref().unwrap_or_default()
-                        ),
-                    )
-                    .with_label("this title")
-                    .with_secondary(ctx.journey.file, first.span, "is the same as this one")
-                    .with_help("give each option a title of its own"),
-                );
+        for titles in limits::option_sets(ctx.journey, menu) {
+            for (i, title) in titles.iter().enumerate() {
+                let earlier = &titles[..i];
+                let key = title.literal.as_deref().map(str::to_lowercase);
+                if let Some(card) = title.card
+                    && let Some(first) = earlier.iter().find(|t| t.card == Some(card))
+                {
+                    let name = &ctx.journey.card(card).name;
+                    out.push(
+                        RULE.diagnostic(
+                            ctx,
+                            title.span,
+                            format!("two {what}s of this menu lead to card `{name}`"),
+                        )
+                        .with_label("this option")
+                        .with_secondary(ctx.journey.file, first.span, "repeats this one")
+                        .with_help("give each option its own card, or drop the duplicate"),
+                    );
+                } else if let Some(key) = key
+                    && let Some(first) = earlier.iter().find(|t| {
+                        t.literal.as_deref().map(str::to_lowercase).as_ref() == Some(&key)
+                    })
+                {
+                    out.push(
+                        RULE.diagnostic(
+                            ctx,
+                            title.span,
+                            format!(
+                                "two {what}s of this menu have the title \"{}\"",
+                                title.literal.as_deref().unwrap_or_default()
+                            ),
+                        )
+                        .with_label("this title")
+                        .with_secondary(ctx.journey.file, first.span, "is the same as this one")
+                        .with_help("give each option a title of its own"),
+                    );
+                }
             }
         }
     }

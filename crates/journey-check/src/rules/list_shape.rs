@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{MenuKind, MenuOptions};
+use journey_model::MenuKind;
 
 use crate::limits;
 use crate::rule::{Context, Rule};
@@ -35,21 +35,23 @@ Keep 10 rows or fewer: group topics under a first list that leads to smaller one
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (_, menu) in limits::menus(ctx.journey) {
-        let MenuOptions::Static(options) = &menu.options else {
-            continue;
-        };
-        if menu.kind != MenuKind::List || options.len() <= 10 {
-            continue;
+    let lists = limits::menus(ctx.journey).filter(|(_, menu)| menu.kind == MenuKind::List);
+    for (_, menu) in lists {
+        for options in limits::option_sets(ctx.journey, menu) {
+            if options.len() <= 10 {
+                continue;
+            }
+            out.push(
+                RULE.diagnostic(
+                    ctx,
+                    options[10].span,
+                    format!("this list has {} rows; WhatsApp allows 10", options.len()),
+                )
+                .with_label("the eleventh row")
+                .with_help(
+                    "split the list into a first list that leads to smaller ones, or drop rows",
+                ),
+            );
         }
-        out.push(
-            RULE.diagnostic(
-                ctx,
-                options[10].span,
-                format!("this list has {} rows; WhatsApp allows 10", options.len()),
-            )
-            .with_label("the eleventh row")
-            .with_help("split the list into a first list that leads to smaller ones, or drop rows"),
-        );
     }
 }

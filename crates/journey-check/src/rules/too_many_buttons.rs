@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{MenuKind, MenuOptions};
+use journey_model::MenuKind;
 
 use crate::limits;
 use crate::rule::{Context, Rule};
@@ -36,31 +36,32 @@ drop options. A menu needs at least one option.
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (span, menu) in limits::menus(ctx.journey) {
-        let MenuOptions::Static(options) = &menu.options else {
-            continue;
-        };
         if menu.kind != MenuKind::Buttons {
             continue;
         }
-        if options.is_empty() {
-            out.push(
-                RULE.diagnostic(ctx, span, "these buttons have no options")
-                    .with_label("WhatsApp needs 1 to 3 reply buttons")
-                    .with_help("add options: `buttons(Visit: \"Book a visit\") do … end`"),
-            );
-        } else if options.len() > 3 {
-            out.push(
-                RULE.diagnostic(
-                    ctx,
-                    options[3].span,
-                    format!(
-                        "these buttons have {} options; WhatsApp allows 3",
-                        options.len()
+        for options in limits::option_sets(ctx.journey, menu) {
+            if options.is_empty() {
+                out.push(
+                    RULE.diagnostic(ctx, span, "these buttons have no options")
+                        .with_label("WhatsApp needs 1 to 3 reply buttons")
+                        .with_help("add options: `buttons(Visit: \"Book a visit\") do … end`"),
+                );
+            } else if options.len() > 3 {
+                out.push(
+                    RULE.diagnostic(
+                        ctx,
+                        options[3].span,
+                        format!(
+                            "these buttons have {} options; WhatsApp allows 3",
+                            options.len()
+                        ),
+                    )
+                    .with_label("the fourth button")
+                    .with_help(
+                        "use `list(\"Choose\", …)` instead (up to 10 rows), or drop options",
                     ),
-                )
-                .with_label("the fourth button")
-                .with_help("use `list(\"Choose\", …)` instead (up to 10 rows), or drop options"),
-            );
+                );
+            }
         }
     }
 }

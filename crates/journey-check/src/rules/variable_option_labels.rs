@@ -12,7 +12,7 @@ pub(crate) static RULE: Rule = Rule {
     default_severity: Severity::Warning,
     doc: r#"## What it does
 Reports menus whose options come from an expression (`buttons(Chosen, topics)`, not
-a list written out in the journey), and
+a list written out in the journey, or one of two written out by an `if`), and
 option titles or list button texts that are expressions rather than text
 (`Card: labels[0]`), unless the expression cuts the text to the limit with
 `left(…, n)`. Texts with `@` interpolations are WA420's.
@@ -48,7 +48,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         match &menu.options {
             MenuOptions::Dynamic { choices }
-                if !is_fixed(choices) && !titles_cut_to(choices, title.limit()) => out.push(
+                if limits::written_out(choices).is_none() && !titles_cut_to(choices, title.limit()) => out.push(
                 RULE.diagnostic(ctx, choices.span, "these options are computed when the journey runs; their number and titles are not checked")
                     .with_secondary(ctx.journey.file, span, "in this menu")
                     .with_label(format!("at most {} options of {} characters each", max_options(menu.kind), title.limit()))
@@ -95,17 +95,6 @@ fn report_computed(ctx: &Context<'_>, expr: &Expr, place: Place, out: &mut Vec<D
             place.limit()
         )),
     );
-}
-
-/// Choices written out in the journey: `["Yes", "No"]` or `[["am", "Morning"], …]`.
-fn is_fixed(choices: &Expr) -> bool {
-    let ExprKind::List(items) = &choices.kind else {
-        return false;
-    };
-    items.iter().all(|item| match &item.kind {
-        ExprKind::List(pair) => pair.iter().all(|e| e.literal_text().is_some()),
-        _ => item.literal_text().is_some(),
-    })
 }
 
 /// `map(items, &left(&1, n))` or `map(items, &[&1, left(&1, n)])`: every title is cut

@@ -3,6 +3,7 @@ pub mod check;
 pub mod graph;
 pub mod import;
 pub mod new;
+pub mod playbook;
 pub mod rule;
 pub mod run;
 pub mod test;

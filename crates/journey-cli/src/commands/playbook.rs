@@ -1,0 +1,501 @@
+//! `journey playbook list|show|import`: the playbook library (docs/playbooks.md).
+//! journey-playbook plans an import from the files read here; this module writes the
+//! plan only when it has no conflict, then checks the project.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use journey_diagnostics::{Diagnostic, Severity, SourceMap};
+use journey_playbook::{ImportError, Options, Plan, Playbook, TextFile};
+
+use crate::Io;
+use crate::workspace;
+
+/// The playbook library when `--dir` is not given and `$JOURNEY_PLAYBOOKS` is not set.
+const DEFAULT_LIBRARY: &str = "playbooks";
+const LIBRARY_VARIABLE: &str = "JOURNEY_PLAYBOOKS";
+const MANIFEST: &str = "playbook.toml";
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the playbooks of the library.
+    List(Library),
+    /// Describe a playbook: parameters, contact fields, templates and secrets.
+    Show {
+        /// The playbook's name, or its directory.
+        playbook: String,
+        #[command(flatten)]
+        library: Library,
+    },
+    /// Copy a playbook's journeys and tests into a project, with parameters filled in.
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct Library {
+    /// The playbook library (default: `$JOURNEY_PLAYBOOKS`, else `playbooks/`).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The playbook's name, or its directory.
+    playbook: String,
+    /// The project to import into (a directory with a journey.toml).
+    #[arg(long)]
+    into: PathBuf,
+    /// Prepended to the names of the playbook's journeys (and, in lowercase, its files).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// A parameter's value, `NAME=VALUE`; repeat for several.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    #[command(flatten)]
+    library: Library,
+}
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
+    match args.command {
+        Command::List(library) => list(&library, io),
+        Command::Show { playbook, library } => show(&playbook, &library, io),
+        Command::Import(args) => import(&args, io),
+    }
+}
+
+/// A playbook read from its directory.
+struct Loaded {
+    dir: PathBuf,
+    playbook: Playbook,
+    diagnostics: Vec<Diagnostic>,
+    sources: SourceMap,
+    /// Its `.journey` and `.test` files, relative to `dir`.
+    files: Vec<TextFile>,
+}
+
+impl Loaded {
+    fn read(dir: &Path) -> Result<Loaded, String> {
+        let manifest = dir.join(MANIFEST);
+        let text = workspace::read(&manifest)?;
+        let mut sources = SourceMap::new();
+        let file = sources.add(workspace::display(&manifest), text.clone());
+        let (playbook, diagnostics) = journey_playbook::parse_playbook(file, &text);
+        let mut files = Vec::new();
+        for path in files_under(dir, &["journey", "test"])? {
+            files.push(TextFile {
+                path: relative(dir, &path),
+                text: workspace::read(&path)?,
+            });
+        }
+        Ok(Loaded {
+            dir: dir.to_path_buf(),
+            playbook,
+            diagnostics,
+            sources,
+            files,
+        })
+    }
+
+    fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    /// Prints the manifest's findings; true when one is an error.
+    fn report(&self, io: &mut Io<'_>) -> Result<bool, String> {
+        if !self.diagnostics.is_empty() {
+            let color = io.terminal && std::env::var_os("NO_COLOR").is_none();
+            io.print(&journey_diagnostics::render_human(
+                &self.diagnostics,
+                &self.sources,
+                color,
+            ))?;
+        }
+        Ok(self.has_errors())
+    }
+
+    fn title(&self) -> String {
+        let about = &self.playbook.about;
+        format!("{} {}", about.name, about.version)
+    }
+}
+
+fn library_dir(library: &Library) -> PathBuf {
+    library
+        .dir
+        .clone()
+        .or_else(|| std::env::var_os(LIBRARY_VARIABLE).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_LIBRARY))
+}
+
+/// The directories of the library that hold a playbook.toml, by name.
+fn playbook_dirs(library: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(library).map_err(|e| {
+        format!(
+            "cannot read the playbook library `{}`: {e} (give it with `--dir` or `${LIBRARY_VARIABLE}`)",
+            library.display()
+        )
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// A playbook given as a directory, or by name in the library.
+fn find(playbook: &str, library: &Library) -> Result<PathBuf, String> {
+    let as_dir = Path::new(playbook);
+    if as_dir.join(MANIFEST).is_file() {
+        return Ok(as_dir.to_path_buf());
+    }
+    let library = library_dir(library);
+    let dirs = playbook_dirs(&library)?;
+    let names: Vec<String> = dirs
+        .iter()
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if let Some(at) = names.iter().position(|n| n == playbook) {
+        return Ok(dirs[at].clone());
+    }
+    let hint = journey_model::suggest(playbook, names.iter().map(String::as_str))
+        .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+    Err(format!(
+        "no playbook `{playbook}` in `{}`{hint} (`journey playbook list` shows them)",
+        workspace::display(&library)
+    ))
+}
+
+fn list(library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
+    let dir = library_dir(library);
+    let dirs = playbook_dirs(&dir)?;
+    if dirs.is_empty() {
+        io.print(&format!(
+            "No playbooks in `{}`.\n",
+            workspace::display(&dir)
+        ))?;
+        return Ok(0);
+    }
+    let loaded = dirs
+        .iter()
+        .map(|d| Loaded::read(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let width = loaded
+        .iter()
+        .map(|l| dir_name(&l.dir).len())
+        .max()
+        .unwrap_or(0);
+    let mut code = 0;
+    for playbook in &loaded {
+        let summary = if playbook.has_errors() {
+            code = 1;
+            format!(
+                "(playbook.toml has errors: `journey playbook show {}`)",
+                dir_name(&playbook.dir)
+            )
+        } else {
+            playbook.playbook.about.summary.clone()
+        };
+        io.print(&format!(
+            "{:width$}  {:8}  {summary}\n",
+            dir_name(&playbook.dir),
+            playbook.playbook.about.version
+        ))?;
+    }
+    Ok(code)
+}
+
+fn dir_name(dir: &Path) -> String {
+    dir.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+fn show(name: &str, library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
+    let loaded = Loaded::read(&find(name, library)?)?;
+    if loaded.report(io)? {
+        return Ok(1);
+    }
+    io.print(&describe(&loaded))?;
+    Ok(0)
+}
+
+fn describe(loaded: &Loaded) -> String {
+    let playbook = &loaded.playbook;
+    let about = &playbook.about;
+    let mut out = format!(
+        "{} ({})\n{}\n",
+        loaded.title(),
+        about.licence,
+        about.summary
+    );
+    let journeys: Vec<&str> = loaded
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".journey"))
+        .map(|f| f.path.as_str())
+        .collect();
+    out.push_str(&format!("\nJourneys: {}\n", journeys.join(", ")));
+    if !about.languages.is_empty() {
+        out.push_str(&format!("Languages: {}\n", about.languages.join(", ")));
+    }
+    section(
+        &mut out,
+        "Parameters",
+        playbook.parameters.iter().map(|p| {
+            let default = p
+                .default
+                .as_ref()
+                .map_or_else(|| "required".to_owned(), |d| format!("default {d}"));
+            format!(
+                "{} ({}, {default}): {}",
+                p.name,
+                p.kind.as_str(),
+                p.description
+            )
+        }),
+    );
+    section(
+        &mut out,
+        "Contact fields",
+        playbook.fields.iter().map(|(name, spec)| {
+            let description = spec.description.as_deref().unwrap_or("");
+            format!("{name} ({}): {description}", spec.kind.as_str())
+        }),
+    );
+    section(
+        &mut out,
+        "Templates",
+        playbook.templates.iter().map(|t| {
+            format!(
+                "{} ({}, {}, imported as {}): {}",
+                t.name,
+                t.language,
+                format!("{:?}", t.category).to_lowercase(),
+                format!("{:?}", t.status).to_lowercase(),
+                t.body
+            )
+        }),
+    );
+    section(
+        &mut out,
+        "Secrets",
+        playbook
+            .secrets
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.description)),
+    );
+    out
+}
+
+fn section(out: &mut String, title: &str, lines: impl Iterator<Item = String>) {
+    let lines: Vec<String> = lines.collect();
+    out.push_str(&format!("\n{title}:"));
+    if lines.is_empty() {
+        out.push_str(" none\n");
+        return;
+    }
+    out.push('\n');
+    for line in lines {
+        out.push_str(&format!("  - {line}\n"));
+    }
+}
+
+fn import(args: &ImportArgs, io: &mut Io<'_>) -> Result<u8, String> {
+    let loaded = Loaded::read(&find(&args.playbook, &args.library)?)?;
+    if loaded.report(io)? {
+        io.print("error: not importing: the playbook's playbook.toml has errors\n")?;
+        return Ok(1);
+    }
+    let project = read_project(&args.into)?;
+    let options = Options {
+        prefix: args.prefix.clone(),
+        sets: args.sets.clone(),
+    };
+    let plan = match journey_playbook::plan(&loaded.playbook, &loaded.files, &project, &options) {
+        Ok(plan) => plan,
+        Err(error) => return refuse(&error, &loaded, io),
+    };
+    write_plan(&args.into, &project, &plan)?;
+    report(&loaded, &args.into, &plan, io)?;
+    io.print(&format!("\nChecking {}:\n", workspace::display(&args.into)))?;
+    let code = crate::run(
+        [
+            "journey".into(),
+            "check".into(),
+            args.into.clone().into_os_string(),
+        ],
+        io,
+    );
+    print_todo(&plan, io)?;
+    Ok(code)
+}
+
+/// Says why nothing was imported. Conflicts and bad values are usage errors (2); a
+/// playbook whose journeys cannot be imported has errors (1).
+fn refuse(error: &ImportError, loaded: &Loaded, io: &mut Io<'_>) -> Result<u8, String> {
+    let (intro, lines, code) = match error {
+        ImportError::Usage(lines) => ("cannot import", lines, 2),
+        ImportError::Conflicts(lines) => (
+            "nothing was imported, because the import would overwrite what the project has",
+            lines,
+            2,
+        ),
+        ImportError::Playbook(lines) => ("the playbook's journeys cannot be imported", lines, 1),
+    };
+    writeln_err(io, &format!("error: {intro} ({}):", loaded.title()))?;
+    for line in lines {
+        writeln_err(io, &format!("  - {line}"))?;
+    }
+    if matches!(error, ImportError::Conflicts(_)) {
+        writeln_err(
+            io,
+            "  = help: import with `--prefix P` to give the playbook's journeys and files other names",
+        )?;
+    }
+    Ok(code)
+}
+
+fn writeln_err(io: &mut Io<'_>, line: &str) -> Result<(), String> {
+    writeln!(io.stderr, "{line}").map_err(|e| format!("cannot write an error: {e}"))
+}
+
+/// The project's journey.toml, files and journey names.
+fn read_project(dir: &Path) -> Result<journey_playbook::Project, String> {
+    let config = dir.join("journey.toml");
+    if !config.is_file() {
+        return Err(format!(
+            "`{}` is not a project: it has no journey.toml (`journey new` makes one)",
+            workspace::display(dir)
+        ));
+    }
+    let files: BTreeSet<String> = files_under(dir, &[])?
+        .iter()
+        .map(|p| relative(dir, p))
+        .collect();
+    let mut journeys = BTreeMap::new();
+    let loaded = workspace::load(&[dir.to_path_buf()])?;
+    for project in &loaded.projects {
+        for (id, parsed) in &project.files {
+            let name = &loaded.sources.get(*id).name;
+            let stem = Path::new(name)
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            for journey in &parsed.module.journeys {
+                let journey_name = journey
+                    .name
+                    .as_ref()
+                    .map_or(stem.clone(), |i| i.name.clone());
+                journeys.insert(journey_name, relative(dir, Path::new(name)));
+            }
+        }
+    }
+    Ok(journey_playbook::Project {
+        config_text: workspace::read(&config)?,
+        files,
+        journeys,
+    })
+}
+
+/// Writes the planned files (each must be new: a file that appeared since the plan
+/// is not overwritten) and journey.toml.
+fn write_plan(dir: &Path, project: &journey_playbook::Project, plan: &Plan) -> Result<(), String> {
+    for file in &plan.files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create `{}`: {e}", path.display()))?;
+        out.write_all(file.text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    if plan.config_text != project.config_text {
+        let path = dir.join("journey.toml");
+        std::fs::write(&path, &plan.config_text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn report(loaded: &Loaded, into: &Path, plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
+    let mut out = format!(
+        "Imported {} into {}\n",
+        loaded.title(),
+        workspace::display(into)
+    );
+    for file in &plan.files {
+        out.push_str(&format!("  wrote {}\n", file.path));
+    }
+    for (old, new) in &plan.renamed {
+        out.push_str(&format!("  renamed journey {old} to {new}\n"));
+    }
+    for (name, value) in &plan.values {
+        out.push_str(&format!("  parameter {name} = {value}\n"));
+    }
+    let added = &plan.additions;
+    for field in &added.fields {
+        out.push_str(&format!("  journey.toml: added contact field `{field}`\n"));
+    }
+    for (name, language) in &added.templates {
+        out.push_str(&format!(
+            "  journey.toml: added template `{name}` ({language})\n"
+        ));
+    }
+    for secret in &added.secrets {
+        out.push_str(&format!("  journey.toml: added secret name `{secret}`\n"));
+    }
+    io.print(&out)
+}
+
+fn print_todo(plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
+    if plan.todo.is_empty() {
+        return io.print("\nNothing left to configure.\n");
+    }
+    let mut out = String::from("\nStill to configure:\n");
+    for item in &plan.todo {
+        out.push_str(&format!("  - {item}\n"));
+    }
+    io.print(&out)
+}
+
+/// Files under `dir` with one of these extensions (every file when none is given),
+/// sorted, skipping hidden and build directories.
+fn files_under(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !workspace::is_skipped_dir(e));
+    for entry in walker {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let wanted = extensions.is_empty()
+            || entry
+                .path()
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x));
+        if entry.file_type().is_file() && wanted {
+            found.push(entry.into_path());
+        }
+    }
+    Ok(found)
+}
+
+/// `path` relative to `dir`, `/`-separated.
+fn relative(dir: &Path, path: &Path) -> String {
+    workspace::display(path.strip_prefix(dir).unwrap_or(path))
+}
