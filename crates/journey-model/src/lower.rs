@@ -513,7 +513,7 @@ impl Lowerer<'_> {
         let mut targets = Vec::new();
         let options = match positional.as_slice() {
             [dest, choices] => {
-                self.check_expr(choices);
+                // `check_call_shape` has checked `choices` with the other arguments.
                 let dest = self.card_ref(dest);
                 if let Some(dest) = dest {
                     targets.push((Transition::Reply, dest.card));
