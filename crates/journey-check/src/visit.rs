@@ -2,7 +2,7 @@
 
 use journey_model::builtins::CARD_TARGET_ARGS;
 use journey_model::{MenuOptions, Message, ScheduleTime, Step, StepKind, Transition};
-use journey_syntax::{Call, Expr, ExprKind, TemplatePart};
+use journey_syntax::{Call, Expr, ExprKind};
 
 /// Calls `f` on each top-level expression a step evaluates, and on the guards of its
 /// outgoing edges. Arguments that name cards are not expressions.
@@ -89,36 +89,12 @@ fn call_args<'a>(call: &'a Call, f: &mut impl FnMut(&'a Expr)) {
     }
 }
 
-/// Calls `f` on `expr` and every expression inside it, parents first.
+/// Calls `f` on `expr` and every expression inside it, parents first. Arguments that
+/// name cards are not expressions.
 pub(crate) fn walk<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     f(expr);
     match &expr.kind {
-        ExprKind::Str(template) => {
-            for part in &template.parts {
-                if let TemplatePart::Interp(inner) = part {
-                    walk(inner, f);
-                }
-            }
-        }
-        ExprKind::List(items) => items.iter().for_each(|e| walk(e, f)),
-        ExprKind::Member { object, .. } => walk(object, f),
-        ExprKind::Index { object, index } => {
-            walk(object, f);
-            walk(index, f);
-        }
         ExprKind::Call(call) => call_args(call, &mut |e| walk(e, f)),
-        ExprKind::Unary { operand, .. } => walk(operand, f),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            walk(lhs, f);
-            walk(rhs, f);
-        }
-        ExprKind::Lambda(body) => walk(body, f),
-        ExprKind::Nil
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Duration(_)
-        | ExprKind::Name(_)
-        | ExprKind::Placeholder(_) => {}
+        _ => expr.for_each_child(|child| walk(child, f)),
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use journey_diagnostics::FileId;
 use journey_expr::{Budget, Env, Value, eval};
 use journey_model::builtins::{BUILTINS, Kind};
-use journey_syntax::{Expr, ExprKind, TemplatePart};
+use journey_syntax::{Expr, ExprKind};
 
 /// The `expr` examples of the page, with their line numbers.
 fn examples() -> Vec<(usize, String)> {
@@ -74,30 +74,10 @@ fn every_example_is_true() {
 }
 
 fn called(expr: &Expr, names: &mut BTreeSet<String>) {
-    match &expr.kind {
-        ExprKind::Call(call) => {
-            names.insert(call.callee.name.clone());
-            call.args.iter().for_each(|arg| called(&arg.value, names));
-        }
-        ExprKind::List(items) => items.iter().for_each(|item| called(item, names)),
-        ExprKind::Member { object, .. } => called(object, names),
-        ExprKind::Index { object, index } => {
-            called(object, names);
-            called(index, names);
-        }
-        ExprKind::Unary { operand, .. } => called(operand, names),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            called(lhs, names);
-            called(rhs, names);
-        }
-        ExprKind::Lambda(body) => called(body, names),
-        ExprKind::Str(template) => template.parts.iter().for_each(|part| {
-            if let TemplatePart::Interp(expr) = part {
-                called(expr, names);
-            }
-        }),
-        _ => {}
+    if let ExprKind::Call(call) = &expr.kind {
+        names.insert(call.callee.name.clone());
     }
+    expr.for_each_child(|child| called(child, names));
 }
 
 #[test]

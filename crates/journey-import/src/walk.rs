@@ -2,7 +2,7 @@
 //! The visitor runs before the children are walked, so the children it sees are the
 //! ones it left.
 
-use journey_syntax::{Card, Expr, ExprKind, Item, Module, Stmt, StmtKind, TemplatePart};
+use journey_syntax::{Card, Expr, ExprKind, Item, Module, Stmt, StmtKind};
 
 pub(crate) fn module(module: &mut Module, visit: &mut impl FnMut(&mut Expr)) {
     for journey in &mut module.journeys {
@@ -55,36 +55,8 @@ fn call_args(call: &mut journey_syntax::Call, visit: &mut impl FnMut(&mut Expr))
 pub(crate) fn expr(e: &mut Expr, visit: &mut impl FnMut(&mut Expr)) {
     visit(e);
     match &mut e.kind {
-        ExprKind::Nil
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Duration(_)
-        | ExprKind::Name(_)
-        | ExprKind::Placeholder(_) => {}
-        ExprKind::Str(template) => {
-            for part in &mut template.parts {
-                if let TemplatePart::Interp(inner) = part {
-                    expr(inner, visit);
-                }
-            }
-        }
-        ExprKind::List(items) => {
-            for item in items {
-                expr(item, visit);
-            }
-        }
-        ExprKind::Member { object, .. } => expr(object, visit),
-        ExprKind::Index { object, index } => {
-            expr(object, visit);
-            expr(index, visit);
-        }
+        // A call's `do … end` block holds expressions too.
         ExprKind::Call(call) => call_args(call, visit),
-        ExprKind::Unary { operand, .. } => expr(operand, visit),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            expr(lhs, visit);
-            expr(rhs, visit);
-        }
-        ExprKind::Lambda(body) => expr(body, visit),
+        _ => e.for_each_child_mut(|child| expr(child, visit)),
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use journey_diagnostics::{FileId, Span};
-use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind, TemplatePart};
+use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 
 use crate::builtins::{self, Kind};
@@ -1099,32 +1099,7 @@ impl Lowerer<'_> {
                 }
                 None => self.unknown_function(call, Kind::Expression),
             },
-            ExprKind::Str(template) => {
-                for part in &template.parts {
-                    if let TemplatePart::Interp(inner) = part {
-                        self.check_expr(inner);
-                    }
-                }
-            }
-            ExprKind::List(items) => items.iter().for_each(|e| self.check_expr(e)),
-            ExprKind::Member { object, .. } => self.check_expr(object),
-            ExprKind::Index { object, index } => {
-                self.check_expr(object);
-                self.check_expr(index);
-            }
-            ExprKind::Unary { operand, .. } => self.check_expr(operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.check_expr(lhs);
-                self.check_expr(rhs);
-            }
-            ExprKind::Lambda(body) => self.check_expr(body),
-            ExprKind::Nil
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Duration(_)
-            | ExprKind::Name(_)
-            | ExprKind::Placeholder(_) => {}
+            _ => expr.for_each_child(|child| self.check_expr(child)),
         }
     }
 

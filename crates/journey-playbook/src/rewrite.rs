@@ -134,26 +134,9 @@ impl Walk<'_> {
                     }
                 }
             }
-            ExprKind::List(items) => items.iter().for_each(|e| self.expr(e, place)),
-            ExprKind::Member { object, .. } => self.expr(object, place),
-            ExprKind::Index { object, index } => {
-                self.expr(object, place);
-                self.expr(index, place);
-            }
+            // A call's `do … end` block holds statements too.
             ExprKind::Call(call) => self.call(call, place),
-            ExprKind::Unary { operand, .. } => self.expr(operand, place),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs, place);
-                self.expr(rhs, place);
-            }
-            ExprKind::Lambda(body) => self.expr(body, place),
-            ExprKind::Nil
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Duration(_)
-            | ExprKind::Name(_)
-            | ExprKind::Placeholder(_) => {}
+            _ => expr.for_each_child(|child| self.expr(child, place)),
         }
     }
 }

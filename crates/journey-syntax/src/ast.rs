@@ -119,6 +119,41 @@ pub enum StmtKind {
     Then { target: Ident, guard: Option<Expr> },
 }
 
+/// The children of an expression, shared or mutable (`iter`/`iter_mut` and `mut`).
+macro_rules! children {
+    ($kind:expr, $f:ident, $iter:ident, $($mutability:tt)?) => {
+        match $kind {
+            ExprKind::Str(template) => {
+                for part in template.parts.$iter() {
+                    if let TemplatePart::Interp(inner) = part {
+                        $f(inner);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.$iter().for_each($f),
+            ExprKind::Member { object, .. } => $f(object),
+            ExprKind::Index { object, index } => {
+                $f(object);
+                $f(index);
+            }
+            ExprKind::Call(call) => call.args.$iter().for_each(|arg| $f(&$($mutability)? arg.value)),
+            ExprKind::Unary { operand, .. } => $f(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                $f(lhs);
+                $f(rhs);
+            }
+            ExprKind::Lambda(body) => $f(body),
+            ExprKind::Nil
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Name(_)
+            | ExprKind::Placeholder(_) => {}
+        }
+    };
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -126,6 +161,19 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// Calls `f` on each expression directly inside this one, in source order: the
+    /// interpolations of a string, list items, operands, a call's argument values, a
+    /// lambda's body. The one place that knows the shape of every expression, for the
+    /// walkers of the checker, the lowering, the importer and the playbook rewriter.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        children!(&self.kind, f, iter,);
+    }
+
+    /// [`Expr::for_each_child`], for rewriting.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+        children!(&mut self.kind, f, iter_mut, mut);
+    }
+
     /// The text of a string without interpolation (`"stop"`), which is known without
     /// running the journey.
     pub fn literal_text(&self) -> Option<String> {
