@@ -106,40 +106,21 @@ fn walk_opt_expr(e: &mut Option<Expr>, f: &mut Visitor) {
 
 fn walk_expr(e: &mut Expr, f: &mut Visitor) {
     f(Visit::Span(&mut e.span));
+    // What is not an expression: quote styles, text spans, member names, call names.
     match &mut e.kind {
-        ExprKind::Nil
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Duration(_)
-        | ExprKind::Name(_)
-        | ExprKind::Placeholder(_) => {}
         ExprKind::Str(template) => {
             f(Visit::Quote(&mut template.quote));
             for part in &mut template.parts {
-                match part {
-                    TemplatePart::Text { span, .. } => f(Visit::Span(span)),
-                    TemplatePart::Interp(e) => walk_expr(e, f),
+                if let TemplatePart::Text { span, .. } = part {
+                    f(Visit::Span(span));
                 }
             }
         }
-        ExprKind::List(items) => items.iter_mut().for_each(|item| walk_expr(item, f)),
-        ExprKind::Member { object, field } => {
-            walk_expr(object, f);
-            f(Visit::Span(&mut field.span));
-        }
-        ExprKind::Index { object, index } => {
-            walk_expr(object, f);
-            walk_expr(index, f);
-        }
-        ExprKind::Call(call) => walk_call(call, f),
-        ExprKind::Unary { operand, .. } => walk_expr(operand, f),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            walk_expr(lhs, f);
-            walk_expr(rhs, f);
-        }
-        ExprKind::Lambda(body) => walk_expr(body, f),
+        ExprKind::Member { field, .. } => f(Visit::Span(&mut field.span)),
+        ExprKind::Call(call) => return walk_call(call, f),
+        _ => {}
     }
+    e.for_each_child_mut(|child| walk_expr(child, f));
 }
 
 /// Erases what printing does not keep: spans and quote styles.
