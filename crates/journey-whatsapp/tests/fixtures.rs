@@ -73,7 +73,15 @@ fn text_message() {
 
 #[test]
 fn every_inbound_type_becomes_an_event() {
-    let cases: [(&str, &str, &str, Option<&str>, Option<&str>); 11] = [
+    // (fixture, kind, text, reply id, media id)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+    let cases: [Case; 11] = [
         (
             "03-",
             "interactive",
