@@ -18,10 +18,12 @@
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
 //! `FOR UPDATE SKIP LOCKED`) fits the same shape.
 
+mod postgres;
 mod schema;
 mod sqlite;
 mod types;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -61,6 +63,38 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The inbox payload of a fired timer: `{"row","run","timer","target","fire_at",
+/// "fired_at"}`. The store builds it, so that firing needs no round trip to the server.
+fn timer_event(
+    row: i64,
+    run: i64,
+    timer: &str,
+    target: &str,
+    fire_at: Millis,
+    now: Millis,
+) -> String {
+    format!(
+        r#"{{"row":{row},"run":{run},"timer":{},"target":{target},"fire_at":{fire_at},"fired_at":{now}}}"#,
+        json_string(timer)
+    )
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
 
 /// What every store call returns: a future that can cross threads.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;

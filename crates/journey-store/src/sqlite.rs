@@ -442,33 +442,12 @@ fn fire_timers(conn: &Connection, now: Millis, limit: usize) -> StoreResult<Vec<
     for (id, contact, run, timer, target, fire_at) in due {
         conn.prepare_cached("UPDATE timers SET fired_at = ?2 WHERE id = ?1")?
             .execute(params![id, now])?;
-        // The payload is built here, not by the server, so that firing needs no
-        // round trip: {"row","run","timer","target","fire_at","fired_at"}.
-        let payload = format!(
-            r#"{{"row":{id},"run":{run},"timer":{},"target":{target},"fire_at":{fire_at},"fired_at":{now}}}"#,
-            json_string(&timer)
-        );
+        let payload = crate::timer_event(id, run, &timer, &target, fire_at, now);
         insert_event(conn, &contact, "timer", &payload, now)?;
         contacts.push(contact);
     }
     contacts.dedup();
     Ok(contacts)
-}
-
-/// A JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn claim(
