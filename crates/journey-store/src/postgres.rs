@@ -174,6 +174,13 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 }
 
 impl PgStore {
+    /// Opens the store a `--database` URL names: `postgres://…/DB?schema=NAME`, the
+    /// schema `journey` when the URL names none.
+    pub async fn open_url(url: &str) -> Result<Arc<PgStore>, String> {
+        let (url, schema) = split_schema(url);
+        PgStore::open(&url, schema.as_deref().unwrap_or(DEFAULT_SCHEMA)).await
+    }
+
     /// Connects to the database at `url` (a `postgres://` URL), keeps this deployment's
     /// tables in `schema` (created if missing: one database can hold several), and
     /// migrates it.
@@ -284,6 +291,33 @@ impl PgStore {
         tx.commit().await?;
         Ok(result)
     }
+}
+
+/// The schema of a deployment whose URL names none.
+const DEFAULT_SCHEMA: &str = "journey";
+
+/// Takes the `schema=` parameter out of a URL (the driver does not know it).
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_owned());
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
 }
 
 /// A schema name we can put in SQL unquoted.
@@ -1048,5 +1082,38 @@ impl Store for PgStore {
 
     fn stats(&self) -> StoreFuture<'_, Stats> {
         Box::pin(self.stats_now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redact, split_schema};
+
+    #[test]
+    fn the_schema_comes_out_of_the_url() {
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=clinic&sslmode=disable"),
+            (
+                "postgres://u@h/db?sslmode=disable".to_owned(),
+                Some("clinic".to_owned())
+            )
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=clinic"),
+            ("postgres://u@h/db".to_owned(), Some("clinic".to_owned()))
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db"),
+            ("postgres://u@h/db".to_owned(), None)
+        );
+    }
+
+    #[test]
+    fn messages_do_not_show_the_password() {
+        assert_eq!(
+            redact("postgres://journey:s3cret@db:5432/test"),
+            "postgres://journey:***@db:5432/test"
+        );
+        assert_eq!(redact("postgres://db/test"), "postgres://db/test");
     }
 }
