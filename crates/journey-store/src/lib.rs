@@ -113,6 +113,10 @@ pub trait Store: Send + Sync + 'static {
     /// limit's rolling window), with when.
     fn reach_since(&self, since: Millis) -> StoreFuture<'_, Vec<(String, Millis)>>;
 
+    /// The contact row alone (what the dispatcher checks before sending).
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>>;
+
+    /// The contact with their timers, outbox, journal, results and labels.
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>>;
 
     /// Contacts with an agent now.

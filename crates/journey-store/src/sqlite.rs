@@ -754,6 +754,11 @@ impl Store for SqliteStore {
         Box::pin(async move { result })
     }
 
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>> {
+        let result = self.read(|conn| load_contact(conn, contact));
+        Box::pin(async move { result })
+    }
+
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
         let result = self.read(|conn| view(conn, contact));
         Box::pin(async move { result })
