@@ -94,3 +94,6 @@ pub fn turn_corpus() -> Option<PathBuf> {
     eprintln!("SKIPPED: {message}");
     None
 }
+
+pub mod fake_graph;
+pub mod serve;
