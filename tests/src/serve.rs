@@ -96,7 +96,10 @@ impl Server {
             .env("JOURNEY_VERIFY_TOKEN", VERIFY_TOKEN)
             .env("JOURNEY_ACCESS_TOKEN", ACCESS_TOKEN)
             .env("JOURNEY_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("JOURNEY_TEST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         match options.time_scale {
