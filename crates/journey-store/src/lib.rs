@@ -147,6 +147,10 @@ pub trait Store: Send + Sync + 'static {
     /// limit's rolling window), with when.
     fn reach_since(&self, since: Millis) -> StoreFuture<'_, Vec<(String, Millis)>>;
 
+    /// The contact row alone (what the dispatcher checks before sending).
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>>;
+
+    /// The contact with their timers, outbox, journal, results and labels.
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>>;
 
     /// Contacts with an agent now.
@@ -158,6 +162,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every deployment, oldest first.
     fn deployments(&self) -> StoreFuture<'_, Vec<Deployment>>;
+
+    /// The database's clock, when processes on several machines share the store and
+    /// must agree on the time (timers never fire early by one machine's clock); `None`
+    /// when the store is on this machine and its clock is this machine's.
+    fn clock(&self) -> StoreFuture<'_, Option<Millis>>;
 
     /// A value kept across restarts (the test clock's anchor).
     fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String>;

@@ -994,6 +994,14 @@ impl Store for PgStore {
         })
     }
 
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            load_contact(&client, &contact).await
+        })
+    }
+
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
         let contact = contact.to_owned();
         Box::pin(async move {
@@ -1063,6 +1071,10 @@ impl Store for PgStore {
                 .map(deployment)
                 .collect())
         })
+    }
+
+    fn clock(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async { Ok(Some(self.now().await?)) })
     }
 
     fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String> {

@@ -733,6 +733,11 @@ impl Store for SqliteStore {
         Box::pin(async move { result })
     }
 
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>> {
+        let result = self.read(|conn| load_contact(conn, contact));
+        Box::pin(async move { result })
+    }
+
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
         let result = self.read(|conn| view(conn, contact));
         Box::pin(async move { result })
@@ -790,6 +795,10 @@ impl Store for SqliteStore {
                 .collect()
         });
         Box::pin(async move { result })
+    }
+
+    fn clock(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async { Ok(None) })
     }
 
     fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String> {

@@ -5,4 +5,5 @@ pub mod import;
 pub mod new;
 pub mod rule;
 pub mod run;
+pub mod serve;
 pub mod test;
