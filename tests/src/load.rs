@@ -64,8 +64,7 @@ impl Load {
         for thread in self.threads {
             thread.join().expect("a loader thread");
         }
-        let acked = self.acked.lock().expect("the acked list").clone();
-        acked
+        self.acked.lock().expect("the acked list").clone()
     }
 }
 
