@@ -38,7 +38,7 @@ const SECRET: &str = "bench-secret";
 const JOURNEY: &str = r#"stack Bench do
   trigger(on: "MESSAGE RECEIVED")
   interrupt(keywords: ["agent"], then: Agent)
-  interrupt(keywords: ["stop"], then: OptOut)
+  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
   card Start, then: Start do
     answer = ask("got @event.message.text.body")
   end
@@ -115,7 +115,16 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
                 let _ = stop_rx.await;
             },
         ));
-        let address = ready_rx.await.map_err(|_| "the server did not start")?;
+        let address = match ready_rx.await {
+            Ok(address) => address,
+            Err(_) => {
+                let why = match server.await {
+                    Ok(Err(e)) => e,
+                    _ => "it stopped".to_owned(),
+                };
+                return Err(format!("the server did not start: {why}"));
+            }
+        };
         let url = format!("http://{address}/webhooks/whatsapp");
         let client = reqwest::Client::new();
         let now = jiff::Timestamp::now().as_second();
