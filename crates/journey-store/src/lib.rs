@@ -119,7 +119,7 @@ pub trait Store: Send + Sync + 'static {
     fn timer_live(&self, timer: i64) -> StoreFuture<'_, bool>;
 
     /// Moves up to `limit` timers due at `now` to their contacts' inboxes, earliest
-    /// first; returns the contacts that got events.
+    /// first; returns the contact of each timer fired, in firing order.
     fn fire_due_timers(&self, now: Millis, limit: usize) -> StoreFuture<'_, Vec<String>>;
 
     /// When the earliest unfired timer is due.

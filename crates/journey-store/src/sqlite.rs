@@ -446,7 +446,6 @@ fn fire_timers(conn: &Connection, now: Millis, limit: usize) -> StoreResult<Vec<
         insert_event(conn, &contact, "timer", &payload, now)?;
         contacts.push(contact);
     }
-    contacts.dedup();
     Ok(contacts)
 }
 
