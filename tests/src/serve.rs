@@ -161,11 +161,8 @@ impl Server {
     }
 
     pub fn get(&self, path: &str) -> (u16, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.url))
-            .send()
-            .expect("GET");
+        let get = || self.client.get(format!("{}{path}", self.url)).send();
+        let response = get().or_else(|_| get()).expect("GET");
         (
             response.status().as_u16(),
             response.text().unwrap_or_default(),
@@ -186,7 +183,14 @@ impl Server {
                 .body(body.to_string()),
             None => request,
         };
-        let response = request.send().expect("an admin call");
+        // A pooled connection the server closed (after a 413, say) fails once: retry.
+        let retry = request
+            .try_clone()
+            .expect("a request without a stream body");
+        let response = request
+            .send()
+            .or_else(|_| retry.send())
+            .expect("an admin call");
         let status = response.status().as_u16();
         let text = response.text().unwrap_or_default();
         (
