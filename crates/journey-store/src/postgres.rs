@@ -626,8 +626,6 @@ async fn fire_timers(tx: &Transaction<'_>, now: Millis, limit: usize) -> StoreRe
         insert_event(tx, &contact, "timer", &payload, now).await?;
         contacts.push(contact);
     }
-    contacts.sort();
-    contacts.dedup();
     Ok(contacts)
 }
 
