@@ -94,3 +94,7 @@ pub fn turn_corpus() -> Option<PathBuf> {
     eprintln!("SKIPPED: {message}");
     None
 }
+
+pub mod fake_graph;
+pub mod load;
+pub mod serve;

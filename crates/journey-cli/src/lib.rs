@@ -43,6 +43,8 @@ enum Command {
     Bench(commands::bench::Args),
     /// Convert journeys from other tools (`journey import turn NOTEBOOK.md…`).
     Import(commands::import::Args),
+    /// Run a project on the WhatsApp Cloud API (webhook, timers, outbox, admin API).
+    Serve(commands::serve::Args),
 }
 
 /// Where a command writes. `terminal` says whether stdout is a terminal (for colour).
@@ -90,6 +92,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Bench(args) => commands::bench::run(args, io),
         Command::Import(args) => commands::import::run(args, io),
         Command::Playbook(args) => commands::playbook::run(args, io),
+        Command::Serve(args) => commands::serve::run(args, io),
     };
     match result {
         Ok(code) => code,

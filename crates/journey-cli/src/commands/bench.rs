@@ -32,6 +32,12 @@ enum What {
         #[arg(long)]
         emit: Option<std::path::PathBuf>,
     },
+    /// `journey serve` in this process on a SQLite file with fsync on: durably
+    /// acknowledged webhooks per second and their latency, then resident memory.
+    Serve(super::bench_serve::ServeArgs),
+    /// The store's timer firing: N pending timers come due at once; fires per second
+    /// and lateness.
+    Timers(super::bench_serve::TimerArgs),
     /// Interpreter steps per second, in memory, one thread.
     Run {
         /// Events to deliver (after a warm-up of a tenth as many).
@@ -44,6 +50,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     match args.what {
         What::Check { cards, runs, emit } => check(cards, runs, emit, io),
         What::Run { events } => interpret(events, io),
+        What::Serve(args) => super::bench_serve::serve(args, io),
+        What::Timers(args) => super::bench_serve::timers(args, io),
     }
 }
 
@@ -124,7 +132,7 @@ fn check(
 }
 
 /// The process's peak resident memory in KiB (Linux: `VmHWM` of /proc/self/status).
-fn peak_memory() -> Option<u64> {
+pub(crate) fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_serve;
 pub mod check;
 pub mod graph;
 pub mod import;
@@ -6,4 +7,5 @@ pub mod new;
 pub mod playbook;
 pub mod rule;
 pub mod run;
+pub mod serve;
 pub mod test;

@@ -1,0 +1,261 @@
+//! `journey serve --project DIR`: runs the project's journeys on the WhatsApp Cloud API.
+//! This command reads the files, the flags and the environment; journey-server does
+//! the rest (docs/serve.md).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use journey_server::{Bundle, Rates, Settings};
+
+use crate::Io;
+use crate::workspace::{display, is_skipped_dir};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The project directory (with `journey.toml`).
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+    /// `sqlite://PATH` (default: `journey.db` in the project), or
+    /// `postgres://USER@HOST/DB?schema=NAME` for several processes on one database
+    /// (docs/scaling.md).
+    #[arg(long)]
+    database: Option<String>,
+    /// Where to listen for webhooks and the admin API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The Graph API base URL messages are posted to.
+    #[arg(long, default_value = "https://graph.facebook.com/v23.0")]
+    graph_url: String,
+    /// Our number's id; default `[channel] phone_number_id` in journey.toml.
+    #[arg(long)]
+    phone_number_id: Option<String>,
+    /// Messages per second from the number (Meta's default throughput is 80).
+    #[arg(long, default_value_t = 80.0)]
+    rate: f64,
+    /// Webhook bodies larger than this many bytes are refused with 413.
+    #[arg(long, default_value_t = 3 * 1024 * 1024)]
+    max_body: usize,
+    /// Logs as JSON lines instead of text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+/// The environment variables the server reads its secrets from.
+const APP_SECRET: &str = "JOURNEY_APP_SECRET";
+const VERIFY_TOKEN: &str = "JOURNEY_VERIFY_TOKEN";
+const ACCESS_TOKEN: &str = "JOURNEY_ACCESS_TOKEN";
+const ADMIN_TOKEN: &str = "JOURNEY_ADMIN_TOKEN";
+/// Test-only: journey time runs this many times faster than real time.
+const TIME_SCALE: &str = "JOURNEY_TEST_TIME_SCALE";
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
+    let project = args.project.clone();
+    if !project.join("journey.toml").is_file() {
+        return Err(format!(
+            "`{}` has no journey.toml; `journey new` makes a project",
+            project.display()
+        ));
+    }
+    let bundle = read_bundle(&project)?;
+    let (config, _) = journey_project::parse_config(journey_diagnostics::FileId(0), &bundle.config);
+    let phone_number_id = args
+        .phone_number_id
+        .clone()
+        .or(config.channel.phone_number_id.clone())
+        .ok_or("set `[channel] phone_number_id` in journey.toml, or pass --phone-number-id")?;
+    let time_scale = match std::env::var(TIME_SCALE) {
+        Ok(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 1.0)
+            .ok_or(format!("{TIME_SCALE} must be a number ≥ 1, not `{text}`"))?,
+        Err(_) => 1.0,
+    };
+    let secrets: BTreeMap<String, String> = config
+        .secrets
+        .names
+        .iter()
+        .filter_map(|name| {
+            let value = std::env::var(journey_project::Secrets::env_var(name)).ok()?;
+            Some((name.clone(), value))
+        })
+        .collect();
+    let settings = Settings {
+        listen: args.listen,
+        graph_url: args.graph_url.clone(),
+        phone_number_id,
+        app_secret: required(APP_SECRET)?,
+        verify_token: required(VERIFY_TOKEN)?,
+        access_token: required(ACCESS_TOKEN)?,
+        admin_token: std::env::var(ADMIN_TOKEN).ok().filter(|t| !t.is_empty()),
+        window_margin: jiff::SignedDuration::from_mins(1),
+        max_body: args.max_body,
+        rates: Rates {
+            per_number: args.rate,
+            pair_interval_secs: 6.0,
+            pair_burst: 45.0,
+            tier: config.channel.messaging_limit_tier,
+        },
+        time_scale,
+        secrets,
+    };
+    let database = Database::parse(args.database.as_deref(), &project)?;
+    init_logs(args.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let (store, sqlite): (Arc<dyn journey_store::Store>, _) = match &database {
+        Database::Sqlite(path) => {
+            let store = journey_store::SqliteStore::open(path)?;
+            (store.clone(), Some(store))
+        }
+        Database::Postgres(url) => (
+            runtime.block_on(journey_store::PgStore::open_url(url))?,
+            None,
+        ),
+    };
+    let reload_dir = project.clone();
+    let reload: journey_server::Reload = Arc::new(move || read_bundle(&reload_dir));
+    let stdout = &mut *io.stdout;
+    let served = runtime.block_on(journey_server::serve(
+        settings,
+        store.clone(),
+        bundle,
+        Some(reload),
+        // Scripts and tests wait for this line (the port, when --listen has port 0).
+        |address| {
+            let _ = writeln!(stdout, "journey serve: listening on http://{address}");
+            let _ = stdout.flush();
+        },
+        shutdown_signal(),
+    ));
+    // SQLite's writer commits what it took before the process ends.
+    if let Some(sqlite) = sqlite {
+        sqlite.close();
+    }
+    served?;
+    io.print("journey serve: stopped\n")?;
+    Ok(0)
+}
+
+fn required(name: &str) -> Result<String, String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("set {name} (see docs/serve.md)"))
+}
+
+/// Where the state lives: `--database`.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    fn parse(database: Option<&str>, project: &Path) -> Result<Database, String> {
+        match database {
+            None => Ok(Database::Sqlite(project.join("journey.db"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
+                _ => Err(format!(
+                    "--database wants `sqlite://PATH` or `postgres://…`, not `{url}`"
+                )),
+            },
+        }
+    }
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// The project's sources as the server stores them: `journey.toml`, the journeys and
+/// Turn notebooks of this project (not of projects nested in it), `functions/*.rhai`.
+pub(crate) fn read_bundle(project: &Path) -> Result<Bundle, String> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    };
+    let config = read(&project.join("journey.toml"))?;
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(project)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(is_skipped_dir(e)
+                    || (e.file_type().is_dir() && e.path().join("journey.toml").is_file()))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", project.display()))?;
+        let path = entry.path();
+        let journey = path
+            .extension()
+            .is_some_and(|e| e == "journey" || e == "md");
+        if entry.file_type().is_file() && journey && !is_readme(path) {
+            let name = path.strip_prefix(project).unwrap_or(path);
+            files.push((display(name), read(path)?));
+        }
+    }
+    let mut functions = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(project.join("functions")) {
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            functions.push((display(&path), read(&path)?));
+        }
+    }
+    Ok(Bundle {
+        config,
+        files,
+        functions,
+    })
+}
+
+/// A README is documentation, not a notebook.
+fn is_readme(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("README.md"))
+}

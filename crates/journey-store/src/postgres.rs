@@ -1,0 +1,1129 @@
+//! The shared store: several `journey serve` processes on one PostgreSQL database
+//! (durable-runtime.md §2 and §5). The same tables and guarantees as the SQLite store,
+//! with what several writers need on top:
+//!
+//! - a step takes a transaction-scoped advisory lock on its contact, then the version
+//!   fence decides: of two processes stepping one contact, one commits, the other gets
+//!   [`StoreError::Conflict`] and re-reads;
+//! - timers and outbox rows are claimed with `FOR UPDATE SKIP LOCKED`, so processes
+//!   never wait on each other's claims and never claim a row twice;
+//! - [`PgStore::now`] is the database's clock, one clock for every process;
+//! - migrations run under an advisory lock, so processes starting together migrate once.
+//!
+//! No per-row LISTEN/NOTIFY: workers poll with the `next_*_at` calls, as on SQLite.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Transaction,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
+
+use crate::types::*;
+use crate::{Millis, Store, StoreError, StoreFuture, StoreResult, timer_event};
+
+/// Connections per process: a step holds one for a few milliseconds.
+const POOL_SIZE: usize = 16;
+
+/// The key of the advisory lock that serialises migrations (any fixed number).
+const MIGRATION_LOCK: i64 = 0x6a6f75726e6579;
+
+/// Versioned migrations, applied in order; `schema_version` records how far a database
+/// has come. A migration is never edited once released: add the next one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema, the SQLite store's (schema.rs) in PostgreSQL types.
+    r#"
+    CREATE TABLE contacts (
+        id TEXT PRIMARY KEY,
+        version BIGINT NOT NULL,
+        run BIGINT NOT NULL DEFAULT 0,
+        fields TEXT NOT NULL DEFAULT '{}',
+        state TEXT,
+        visited BOOLEAN NOT NULL DEFAULT FALSE,
+        last_inbound_at BIGINT,
+        opted_out BOOLEAN NOT NULL DEFAULT FALSE,
+        marketing_opt_out BOOLEAN NOT NULL DEFAULT FALSE,
+        handoff TEXT,
+        handoff_note TEXT,
+        handoff_since BIGINT,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX contacts_handoff ON contacts(handoff_since) WHERE handoff IS NOT NULL;
+
+    CREATE TABLE inbound_dedupe (
+        provider_id TEXT PRIMARY KEY,
+        received_at BIGINT NOT NULL
+    );
+
+    CREATE TABLE inbox (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX inbox_contact ON inbox(contact, id);
+
+    CREATE TABLE timers (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        run BIGINT NOT NULL,
+        timer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        fire_at BIGINT NOT NULL,
+        fired_at BIGINT
+    );
+    CREATE INDEX timers_due ON timers(fire_at, id) WHERE fired_at IS NULL;
+    CREATE INDEX timers_contact ON timers(contact);
+
+    CREATE TABLE outbox (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        by_contact BOOLEAN NOT NULL,
+        state TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        lease_until BIGINT,
+        provider_id TEXT,
+        delivery TEXT,
+        delivery_rank INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        sent_at BIGINT
+    );
+    CREATE INDEX outbox_pending ON outbox(contact, id) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
+    CREATE INDEX outbox_contact ON outbox(contact, id);
+
+    CREATE TABLE journal (
+        contact TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT NOT NULL,
+        effects TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (contact, version)
+    );
+
+    CREATE TABLE results (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
+    CREATE INDEX results_contact ON results(contact, id);
+
+    CREATE TABLE labels (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        label TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
+    CREATE INDEX labels_contact ON labels(contact, id);
+
+    CREATE TABLE reach (
+        contact TEXT PRIMARY KEY,
+        at BIGINT NOT NULL
+    );
+
+    CREATE TABLE deployments (
+        id BIGSERIAL PRIMARY KEY,
+        digest TEXT NOT NULL,
+        bundle TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
+
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
+];
+
+pub struct PgStore {
+    pool: Pool,
+    schema: String,
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        // Serialization failures and deadlocks are what a retry resolves.
+        match error.code() {
+            Some(code)
+                if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == SqlState::T_R_DEADLOCK_DETECTED =>
+            {
+                StoreError::Conflict
+            }
+            _ => StoreError::Database(error.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        StoreError::Database(format!("cannot get a database connection: {error}"))
+    }
+}
+
+impl PgStore {
+    /// Opens the store a `--database` URL names: `postgres://…/DB?schema=NAME`, the
+    /// schema `journey` when the URL names none.
+    pub async fn open_url(url: &str) -> Result<Arc<PgStore>, String> {
+        let (url, schema) = split_schema(url);
+        PgStore::open(&url, schema.as_deref().unwrap_or(DEFAULT_SCHEMA)).await
+    }
+
+    /// Connects to the database at `url` (a `postgres://` URL), keeps this deployment's
+    /// tables in `schema` (created if missing: one database can hold several), and
+    /// migrates it.
+    pub async fn open(url: &str, schema: &str) -> Result<Arc<PgStore>, String> {
+        if !is_identifier(schema) {
+            return Err(format!(
+                "`{schema}` is not a schema name: use lowercase letters, digits and `_`"
+            ));
+        }
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| format!("`{}` is not a PostgreSQL URL: {e}", redact(url)))?;
+        config.options(format!("-c search_path={schema}"));
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| format!("cannot set up the connection pool: {e}"))?;
+        let store = PgStore {
+            pool,
+            schema: schema.to_owned(),
+        };
+        store
+            .migrate()
+            .await
+            .map_err(|e| format!("cannot prepare the database at `{}`: {e}", redact(url)))?;
+        Ok(Arc::new(store))
+    }
+
+    /// The schema that holds this deployment's tables.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The database's clock, in milliseconds since the epoch: the one clock every
+    /// process of a deployment agrees on.
+    pub async fn now(&self) -> StoreResult<Millis> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+                &[],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Deletes this deployment's schema and everything in it (tests use a fresh schema
+    /// each and drop it after).
+    pub async fn drop_schema(&self) -> StoreResult<()> {
+        let client = self.pool.get().await?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            .await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema))
+            .await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); \
+             INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+        )
+        .await?;
+        let current: i64 = tx
+            .query_one("SELECT version FROM schema_version", &[])
+            .await?
+            .get(0);
+        let current = usize::try_from(current).unwrap_or(usize::MAX);
+        if current > MIGRATIONS.len() {
+            return Err(StoreError::Database(format!(
+                "schema `{}` has version {current}, newer than this journey ({}); upgrade \
+                 journey, or use another schema",
+                self.schema,
+                MIGRATIONS.len()
+            )));
+        }
+        for migration in &MIGRATIONS[current..] {
+            tx.batch_execute(migration).await?;
+        }
+        tx.execute(
+            "UPDATE schema_version SET version = $1",
+            &[&(MIGRATIONS.len() as i64)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction, committed before the result is returned.
+    async fn transaction<R>(
+        &self,
+        f: impl AsyncFnOnce(&Transaction<'_>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let result = f(&tx).await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+}
+
+/// The schema of a deployment whose URL names none.
+const DEFAULT_SCHEMA: &str = "journey";
+
+/// Takes the `schema=` parameter out of a URL (the driver does not know it).
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_owned());
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
+}
+
+/// A schema name we can put in SQL unquoted.
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A URL for messages, without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
+     opted_out, marketing_opt_out, handoff, handoff_note";
+
+fn contact_row(row: &Row) -> ContactRow {
+    ContactRow {
+        id: row.get(0),
+        version: row.get(1),
+        run: row.get(2),
+        fields: row.get(3),
+        state: row.get(4),
+        visited: row.get(5),
+        last_inbound_at: row.get(6),
+        opted_out: row.get(7),
+        marketing_opt_out: row.get(8),
+        handoff: row.get(9),
+        handoff_note: row.get(10),
+    }
+}
+
+async fn load_contact(client: &impl GenericClient, id: &str) -> StoreResult<Option<ContactRow>> {
+    let row = client
+        .query_opt(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"),
+            &[&id],
+        )
+        .await?;
+    Ok(row.as_ref().map(contact_row))
+}
+
+async fn insert_event(
+    client: &impl GenericClient,
+    contact: &str,
+    kind: &str,
+    payload: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    client
+        .execute(
+            "INSERT INTO inbox (contact, kind, payload, created_at) VALUES ($1, $2, $3, $4)",
+            &[&contact, &kind, &payload, &now],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn accept_one(
+    client: &impl GenericClient,
+    item: Intake,
+    now: Millis,
+) -> StoreResult<Accepted> {
+    match item {
+        Intake::Message {
+            provider_id,
+            contact,
+            payload,
+        } => {
+            let inserted = client
+                .execute(
+                    "INSERT INTO inbound_dedupe (provider_id, received_at) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                    &[&provider_id, &now],
+                )
+                .await?;
+            if inserted == 0 {
+                return Ok(Accepted::Duplicate);
+            }
+            insert_event(client, &contact, "message", &payload, now).await?;
+            Ok(Accepted::New)
+        }
+        Intake::Event {
+            contact,
+            kind,
+            payload,
+        } => {
+            insert_event(client, &contact, &kind, &payload, now).await?;
+            Ok(Accepted::New)
+        }
+        Intake::Status {
+            provider_id,
+            callback,
+            status,
+            rank,
+            error,
+        } => {
+            // Monotonic, as on SQLite: a status never moves a message backwards.
+            let changed = client
+                .execute(
+                    "UPDATE outbox SET delivery = $2, delivery_rank = $3, \
+                     last_error = COALESCE($4, last_error) \
+                     WHERE id = (SELECT id FROM outbox WHERE provider_id = $1 \
+                                 OR ($5::TEXT IS NOT NULL AND idem_key = $5) LIMIT 1) \
+                     AND delivery_rank < $3",
+                    &[&provider_id, &status, &rank, &error, &callback],
+                )
+                .await?;
+            Ok(if changed == 0 {
+                Accepted::Ignored
+            } else {
+                Accepted::New
+            })
+        }
+        Intake::MarketingOptOut { contact, stop } => {
+            client
+                .execute(
+                    "INSERT INTO contacts (id, version, marketing_opt_out, updated_at) \
+                     VALUES ($1, 0, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET marketing_opt_out = $2, updated_at = $3",
+                    &[&contact, &stop, &now],
+                )
+                .await?;
+            Ok(Accepted::New)
+        }
+    }
+}
+
+async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> StoreResult<()> {
+    let c = &step.contact;
+    // One process at a time steps a contact; the fence below decides who was first.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&c.id],
+    )
+    .await?;
+    let version = step.expected_version + 1;
+    let handoff_since: Option<Millis> = c.handoff.as_ref().map(|_| now);
+    let changed = tx
+        .execute(
+            "INSERT INTO contacts (id, version, run, fields, state, visited, last_inbound_at, \
+                opted_out, marketing_opt_out, handoff, handoff_note, handoff_since, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (id) DO UPDATE SET version = $2, run = $3, fields = $4, state = $5, \
+                visited = $6, last_inbound_at = $7, opted_out = $8, marketing_opt_out = $9, \
+                handoff = $10, handoff_note = $11, \
+                handoff_since = CASE WHEN $10::TEXT IS NULL THEN NULL \
+                                     ELSE COALESCE(contacts.handoff_since, $12) END, \
+                updated_at = $13 \
+             WHERE contacts.version = $14",
+            &[
+                &c.id,
+                &version,
+                &c.run,
+                &c.fields,
+                &c.state,
+                &c.visited,
+                &c.last_inbound_at,
+                &c.opted_out,
+                &c.marketing_opt_out,
+                &c.handoff,
+                &c.handoff_note,
+                &handoff_since,
+                &now,
+                &step.expected_version,
+            ],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let consumed = tx
+        .execute(
+            "DELETE FROM inbox WHERE id = $1 AND contact = $2",
+            &[&step.consumed, &c.id],
+        )
+        .await?;
+    if consumed == 0 {
+        return Err(StoreError::Conflict);
+    }
+    if let Some(timer) = step.fired_timer {
+        tx.execute("DELETE FROM timers WHERE id = $1", &[&timer])
+            .await?;
+    }
+    for op in &step.timers {
+        match op {
+            TimerOp::Schedule {
+                run,
+                timer,
+                target,
+                fire_at,
+            } => {
+                tx.execute(
+                    "INSERT INTO timers (contact, run, timer, target, fire_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[&c.id, run, timer, target, fire_at],
+                )
+                .await?;
+            }
+            TimerOp::CancelAll => {
+                tx.execute("DELETE FROM timers WHERE contact = $1", &[&c.id])
+                    .await?;
+            }
+            TimerOp::CancelTarget(target) => {
+                tx.execute(
+                    "DELETE FROM timers WHERE contact = $1 AND target = $2",
+                    &[&c.id, target],
+                )
+                .await?;
+            }
+            TimerOp::CancelTimer { run, timer } => {
+                tx.execute(
+                    "DELETE FROM timers WHERE contact = $1 AND run = $2 AND timer = $3",
+                    &[&c.id, run, timer],
+                )
+                .await?;
+            }
+        }
+    }
+    if step.suppress_business_initiated {
+        tx.execute(
+            "UPDATE outbox SET state = 'dead', last_error = 'the contact opted out' \
+             WHERE contact = $1 AND state = 'queued' AND NOT by_contact",
+            &[&c.id],
+        )
+        .await?;
+    }
+    for (n, message) in step.outbox.iter().enumerate() {
+        let idem_key = format!("{}:{version}:{n}", c.id);
+        tx.execute(
+            "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
+                next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)",
+            &[
+                &c.id,
+                &idem_key,
+                &message.kind,
+                &message.body,
+                &message.by_contact,
+                &message.not_before.max(now),
+                &now,
+            ],
+        )
+        .await?;
+    }
+    for (key, value) in &step.results {
+        tx.execute(
+            "INSERT INTO results (contact, key, value, at) VALUES ($1, $2, $3, $4)",
+            &[&c.id, key, value, &now],
+        )
+        .await?;
+    }
+    for label in &step.labels {
+        tx.execute(
+            "INSERT INTO labels (contact, label, at) VALUES ($1, $2, $3)",
+            &[&c.id, label, &now],
+        )
+        .await?;
+    }
+    tx.execute(
+        "INSERT INTO journal (contact, version, kind, event, effects, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &c.id,
+            &version,
+            &step.journal.kind,
+            &step.journal.event,
+            &step.journal.effects,
+            &now,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn fire_timers(tx: &Transaction<'_>, now: Millis, limit: usize) -> StoreResult<Vec<String>> {
+    // Rows another process is firing are skipped, not waited for.
+    let mut due: Vec<(i64, String, i64, String, String, Millis)> = tx
+        .query(
+            "UPDATE timers SET fired_at = $1 WHERE id IN ( \
+                SELECT id FROM timers WHERE fired_at IS NULL AND fire_at <= $1 \
+                ORDER BY fire_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, contact, run, timer, target, fire_at",
+            &[&now, &(limit as i64)],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect();
+    // RETURNING has no order: a contact's timers reach its inbox earliest first.
+    due.sort_by_key(|(id, _, _, _, _, fire_at)| (*fire_at, *id));
+    let mut contacts = Vec::with_capacity(due.len());
+    for (id, contact, run, timer, target, fire_at) in due {
+        let payload = timer_event(id, run, &timer, &target, fire_at, now);
+        insert_event(tx, &contact, "timer", &payload, now).await?;
+        contacts.push(contact);
+    }
+    Ok(contacts)
+}
+
+async fn claim(
+    tx: &Transaction<'_>,
+    now: Millis,
+    lease: Millis,
+    limit: usize,
+) -> StoreResult<Vec<OutboxRow>> {
+    // Each contact's oldest pending row only, so that its messages go out in order.
+    // The UPDATE re-checks the row's state: a row another process claimed between the
+    // two reads is not claimed twice.
+    let mut rows: Vec<(Millis, OutboxRow)> = tx
+        .query(
+            "WITH heads AS ( \
+                SELECT DISTINCT ON (contact) id, state, next_attempt_at, lease_until \
+                FROM outbox WHERE state IN ('queued', 'sending') ORDER BY contact, id), \
+             ready AS ( \
+                SELECT o.id FROM outbox o JOIN heads h ON h.id = o.id \
+                WHERE (h.state = 'queued' AND h.next_attempt_at <= $1) \
+                   OR (h.state = 'sending' AND h.lease_until <= $1) \
+                ORDER BY h.next_attempt_at, h.id LIMIT $3 \
+                FOR UPDATE OF o SKIP LOCKED) \
+             UPDATE outbox SET state = 'sending', lease_until = $1 + $2, \
+                attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM ready) \
+               AND ((state = 'queued' AND next_attempt_at <= $1) \
+                    OR (state = 'sending' AND lease_until <= $1)) \
+             RETURNING id, contact, idem_key, kind, body, by_contact, attempts, created_at, \
+                next_attempt_at",
+            &[&now, &lease, &(limit as i64)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let row = OutboxRow {
+                id: r.get(0),
+                contact: r.get(1),
+                idem_key: r.get(2),
+                kind: r.get(3),
+                body: r.get(4),
+                by_contact: r.get(5),
+                attempts: r.get(6),
+                created_at: r.get(7),
+            };
+            (r.get::<_, Millis>(8), row)
+        })
+        .collect();
+    // RETURNING has no order: the oldest due first, as on SQLite.
+    rows.sort_by_key(|(due, row)| (*due, row.id));
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
+}
+
+async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -> StoreResult<()> {
+    for result in results {
+        match &result.outcome {
+            OutboxOutcome::Sent {
+                provider_id,
+                reached,
+            } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
+                     lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
+                     WHERE id = $1",
+                    &[&result.id, provider_id, &now],
+                )
+                .await?;
+                if *reached {
+                    tx.execute(
+                        "INSERT INTO reach (contact, at) \
+                         SELECT contact, $2 FROM outbox WHERE id = $1 \
+                         ON CONFLICT (contact) DO UPDATE SET at = excluded.at",
+                        &[&result.id, &now],
+                    )
+                    .await?;
+                }
+            }
+            OutboxOutcome::Retry {
+                at,
+                error,
+                attempted,
+            } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, \
+                     lease_until = NULL, attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END \
+                     WHERE id = $1",
+                    &[&result.id, at, error, attempted],
+                )
+                .await?;
+            }
+            OutboxOutcome::Dead { error } => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
+                     WHERE id = $1",
+                    &[&result.id, error],
+                )
+                .await?;
+            }
+            OutboxOutcome::Done => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'done', sent_at = $2, lease_until = NULL \
+                     WHERE id = $1",
+                    &[&result.id, &now],
+                )
+                .await?;
+            }
+        }
+        if let Some((contact, kind, payload)) = &result.event {
+            insert_event(tx, contact, kind, payload, now).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn view(client: &impl GenericClient, id: &str) -> StoreResult<Option<ContactView>> {
+    let Some(row) = load_contact(client, id).await? else {
+        return Ok(None);
+    };
+    let timers = client
+        .query(
+            "SELECT id, run, timer, target, fire_at, fired_at FROM timers \
+             WHERE contact = $1 ORDER BY fire_at, id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| TimerRow {
+            id: r.get(0),
+            run: r.get(1),
+            timer: r.get(2),
+            target: r.get(3),
+            fire_at: r.get(4),
+            fired_at: r.get(5),
+        })
+        .collect();
+    let outbox = client
+        .query(
+            "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
+             FROM outbox WHERE contact = $1 ORDER BY id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| OutboxSummary {
+            id: r.get(0),
+            idem_key: r.get(1),
+            kind: r.get(2),
+            body: r.get(3),
+            state: r.get(4),
+            attempts: r.get(5),
+            provider_id: r.get(6),
+            delivery: r.get(7),
+            last_error: r.get(8),
+        })
+        .collect();
+    let journal = client
+        .query(
+            "SELECT version, kind, event, effects, at FROM journal WHERE contact = $1 \
+             ORDER BY version",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| JournalRow {
+            version: r.get(0),
+            kind: r.get(1),
+            event: r.get(2),
+            effects: r.get(3),
+            at: r.get(4),
+        })
+        .collect();
+    let results = client
+        .query(
+            "SELECT key, value FROM results WHERE contact = $1 ORDER BY id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let labels = client
+        .query(
+            "SELECT label FROM labels WHERE contact = $1 ORDER BY id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let pending_events: i64 = client
+        .query_one("SELECT COUNT(*) FROM inbox WHERE contact = $1", &[&id])
+        .await?
+        .get(0);
+    Ok(Some(ContactView {
+        row,
+        timers,
+        outbox,
+        journal,
+        results,
+        labels,
+        pending_events,
+    }))
+}
+
+fn deployment(r: &Row) -> Deployment {
+    Deployment {
+        id: r.get(0),
+        digest: r.get(1),
+        bundle: r.get(2),
+        at: r.get(3),
+    }
+}
+
+impl PgStore {
+    /// One query on a pooled connection, outside any explicit transaction.
+    async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        let client = self.pool.get().await?;
+        Ok(client.query(sql, params).await?)
+    }
+
+    async fn count(&self, sql: &str) -> StoreResult<i64> {
+        Ok(self.query(sql, &[]).await?[0].get(0))
+    }
+
+    async fn stats_now(&self) -> StoreResult<Stats> {
+        Ok(Stats {
+            contacts: self.count("SELECT COUNT(*) FROM contacts").await?,
+            inbox: self.count("SELECT COUNT(*) FROM inbox").await?,
+            timers_pending: self
+                .count("SELECT COUNT(*) FROM timers WHERE fired_at IS NULL")
+                .await?,
+            outbox_queued: self
+                .count("SELECT COUNT(*) FROM outbox WHERE state = 'queued'")
+                .await?,
+            outbox_sending: self
+                .count("SELECT COUNT(*) FROM outbox WHERE state = 'sending'")
+                .await?,
+            outbox_sent: self
+                .count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
+                .await?,
+            outbox_dead: self
+                .count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")
+                .await?,
+            handoffs: self
+                .count("SELECT COUNT(*) FROM contacts WHERE handoff IS NOT NULL")
+                .await?,
+        })
+    }
+}
+
+impl Store for PgStore {
+    fn accept(&self, intake: Vec<Intake>, now: Millis) -> StoreFuture<'_, Vec<Accepted>> {
+        Box::pin(self.transaction(async move |tx| {
+            let mut accepted = Vec::with_capacity(intake.len());
+            for item in intake {
+                accepted.push(accept_one(tx, item, now).await?);
+            }
+            Ok(accepted)
+        }))
+    }
+
+    fn next_event(
+        &self,
+        contact: &str,
+    ) -> StoreFuture<'_, Option<(InboxEvent, Option<ContactRow>)>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let event = client
+                .query_opt(
+                    "SELECT id, contact, kind, payload, created_at FROM inbox \
+                     WHERE contact = $1 ORDER BY id LIMIT 1",
+                    &[&contact],
+                )
+                .await?
+                .map(|r| InboxEvent {
+                    id: r.get(0),
+                    contact: r.get(1),
+                    kind: r.get(2),
+                    payload: r.get(3),
+                    created_at: r.get(4),
+                });
+            match event {
+                Some(event) => Ok(Some((event, load_contact(&client, &contact).await?))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn commit_step(&self, step: StepCommit, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(self.transaction(async move |tx| apply_step(tx, step, now).await))
+    }
+
+    fn timer_live(&self, timer: i64) -> StoreFuture<'_, bool> {
+        Box::pin(async move {
+            Ok(!self
+                .query("SELECT 1 FROM timers WHERE id = $1", &[&timer])
+                .await?
+                .is_empty())
+        })
+    }
+
+    fn fire_due_timers(&self, now: Millis, limit: usize) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(self.transaction(async move |tx| fire_timers(tx, now, limit).await))
+    }
+
+    fn next_timer_at(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT MIN(fire_at) FROM timers WHERE fired_at IS NULL",
+                    &[],
+                )
+                .await?[0]
+                .get(0))
+        })
+    }
+
+    fn contacts_with_events(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            Ok(self
+                .query("SELECT DISTINCT contact FROM inbox", &[])
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn claim_outbox(
+        &self,
+        now: Millis,
+        lease: Millis,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<OutboxRow>> {
+        Box::pin(self.transaction(async move |tx| claim(tx, now, lease, limit).await))
+    }
+
+    fn finish_outbox(&self, results: Vec<OutboxResult>, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(self.transaction(async move |tx| finish(tx, results, now).await))
+    }
+
+    fn next_outbox_at(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT MIN(CASE state WHEN 'queued' THEN next_attempt_at ELSE lease_until END) \
+                     FROM outbox WHERE state IN ('queued', 'sending')",
+                    &[],
+                )
+                .await?[0]
+                .get(0))
+        })
+    }
+
+    fn reach_since(&self, since: Millis) -> StoreFuture<'_, Vec<(String, Millis)>> {
+        Box::pin(async move {
+            Ok(self
+                .query("SELECT contact, at FROM reach WHERE at > $1", &[&since])
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            load_contact(&client, &contact).await
+        })
+    }
+
+    fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            view(&client, &contact).await
+        })
+    }
+
+    fn handoffs(&self) -> StoreFuture<'_, Vec<Handoff>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT id, handoff, COALESCE(handoff_note, ''), handoff_since FROM contacts \
+                     WHERE handoff IS NOT NULL ORDER BY handoff_since, id",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(|r| Handoff {
+                    contact: r.get(0),
+                    queue: r.get(1),
+                    note: r.get(2),
+                    since: r.get::<_, Option<i64>>(3).unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+
+    fn deploy(&self, digest: String, bundle: String, now: Millis) -> StoreFuture<'_, Deployment> {
+        Box::pin(self.transaction(async move |tx| {
+            // Processes deploying the same sources at start-up record one deployment.
+            tx.execute("LOCK TABLE deployments IN EXCLUSIVE MODE", &[])
+                .await?;
+            let latest = tx
+                .query_opt(
+                    "SELECT id, digest, bundle, at FROM deployments ORDER BY id DESC LIMIT 1",
+                    &[],
+                )
+                .await?
+                .as_ref()
+                .map(deployment);
+            if let Some(latest) = latest
+                && latest.digest == digest
+            {
+                return Ok(latest);
+            }
+            let row = tx
+                .query_one(
+                    "INSERT INTO deployments (digest, bundle, at) VALUES ($1, $2, $3) \
+                     RETURNING id, digest, bundle, at",
+                    &[&digest, &bundle, &now],
+                )
+                .await?;
+            Ok(deployment(&row))
+        }))
+    }
+
+    fn deployments(&self) -> StoreFuture<'_, Vec<Deployment>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT id, digest, bundle, at FROM deployments ORDER BY id",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(deployment)
+                .collect())
+        })
+    }
+
+    fn clock(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async { Ok(Some(self.now().await?)) })
+    }
+
+    fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String> {
+        let key = key.to_owned();
+        Box::pin(self.transaction(async move |tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key, &default],
+            )
+            .await?;
+            Ok(tx
+                .query_one("SELECT value FROM meta WHERE key = $1", &[&key])
+                .await?
+                .get(0))
+        }))
+    }
+
+    fn stats(&self) -> StoreFuture<'_, Stats> {
+        Box::pin(self.stats_now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redact, split_schema};
+
+    #[test]
+    fn the_schema_comes_out_of_the_url() {
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=clinic&sslmode=disable"),
+            (
+                "postgres://u@h/db?sslmode=disable".to_owned(),
+                Some("clinic".to_owned())
+            )
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=clinic"),
+            ("postgres://u@h/db".to_owned(), Some("clinic".to_owned()))
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db"),
+            ("postgres://u@h/db".to_owned(), None)
+        );
+    }
+
+    #[test]
+    fn messages_do_not_show_the_password() {
+        assert_eq!(
+            redact("postgres://journey:s3cret@db:5432/test"),
+            "postgres://journey:***@db:5432/test"
+        );
+        assert_eq!(redact("postgres://db/test"), "postgres://db/test");
+    }
+}

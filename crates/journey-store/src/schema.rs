@@ -1,0 +1,137 @@
+//! Versioned migrations, applied in order at open; `PRAGMA user_version` says how far a
+//! database has come. A migration is never edited once released: add the next one.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema (durable-runtime.md §5.1).
+    r#"
+    CREATE TABLE contacts (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        run INTEGER NOT NULL DEFAULT 0,
+        fields TEXT NOT NULL DEFAULT '{}',
+        state TEXT,
+        visited INTEGER NOT NULL DEFAULT 0,
+        last_inbound_at INTEGER,
+        opted_out INTEGER NOT NULL DEFAULT 0,
+        marketing_opt_out INTEGER NOT NULL DEFAULT 0,
+        handoff TEXT,
+        handoff_note TEXT,
+        handoff_since INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX contacts_handoff ON contacts(handoff_since) WHERE handoff IS NOT NULL;
+
+    CREATE TABLE inbound_dedupe (
+        provider_id TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX inbox_contact ON inbox(contact, id);
+
+    CREATE TABLE timers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact TEXT NOT NULL,
+        run INTEGER NOT NULL,
+        timer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        fire_at INTEGER NOT NULL,
+        fired_at INTEGER
+    );
+    CREATE INDEX timers_due ON timers(fire_at, id) WHERE fired_at IS NULL;
+    CREATE INDEX timers_contact ON timers(contact);
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        by_contact INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        provider_id TEXT,
+        delivery TEXT,
+        delivery_rank INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX outbox_pending ON outbox(contact, id) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
+    CREATE INDEX outbox_contact ON outbox(contact, id);
+
+    CREATE TABLE journal (
+        contact TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        event TEXT NOT NULL,
+        effects TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (contact, version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE results (
+        contact TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX results_contact ON results(contact);
+
+    CREATE TABLE labels (
+        contact TEXT NOT NULL,
+        label TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX labels_contact ON labels(contact);
+
+    CREATE TABLE reach (
+        contact TEXT PRIMARY KEY,
+        at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        digest TEXT NOT NULL,
+        bundle TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const VERSION: usize = MIGRATIONS.len();
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let current = usize::try_from(current).unwrap_or(usize::MAX);
+    if current > VERSION {
+        return Ok(Err(format!(
+            "the database has schema version {current}, newer than this journey ({VERSION}); \
+             upgrade journey, or use another database"
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(Ok(()))
+}

@@ -1,0 +1,843 @@
+//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, one writer
+//! thread that commits whatever requests have queued up in one transaction (group
+//! commit, durable-runtime.md §5.8 and §6.2), and a pool of read connections.
+//!
+//! Each request runs in its own savepoint inside the batch, so one failing request
+//! (a fence conflict) rolls back alone; callers hear back only after the batch commit.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::schema;
+use crate::types::*;
+use crate::{Millis, Store, StoreError, StoreFuture, StoreResult};
+
+/// Requests taken into one transaction at most. Large enough to amortise the fsync,
+/// small enough that the first caller of a batch does not wait long.
+const MAX_BATCH: usize = 512;
+/// Queued write requests before callers wait (back-pressure on the webhook).
+const QUEUE: usize = 16_384;
+
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A write request: runs on the writer's connection (`None` when the batch could not
+/// begin, so the request must only report that) and returns how to answer its caller.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    readers: Mutex<Vec<Connection>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Arc<SqliteStore>, String> {
+        let mut conn =
+            connect(path).map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+        schema::migrate(&mut conn)
+            .map_err(|e| format!("cannot migrate `{}`: {e}", path.display()))??;
+        let integrity: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| format!("cannot check `{}`: {e}", path.display()))?;
+        if integrity != "ok" {
+            return Err(format!(
+                "`{}` failed its integrity check: {integrity}",
+                path.display()
+            ));
+        }
+        let (writer, jobs) = mpsc::channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("journey-store-writer".to_owned())
+            .spawn(move || write_loop(conn, jobs))
+            .map_err(|e| format!("cannot start the store's writer: {e}"))?;
+        Ok(Arc::new(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(Some(writer)),
+            readers: Mutex::new(Vec::new()),
+            thread: Mutex::new(Some(thread)),
+        }))
+    }
+
+    /// Stops taking writes and waits until the writer has committed what it took.
+    pub fn close(&self) {
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.take();
+        }
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+
+    /// Runs `f` in the writer's next batch; resolves after that batch commits.
+    fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    ) -> impl Future<Output = StoreResult<R>> + Send + 'static {
+        let (tx, rx) = oneshot::channel::<StoreResult<R>>();
+        let job: Job = Box::new(move |conn: Option<&Connection>| {
+            let result = match conn {
+                Some(conn) => savepoint(conn, f),
+                None => Err(StoreError::Database(
+                    "the writer could not begin a transaction".to_owned(),
+                )),
+            };
+            Box::new(move |committed: Result<(), String>| {
+                let _ = tx.send(committed.map_err(StoreError::Database).and(result));
+            })
+        });
+        let writer = self.writer.lock().ok().and_then(|w| w.clone());
+        async move {
+            let writer = writer.ok_or(StoreError::Closed)?;
+            writer.send(job).await.map_err(|_| StoreError::Closed)?;
+            rx.await.map_err(|_| StoreError::Closed)?
+        }
+    }
+
+    /// Runs `f` on a read connection. Reads here are index lookups of a few rows
+    /// (microseconds), so they run in place rather than on a blocking pool.
+    fn read<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> StoreResult<R> {
+        let conn = match self.readers.lock().ok().and_then(|mut r| r.pop()) {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut readers) = self.readers.lock() {
+            readers.push(conn);
+        }
+        Ok(result?)
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // WAL with FULL: a commit is on disk when it returns, and readers never block the
+    // writer. Batching keeps FULL cheap (§6.2).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// The writer: take every queued request (up to [`MAX_BATCH`]), run them in one
+/// transaction, commit, then answer them all.
+fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let error = error.to_string();
+            for job in batch.drain(..) {
+                job(None)(Err(error.clone()));
+            }
+            continue;
+        }
+        for job in batch.drain(..) {
+            replies.push(job(Some(&conn)));
+        }
+        let committed = conn
+            .execute_batch("COMMIT")
+            .map_err(|e| e.to_string())
+            .inspect_err(|_| {
+                let _ = conn.execute_batch("ROLLBACK");
+            });
+        for reply in replies {
+            reply(committed.clone());
+        }
+    }
+}
+
+/// Runs one request in a savepoint: its writes stand or fall together.
+fn savepoint<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<R>,
+) -> StoreResult<R> {
+    conn.execute_batch("SAVEPOINT request")?;
+    match f(conn) {
+        Ok(value) => {
+            conn.execute_batch("RELEASE request")?;
+            Ok(value)
+        }
+        Err(error) => {
+            conn.execute_batch("ROLLBACK TO request; RELEASE request")?;
+            Err(error)
+        }
+    }
+}
+
+fn to_bool(value: i64) -> bool {
+    value != 0
+}
+
+fn contact_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRow> {
+    Ok(ContactRow {
+        id: row.get(0)?,
+        version: row.get(1)?,
+        run: row.get(2)?,
+        fields: row.get(3)?,
+        state: row.get(4)?,
+        visited: to_bool(row.get(5)?),
+        last_inbound_at: row.get(6)?,
+        opted_out: to_bool(row.get(7)?),
+        marketing_opt_out: to_bool(row.get(8)?),
+        handoff: row.get(9)?,
+        handoff_note: row.get(10)?,
+    })
+}
+
+const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
+     opted_out, marketing_opt_out, handoff, handoff_note";
+
+fn load_contact(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"
+    ))?
+    .query_row([id], contact_row)
+    .optional()
+}
+
+fn accept_one(conn: &Connection, item: Intake, now: Millis) -> StoreResult<Accepted> {
+    match item {
+        Intake::Message {
+            provider_id,
+            contact,
+            payload,
+        } => {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO inbound_dedupe (provider_id, received_at) VALUES (?1, ?2) \
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![provider_id, now])?;
+            if inserted == 0 {
+                return Ok(Accepted::Duplicate);
+            }
+            insert_event(conn, &contact, "message", &payload, now)?;
+            Ok(Accepted::New)
+        }
+        Intake::Event {
+            contact,
+            kind,
+            payload,
+        } => {
+            insert_event(conn, &contact, &kind, &payload, now)?;
+            Ok(Accepted::New)
+        }
+        Intake::Status {
+            provider_id,
+            callback,
+            status,
+            rank,
+            error,
+        } => {
+            // Monotonic: `read` after `delivered` moves on; a late `delivered` after
+            // `read` changes nothing. `failed` (rank 9) is terminal.
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE outbox SET delivery = ?2, delivery_rank = ?3, \
+                     last_error = COALESCE(?4, last_error) \
+                     WHERE id = (SELECT id FROM outbox WHERE provider_id = ?1 \
+                                 OR (?5 IS NOT NULL AND idem_key = ?5) LIMIT 1) \
+                     AND delivery_rank < ?3",
+                )?
+                .execute(params![provider_id, status, rank, error, callback])?;
+            Ok(if changed == 0 {
+                Accepted::Ignored
+            } else {
+                Accepted::New
+            })
+        }
+        Intake::MarketingOptOut { contact, stop } => {
+            conn.prepare_cached(
+                "INSERT INTO contacts (id, version, marketing_opt_out, updated_at) \
+                 VALUES (?1, 0, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET marketing_opt_out = ?2, updated_at = ?3",
+            )?
+            .execute(params![contact, stop as i64, now])?;
+            Ok(Accepted::New)
+        }
+    }
+}
+
+fn insert_event(
+    conn: &Connection,
+    contact: &str,
+    kind: &str,
+    payload: &str,
+    now: Millis,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO inbox (contact, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![contact, kind, payload, now])?;
+    Ok(())
+}
+
+fn apply_step(conn: &Connection, step: StepCommit, now: Millis) -> StoreResult<()> {
+    let c = &step.contact;
+    let version = step.expected_version + 1;
+    let handoff_since: Option<Millis> = c.handoff.as_ref().map(|_| now);
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO contacts (id, version, run, fields, state, visited, last_inbound_at, \
+                opted_out, marketing_opt_out, handoff, handoff_note, handoff_since, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+             ON CONFLICT (id) DO UPDATE SET version = ?2, run = ?3, fields = ?4, state = ?5, \
+                visited = ?6, last_inbound_at = ?7, opted_out = ?8, marketing_opt_out = ?9, \
+                handoff = ?10, handoff_note = ?11, \
+                handoff_since = CASE WHEN ?10 IS NULL THEN NULL \
+                                     ELSE COALESCE(handoff_since, ?12) END, \
+                updated_at = ?13 \
+             WHERE contacts.version = ?14",
+        )?
+        .execute(params![
+            c.id,
+            version,
+            c.run,
+            c.fields,
+            c.state,
+            c.visited as i64,
+            c.last_inbound_at,
+            c.opted_out as i64,
+            c.marketing_opt_out as i64,
+            c.handoff,
+            c.handoff_note,
+            handoff_since,
+            now,
+            step.expected_version,
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let consumed = conn
+        .prepare_cached("DELETE FROM inbox WHERE id = ?1 AND contact = ?2")?
+        .execute(params![step.consumed, c.id])?;
+    if consumed == 0 {
+        return Err(StoreError::Conflict);
+    }
+    if let Some(timer) = step.fired_timer {
+        conn.prepare_cached("DELETE FROM timers WHERE id = ?1")?
+            .execute([timer])?;
+    }
+    for op in &step.timers {
+        match op {
+            TimerOp::Schedule {
+                run,
+                timer,
+                target,
+                fire_at,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO timers (contact, run, timer, target, fire_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![c.id, run, timer, target, fire_at])?;
+            }
+            TimerOp::CancelAll => {
+                conn.prepare_cached("DELETE FROM timers WHERE contact = ?1")?
+                    .execute([&c.id])?;
+            }
+            TimerOp::CancelTarget(target) => {
+                conn.prepare_cached("DELETE FROM timers WHERE contact = ?1 AND target = ?2")?
+                    .execute(params![c.id, target])?;
+            }
+            TimerOp::CancelTimer { run, timer } => {
+                conn.prepare_cached(
+                    "DELETE FROM timers WHERE contact = ?1 AND run = ?2 AND timer = ?3",
+                )?
+                .execute(params![c.id, run, timer])?;
+            }
+        }
+    }
+    if step.suppress_business_initiated {
+        conn.prepare_cached(
+            "UPDATE outbox SET state = 'dead', last_error = 'the contact opted out' \
+             WHERE contact = ?1 AND state = 'queued' AND by_contact = 0",
+        )?
+        .execute([&c.id])?;
+    }
+    for (n, message) in step.outbox.iter().enumerate() {
+        conn.prepare_cached(
+            "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
+                next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
+        )?
+        .execute(params![
+            c.id,
+            format!("{}:{version}:{n}", c.id),
+            message.kind,
+            message.body,
+            message.by_contact as i64,
+            message.not_before.max(now),
+            now
+        ])?;
+    }
+    for (key, value) in &step.results {
+        conn.prepare_cached(
+            "INSERT INTO results (contact, key, value, at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![c.id, key, value, now])?;
+    }
+    for label in &step.labels {
+        conn.prepare_cached("INSERT INTO labels (contact, label, at) VALUES (?1, ?2, ?3)")?
+            .execute(params![c.id, label, now])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO journal (contact, version, kind, event, effects, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        c.id,
+        version,
+        step.journal.kind,
+        step.journal.event,
+        step.journal.effects,
+        now
+    ])?;
+    Ok(())
+}
+
+fn fire_timers(conn: &Connection, now: Millis, limit: usize) -> StoreResult<Vec<String>> {
+    let due: Vec<(i64, String, i64, String, String, Millis)> = conn
+        .prepare_cached(
+            "SELECT id, contact, run, timer, target, fire_at FROM timers \
+             WHERE fired_at IS NULL AND fire_at <= ?1 ORDER BY fire_at, id LIMIT ?2",
+        )?
+        .query_map(params![now, limit as i64], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut contacts = Vec::with_capacity(due.len());
+    for (id, contact, run, timer, target, fire_at) in due {
+        conn.prepare_cached("UPDATE timers SET fired_at = ?2 WHERE id = ?1")?
+            .execute(params![id, now])?;
+        let payload = crate::timer_event(id, run, &timer, &target, fire_at, now);
+        insert_event(conn, &contact, "timer", &payload, now)?;
+        contacts.push(contact);
+    }
+    Ok(contacts)
+}
+
+fn claim(
+    conn: &Connection,
+    now: Millis,
+    lease: Millis,
+    limit: usize,
+) -> StoreResult<Vec<OutboxRow>> {
+    let rows: Vec<OutboxRow> = conn
+        .prepare_cached(
+            "SELECT o.id, o.contact, o.idem_key, o.kind, o.body, o.by_contact, o.attempts, \
+                    o.created_at \
+             FROM outbox o \
+             WHERE o.state IN ('queued', 'sending') \
+               AND o.id = (SELECT MIN(p.id) FROM outbox p \
+                           WHERE p.contact = o.contact AND p.state IN ('queued', 'sending')) \
+               AND ((o.state = 'queued' AND o.next_attempt_at <= ?1) \
+                    OR (o.state = 'sending' AND o.lease_until <= ?1)) \
+             ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+        )?
+        .query_map(params![now, limit as i64], |r| {
+            Ok(OutboxRow {
+                id: r.get(0)?,
+                contact: r.get(1)?,
+                idem_key: r.get(2)?,
+                kind: r.get(3)?,
+                body: r.get(4)?,
+                by_contact: to_bool(r.get(5)?),
+                attempts: r.get::<_, i64>(6)? + 1,
+                created_at: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for row in &rows {
+        conn.prepare_cached(
+            "UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1 \
+             WHERE id = ?1",
+        )?
+        .execute(params![row.id, now + lease])?;
+    }
+    Ok(rows)
+}
+
+fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreResult<()> {
+    for result in results {
+        match &result.outcome {
+            OutboxOutcome::Sent {
+                provider_id,
+                reached,
+            } => {
+                conn.prepare_cached(
+                    "UPDATE outbox SET state = 'sent', provider_id = ?2, sent_at = ?3, \
+                     lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
+                     WHERE id = ?1",
+                )?
+                .execute(params![result.id, provider_id, now])?;
+                if *reached {
+                    conn.prepare_cached(
+                        "INSERT INTO reach (contact, at) \
+                         SELECT contact, ?2 FROM outbox WHERE id = ?1 \
+                         ON CONFLICT (contact) DO UPDATE SET at = excluded.at",
+                    )?
+                    .execute(params![result.id, now])?;
+                }
+            }
+            OutboxOutcome::Retry {
+                at,
+                error,
+                attempted,
+            } => {
+                conn.prepare_cached(
+                    "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, last_error = ?3, \
+                     lease_until = NULL, attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END \
+                     WHERE id = ?1",
+                )?
+                .execute(params![result.id, at, error, attempted])?;
+            }
+            OutboxOutcome::Dead { error } => {
+                conn.prepare_cached(
+                    "UPDATE outbox SET state = 'dead', last_error = ?2, lease_until = NULL \
+                     WHERE id = ?1",
+                )?
+                .execute(params![result.id, error])?;
+            }
+            OutboxOutcome::Done => {
+                conn.prepare_cached(
+                    "UPDATE outbox SET state = 'done', sent_at = ?2, lease_until = NULL \
+                     WHERE id = ?1",
+                )?
+                .execute(params![result.id, now])?;
+            }
+        }
+        if let Some((contact, kind, payload)) = &result.event {
+            insert_event(conn, contact, kind, payload, now)?;
+        }
+    }
+    Ok(())
+}
+
+fn view(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactView>> {
+    let Some(row) = load_contact(conn, id)? else {
+        return Ok(None);
+    };
+    let timers = conn
+        .prepare_cached(
+            "SELECT id, run, timer, target, fire_at, fired_at FROM timers \
+             WHERE contact = ?1 ORDER BY fire_at, id",
+        )?
+        .query_map([id], |r| {
+            Ok(TimerRow {
+                id: r.get(0)?,
+                run: r.get(1)?,
+                timer: r.get(2)?,
+                target: r.get(3)?,
+                fire_at: r.get(4)?,
+                fired_at: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let outbox = conn
+        .prepare_cached(
+            "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
+             FROM outbox WHERE contact = ?1 ORDER BY id",
+        )?
+        .query_map([id], |r| {
+            Ok(OutboxSummary {
+                id: r.get(0)?,
+                idem_key: r.get(1)?,
+                kind: r.get(2)?,
+                body: r.get(3)?,
+                state: r.get(4)?,
+                attempts: r.get(5)?,
+                provider_id: r.get(6)?,
+                delivery: r.get(7)?,
+                last_error: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let journal = conn
+        .prepare_cached(
+            "SELECT version, kind, event, effects, at FROM journal WHERE contact = ?1 \
+             ORDER BY version",
+        )?
+        .query_map([id], |r| {
+            Ok(JournalRow {
+                version: r.get(0)?,
+                kind: r.get(1)?,
+                event: r.get(2)?,
+                effects: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let results = conn
+        .prepare_cached("SELECT key, value FROM results WHERE contact = ?1 ORDER BY rowid")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let labels = conn
+        .prepare_cached("SELECT label FROM labels WHERE contact = ?1 ORDER BY rowid")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let pending_events = conn
+        .prepare_cached("SELECT COUNT(*) FROM inbox WHERE contact = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    Ok(Some(ContactView {
+        row,
+        timers,
+        outbox,
+        journal,
+        results,
+        labels,
+        pending_events,
+    }))
+}
+
+fn count(conn: &Connection, sql: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached(sql)?.query_row([], |r| r.get(0))
+}
+
+impl Store for SqliteStore {
+    fn accept(&self, intake: Vec<Intake>, now: Millis) -> StoreFuture<'_, Vec<Accepted>> {
+        Box::pin(self.write(move |conn| {
+            intake
+                .into_iter()
+                .map(|item| accept_one(conn, item, now))
+                .collect()
+        }))
+    }
+
+    fn next_event(
+        &self,
+        contact: &str,
+    ) -> StoreFuture<'_, Option<(InboxEvent, Option<ContactRow>)>> {
+        let result = self.read(|conn| {
+            let event = conn
+                .prepare_cached(
+                    "SELECT id, contact, kind, payload, created_at FROM inbox \
+                     WHERE contact = ?1 ORDER BY id LIMIT 1",
+                )?
+                .query_row([contact], |r| {
+                    Ok(InboxEvent {
+                        id: r.get(0)?,
+                        contact: r.get(1)?,
+                        kind: r.get(2)?,
+                        payload: r.get(3)?,
+                        created_at: r.get(4)?,
+                    })
+                })
+                .optional()?;
+            match event {
+                Some(event) => Ok(Some((event, load_contact(conn, contact)?))),
+                None => Ok(None),
+            }
+        });
+        Box::pin(async move { result })
+    }
+
+    fn commit_step(&self, step: StepCommit, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |conn| apply_step(conn, step, now)))
+    }
+
+    fn timer_live(&self, timer: i64) -> StoreFuture<'_, bool> {
+        let result = self.read(|conn| {
+            conn.prepare_cached("SELECT 1 FROM timers WHERE id = ?1")?
+                .query_row([timer], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+        });
+        Box::pin(async move { result })
+    }
+
+    fn fire_due_timers(&self, now: Millis, limit: usize) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(self.write(move |conn| fire_timers(conn, now, limit)))
+    }
+
+    fn next_timer_at(&self) -> StoreFuture<'_, Option<Millis>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached("SELECT MIN(fire_at) FROM timers WHERE fired_at IS NULL")?
+                .query_row([], |r| r.get(0))
+        });
+        Box::pin(async move { result })
+    }
+
+    fn contacts_with_events(&self) -> StoreFuture<'_, Vec<String>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached("SELECT DISTINCT contact FROM inbox")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn claim_outbox(
+        &self,
+        now: Millis,
+        lease: Millis,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<OutboxRow>> {
+        Box::pin(self.write(move |conn| claim(conn, now, lease, limit)))
+    }
+
+    fn finish_outbox(&self, results: Vec<OutboxResult>, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |conn| finish(conn, results, now)))
+    }
+
+    fn next_outbox_at(&self) -> StoreFuture<'_, Option<Millis>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT MIN(CASE state WHEN 'queued' THEN next_attempt_at ELSE lease_until END) \
+                 FROM outbox WHERE state IN ('queued', 'sending')",
+            )?
+            .query_row([], |r| r.get(0))
+        });
+        Box::pin(async move { result })
+    }
+
+    fn reach_since(&self, since: Millis) -> StoreFuture<'_, Vec<(String, Millis)>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached("SELECT contact, at FROM reach WHERE at > ?1")?
+                .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn contact_row(&self, contact: &str) -> StoreFuture<'_, Option<ContactRow>> {
+        let result = self.read(|conn| load_contact(conn, contact));
+        Box::pin(async move { result })
+    }
+
+    fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
+        let result = self.read(|conn| view(conn, contact));
+        Box::pin(async move { result })
+    }
+
+    fn handoffs(&self) -> StoreFuture<'_, Vec<Handoff>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT id, handoff, COALESCE(handoff_note, ''), handoff_since FROM contacts \
+                 WHERE handoff IS NOT NULL ORDER BY handoff_since, id",
+            )?
+            .query_map([], |r| {
+                Ok(Handoff {
+                    contact: r.get(0)?,
+                    queue: r.get(1)?,
+                    note: r.get(2)?,
+                    since: r.get::<_, Option<i64>>(3)?.unwrap_or_default(),
+                })
+            })?
+            .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn deploy(&self, digest: String, bundle: String, now: Millis) -> StoreFuture<'_, Deployment> {
+        Box::pin(self.write(move |conn| {
+            let latest: Option<Deployment> = conn
+                .prepare_cached(
+                    "SELECT id, digest, bundle, at FROM deployments ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([], deployment)
+                .optional()?;
+            if let Some(latest) = latest
+                && latest.digest == digest
+            {
+                return Ok(latest);
+            }
+            conn.prepare_cached(
+                "INSERT INTO deployments (digest, bundle, at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![digest, bundle, now])?;
+            Ok(Deployment {
+                id: conn.last_insert_rowid(),
+                digest,
+                bundle,
+                at: now,
+            })
+        }))
+    }
+
+    fn deployments(&self) -> StoreFuture<'_, Vec<Deployment>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached("SELECT id, digest, bundle, at FROM deployments ORDER BY id")?
+                .query_map([], deployment)?
+                .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn clock(&self) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String> {
+        let key = key.to_owned();
+        Box::pin(self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![key, default])?;
+            Ok(conn
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))?)
+        }))
+    }
+
+    fn stats(&self) -> StoreFuture<'_, Stats> {
+        let result = self.read(|conn| {
+            Ok(Stats {
+                contacts: count(conn, "SELECT COUNT(*) FROM contacts")?,
+                inbox: count(conn, "SELECT COUNT(*) FROM inbox")?,
+                timers_pending: count(conn, "SELECT COUNT(*) FROM timers WHERE fired_at IS NULL")?,
+                outbox_queued: count(conn, "SELECT COUNT(*) FROM outbox WHERE state = 'queued'")?,
+                outbox_sending: count(conn, "SELECT COUNT(*) FROM outbox WHERE state = 'sending'")?,
+                outbox_sent: count(conn, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'")?,
+                outbox_dead: count(conn, "SELECT COUNT(*) FROM outbox WHERE state = 'dead'")?,
+                handoffs: count(
+                    conn,
+                    "SELECT COUNT(*) FROM contacts WHERE handoff IS NOT NULL",
+                )?,
+            })
+        });
+        Box::pin(async move { result })
+    }
+}
+
+fn deployment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Deployment> {
+    Ok(Deployment {
+        id: r.get(0)?,
+        digest: r.get(1)?,
+        bundle: r.get(2)?,
+        at: r.get(3)?,
+    })
+}

@@ -1,0 +1,251 @@
+//! The rows the store keeps and the requests it takes. Payloads are opaque JSON text.
+
+use crate::Millis;
+
+/// Something a webhook or the admin API hands over for a contact.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Intake {
+    /// A message from a contact, de-duplicated by `provider_id` (the wamid).
+    Message {
+        provider_id: String,
+        contact: String,
+        payload: String,
+    },
+    /// A delivery report for a message we sent: matched by the provider's message id,
+    /// else by our callback key; a status never moves backwards.
+    Status {
+        provider_id: String,
+        callback: Option<String>,
+        status: String,
+        /// sent 1 < delivered 2 < read 3 (played 3); failed 9.
+        rank: i32,
+        error: Option<String>,
+    },
+    /// The contact stopped (`true`) or resumed marketing messages.
+    MarketingOptOut { contact: String, stop: bool },
+    /// Any other event for a contact's inbox (an operator's start, return or reset).
+    Event {
+        contact: String,
+        kind: String,
+        payload: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// Stored (a message or event), or applied (a status, a preference).
+    New,
+    /// A message already received: nothing changed.
+    Duplicate,
+    /// A status for a message we do not know (or an older status than we have).
+    Ignored,
+}
+
+/// An event waiting in a contact's inbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InboxEvent {
+    pub id: i64,
+    pub contact: String,
+    /// `message`, `timer`, `http`, or an admin event's kind.
+    pub kind: String,
+    pub payload: String,
+    pub created_at: Millis,
+}
+
+/// A contact and their run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContactRow {
+    pub id: String,
+    /// Bumped by every step: the fence.
+    pub version: i64,
+    /// Counts runs: timer ids are unique within a run only.
+    pub run: i64,
+    /// JSON object of contact fields.
+    pub fields: String,
+    /// JSON run state, `None` before the first run.
+    pub state: Option<String>,
+    /// Has written to us before (for `FIRST VISIT` triggers).
+    pub visited: bool,
+    /// The last message from the contact: the 24-hour window runs from it.
+    pub last_inbound_at: Option<Millis>,
+    /// Opted out of every business-initiated message.
+    pub opted_out: bool,
+    /// Stopped marketing messages in WhatsApp (the `user_preferences` webhook).
+    pub marketing_opt_out: bool,
+    /// The agents' queue while the contact is with a person.
+    pub handoff: Option<String>,
+    pub handoff_note: Option<String>,
+}
+
+/// A step's writes, applied in one transaction if the contact is still at
+/// `expected_version` (0: a new contact) and the inbox event is still there.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepCommit {
+    pub expected_version: i64,
+    /// The inbox event this step consumed.
+    pub consumed: i64,
+    /// The contact after the step; its `version` is ignored (the store sets it).
+    pub contact: ContactRow,
+    /// A fired timer this step handled, deleted with the step.
+    pub fired_timer: Option<i64>,
+    pub timers: Vec<TimerOp>,
+    pub outbox: Vec<NewOutbox>,
+    /// Drop queued messages the contact did not ask for (they opted out).
+    pub suppress_business_initiated: bool,
+    pub results: Vec<(String, String)>,
+    pub labels: Vec<String>,
+    /// The journal entry: what happened, for audits and replay.
+    pub journal: JournalEntry,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JournalEntry {
+    pub kind: String,
+    pub event: String,
+    pub effects: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimerOp {
+    Schedule {
+        run: i64,
+        timer: String,
+        /// JSON of the timer's target.
+        target: String,
+        fire_at: Millis,
+    },
+    /// Every timer of the contact.
+    CancelAll,
+    /// Every timer of the contact with this target (JSON, compared as text).
+    CancelTarget(String),
+    /// One timer of one run.
+    CancelTimer { run: i64, timer: String },
+}
+
+/// A message (or HTTP request) to send for a contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutbox {
+    /// `message` or `http`.
+    pub kind: String,
+    pub body: String,
+    /// The contact's own message caused it: allowed after an opt-out.
+    pub by_contact: bool,
+    pub not_before: Millis,
+}
+
+/// A claimed outbox row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub contact: String,
+    /// `contact:version:n`: stable across retries; sent as `biz_opaque_callback_data`.
+    pub idem_key: String,
+    pub kind: String,
+    pub body: String,
+    pub by_contact: bool,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxResult {
+    pub id: i64,
+    pub outcome: OutboxOutcome,
+    /// An event for the contact's inbox, committed with the result (an HTTP response).
+    pub event: Option<(String, String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutboxOutcome {
+    /// Delivered to the provider; `reached` marks a business-initiated message counted
+    /// against the messaging limit.
+    Sent {
+        provider_id: String,
+        reached: bool,
+    },
+    /// Try again at `at`; `attempted` says whether this counts as an attempt (a row held
+    /// back by a rate limit does not).
+    Retry {
+        at: Millis,
+        error: String,
+        attempted: bool,
+    },
+    /// Never to be sent: a permanent error, or a rule forbids it (window, opt-out).
+    Dead {
+        error: String,
+    },
+    Done,
+}
+
+/// What the admin API shows of a contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactView {
+    pub row: ContactRow,
+    pub timers: Vec<TimerRow>,
+    pub outbox: Vec<OutboxSummary>,
+    pub journal: Vec<JournalRow>,
+    pub results: Vec<(String, String)>,
+    pub labels: Vec<String>,
+    pub pending_events: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimerRow {
+    pub id: i64,
+    pub run: i64,
+    pub timer: String,
+    pub target: String,
+    pub fire_at: Millis,
+    pub fired_at: Option<Millis>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxSummary {
+    pub id: i64,
+    pub idem_key: String,
+    pub kind: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i64,
+    pub provider_id: Option<String>,
+    pub delivery: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JournalRow {
+    pub version: i64,
+    pub kind: String,
+    pub event: String,
+    pub effects: String,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handoff {
+    pub contact: String,
+    pub queue: String,
+    pub note: String,
+    pub since: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub id: i64,
+    pub digest: String,
+    pub bundle: String,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub contacts: i64,
+    pub inbox: i64,
+    pub timers_pending: i64,
+    pub outbox_queued: i64,
+    pub outbox_sending: i64,
+    pub outbox_sent: i64,
+    pub outbox_dead: i64,
+    pub handoffs: i64,
+}

@@ -1,0 +1,466 @@
+//! The store's guarantees, one test each, run against both stores: SQLite in a
+//! temporary file, and PostgreSQL in a fresh schema of the database named by
+//! `JOURNEY_TEST_DATABASE_URL` (the tests say they were skipped without it; CI sets it).
+//! Then what only one of them has: SQLite's file, PostgreSQL's several processes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use journey_store::*;
+
+fn open() -> (tempfile::TempDir, Arc<SqliteStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("journey.db")).unwrap();
+    (dir, store)
+}
+
+/// A PostgreSQL store in a schema of its own, or `None` (said) without a database.
+async fn postgres(test: &str) -> Option<Arc<PgStore>> {
+    let Ok(url) = std::env::var("JOURNEY_TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED {test} on PostgreSQL: JOURNEY_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    static N: AtomicU32 = AtomicU32::new(0);
+    let schema = format!(
+        "journey_test_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    Some(PgStore::open(&url, &schema).await.unwrap())
+}
+
+/// Each shared test twice: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (_dir, store) = super::open();
+                    super::$name(&*store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(store) = super::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(&*store).await;
+                    store.drop_schema().await.unwrap();
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    inbound_is_deduplicated_by_provider_id,
+    a_step_is_fenced_by_version_and_consumes_its_event_once,
+    timers_fire_once_in_order_and_never_early,
+    outbox_goes_one_row_per_contact_in_order_with_leases,
+    deployments_and_meta_are_kept,
+);
+
+fn message(id: &str, contact: &str) -> Intake {
+    Intake::Message {
+        provider_id: id.into(),
+        contact: contact.into(),
+        payload: format!(r#"{{"id":"{id}"}}"#),
+    }
+}
+
+/// A step that consumes `event` for a contact at `version`.
+fn step(contact: &str, version: i64, event: i64) -> StepCommit {
+    StepCommit {
+        expected_version: version,
+        consumed: event,
+        contact: ContactRow {
+            id: contact.into(),
+            fields: "{}".into(),
+            ..ContactRow::default()
+        },
+        journal: JournalEntry {
+            kind: "message".into(),
+            event: "{}".into(),
+            effects: "[]".into(),
+        },
+        ..StepCommit::default()
+    }
+}
+
+async fn inbound_is_deduplicated_by_provider_id(store: &dyn Store) {
+    let first = store
+        .accept(vec![message("wamid.1", "27"), message("wamid.2", "27")], 1)
+        .await
+        .unwrap();
+    assert_eq!(first, [Accepted::New, Accepted::New]);
+    let again = store
+        .accept(vec![message("wamid.2", "27"), message("wamid.3", "27")], 2)
+        .await
+        .unwrap();
+    assert_eq!(again, [Accepted::Duplicate, Accepted::New]);
+    assert_eq!(store.stats().await.unwrap().inbox, 3);
+    assert_eq!(store.contacts_with_events().await.unwrap(), ["27"]);
+}
+
+async fn a_step_is_fenced_by_version_and_consumes_its_event_once(store: &dyn Store) {
+    store
+        .accept(vec![message("m1", "c"), message("m2", "c")], 1)
+        .await
+        .unwrap();
+    let (event, contact) = store.next_event("c").await.unwrap().unwrap();
+    assert!(contact.is_none(), "a new contact has no row");
+    let mut commit = step("c", 0, event.id);
+    commit.outbox.push(NewOutbox {
+        kind: "message".into(),
+        body: "hello".into(),
+        by_contact: true,
+        not_before: 0,
+    });
+    store.commit_step(commit.clone(), 10).await.unwrap();
+    // The same step again: the version moved on.
+    assert_eq!(
+        store.commit_step(commit, 11).await,
+        Err(StoreError::Conflict)
+    );
+    // The right version but an event already consumed: refused, and nothing written.
+    let stale = step("c", 1, event.id);
+    assert_eq!(
+        store.commit_step(stale, 12).await,
+        Err(StoreError::Conflict)
+    );
+    let view = store.contact("c").await.unwrap().unwrap();
+    assert_eq!(view.row.version, 1);
+    assert_eq!(view.journal.len(), 1);
+    assert_eq!(view.outbox.len(), 1);
+    assert_eq!(view.outbox[0].idem_key, "c:1:0");
+    let (next, row) = store.next_event("c").await.unwrap().unwrap();
+    assert!(next.id > event.id, "FIFO per contact");
+    assert_eq!(row.unwrap().version, 1);
+}
+
+async fn timers_fire_once_in_order_and_never_early(store: &dyn Store) {
+    store.accept(vec![message("m1", "c")], 1).await.unwrap();
+    let (event, _) = store.next_event("c").await.unwrap().unwrap();
+    let mut commit = step("c", 0, event.id);
+    for (timer, at) in [("b", 2_000), ("a", 1_000), ("c", 3_000)] {
+        commit.timers.push(TimerOp::Schedule {
+            run: 1,
+            timer: timer.into(),
+            target: r#""Timeout""#.into(),
+            fire_at: at,
+        });
+    }
+    store.commit_step(commit, 5).await.unwrap();
+    assert_eq!(store.next_timer_at().await.unwrap(), Some(1_000));
+    assert!(
+        store.fire_due_timers(999, 10).await.unwrap().is_empty(),
+        "not early"
+    );
+    assert_eq!(store.fire_due_timers(2_000, 10).await.unwrap(), ["c", "c"]);
+    assert!(
+        store.fire_due_timers(2_500, 10).await.unwrap().is_empty(),
+        "once"
+    );
+    let view = store.contact("c").await.unwrap().unwrap();
+    assert_eq!(view.pending_events, 2);
+    // Both fired timers are in the inbox, earliest first, with their due times.
+    let (first, _) = store.next_event("c").await.unwrap().unwrap();
+    assert_eq!(first.kind, "timer");
+    assert!(
+        first.payload.contains(r#""timer":"a""#) && first.payload.contains(r#""fire_at":1000"#)
+    );
+    let row: i64 = first
+        .payload
+        .split(r#""row":"#)
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(store.timer_live(row).await.unwrap());
+    // A step that cancels every timer makes the fired-but-unhandled one stale.
+    let mut cancel = step("c", 1, first.id);
+    cancel.timers.push(TimerOp::CancelAll);
+    store.commit_step(cancel, 2_600).await.unwrap();
+    assert!(!store.timer_live(row).await.unwrap());
+    assert_eq!(store.next_timer_at().await.unwrap(), None);
+}
+
+async fn outbox_goes_one_row_per_contact_in_order_with_leases(store: &dyn Store) {
+    store
+        .accept(vec![message("m1", "c"), message("m2", "d")], 1)
+        .await
+        .unwrap();
+    for contact in ["c", "d"] {
+        let (event, _) = store.next_event(contact).await.unwrap().unwrap();
+        let mut commit = step(contact, 0, event.id);
+        for body in ["one", "two"] {
+            commit.outbox.push(NewOutbox {
+                kind: "message".into(),
+                body: body.into(),
+                by_contact: true,
+                not_before: 0,
+            });
+        }
+        store.commit_step(commit, 2).await.unwrap();
+    }
+    let claimed = store.claim_outbox(10, 1_000, 10).await.unwrap();
+    let got: Vec<(&str, &str)> = claimed
+        .iter()
+        .map(|r| (r.contact.as_str(), r.body.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("c", "one"), ("d", "one")],
+        "the oldest row of each contact"
+    );
+    assert!(
+        store.claim_outbox(20, 1_000, 10).await.unwrap().is_empty(),
+        "leased"
+    );
+    // c's first row is sent; d's lease runs out (a crash while sending).
+    store
+        .finish_outbox(
+            vec![OutboxResult {
+                id: claimed[0].id,
+                outcome: OutboxOutcome::Sent {
+                    provider_id: "wamid.X".into(),
+                    reached: true,
+                },
+                event: None,
+            }],
+            30,
+        )
+        .await
+        .unwrap();
+    let next = store.claim_outbox(1_011, 1_000, 10).await.unwrap();
+    let got: Vec<(&str, &str, i64)> = next
+        .iter()
+        .map(|r| (r.contact.as_str(), r.body.as_str(), r.attempts))
+        .collect();
+    assert_eq!(got, [("c", "two", 1), ("d", "one", 2)]);
+    assert_eq!(store.reach_since(0).await.unwrap(), [("c".to_owned(), 30)]);
+    // Statuses move forward only, matched by the provider's id.
+    let status = |status: &str, rank| Intake::Status {
+        provider_id: "wamid.X".into(),
+        callback: None,
+        status: status.into(),
+        rank,
+        error: None,
+    };
+    let applied = store
+        .accept(
+            vec![
+                status("read", 3),
+                status("delivered", 2),
+                Intake::Status {
+                    provider_id: "wamid.unknown".into(),
+                    callback: None,
+                    status: "sent".into(),
+                    rank: 1,
+                    error: None,
+                },
+            ],
+            40,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        applied,
+        [Accepted::New, Accepted::Ignored, Accepted::Ignored]
+    );
+    let view = store.contact("c").await.unwrap().unwrap();
+    assert_eq!(view.outbox[0].delivery.as_deref(), Some("read"));
+}
+
+async fn deployments_and_meta_are_kept(store: &dyn Store) {
+    let d = store.deploy("abc".into(), "{}".into(), 5).await.unwrap();
+    assert_eq!(
+        store.deploy("abc".into(), "{}".into(), 6).await.unwrap().id,
+        d.id,
+        "same digest, same deployment"
+    );
+    let e = store.deploy("def".into(), "{}".into(), 7).await.unwrap();
+    assert!(e.id > d.id);
+    assert_eq!(store.deployments().await.unwrap().len(), 2);
+    assert_eq!(store.meta("anchor", "7".into()).await.unwrap(), "7");
+    assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
+}
+
+#[tokio::test]
+async fn state_survives_reopening_and_migrations_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.accept(vec![message("m1", "c")], 1).await.unwrap();
+        let d = store.deploy("abc".into(), "{}".into(), 5).await.unwrap();
+        assert_eq!(
+            store.deploy("abc".into(), "{}".into(), 6).await.unwrap().id,
+            d.id,
+            "same digest"
+        );
+        assert_eq!(store.meta("anchor", "7".into()).await.unwrap(), "7");
+        store.close();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.stats().await.unwrap().inbox, 1);
+    assert_eq!(store.deployments().await.unwrap().len(), 1);
+    assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
+    let conn = rusqlite_version(&path);
+    assert_eq!(conn, 1);
+}
+
+fn rusqlite_version(path: &std::path::Path) -> i64 {
+    // The schema version is SQLite's user_version; read it with the sqlite3 file
+    // header (offset 60, big-endian) to avoid a second driver in the test.
+    let bytes = std::fs::read(path).unwrap();
+    i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()))
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let error = SqliteStore::open(&path).err().unwrap();
+    assert!(error.contains("schema version 99"), "{error}");
+}
+
+/// Two handles on one schema stand for two `journey serve` processes.
+async fn two_processes(test: &str) -> Option<(Arc<PgStore>, Arc<PgStore>)> {
+    let first = postgres(test).await?;
+    let url = std::env::var("JOURNEY_TEST_DATABASE_URL").unwrap();
+    let second = PgStore::open(&url, first.schema()).await.unwrap();
+    Some((first, second))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_one_of_two_racing_steps_commits() {
+    let Some((a, b)) = two_processes("one_of_two_racing_steps_commits").await else {
+        return;
+    };
+    for round in 0..20 {
+        let contact = format!("c{round}");
+        a.accept(vec![message(&format!("m{round}"), &contact)], 1)
+            .await
+            .unwrap();
+        let (event, _) = a.next_event(&contact).await.unwrap().unwrap();
+        let (left, right) = tokio::join!(
+            a.commit_step(step(&contact, 0, event.id), 2),
+            b.commit_step(step(&contact, 0, event.id), 2)
+        );
+        let outcomes = [left, right];
+        assert_eq!(
+            outcomes.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        assert!(outcomes.contains(&Err(StoreError::Conflict)));
+        let view = a.contact(&contact).await.unwrap().unwrap();
+        assert_eq!((view.row.version, view.journal.len()), (1, 1));
+    }
+    a.drop_schema().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_processes_fire_each_timer_and_claim_each_row_once() {
+    let Some((a, b)) = two_processes("processes_fire_each_timer_and_claim_each_row_once").await
+    else {
+        return;
+    };
+    let contacts: Vec<String> = (0..50).map(|i| format!("c{i}")).collect();
+    let intake = contacts
+        .iter()
+        .map(|c| message(&format!("m-{c}"), c))
+        .collect();
+    a.accept(intake, 1).await.unwrap();
+    for contact in &contacts {
+        let (event, _) = a.next_event(contact).await.unwrap().unwrap();
+        let mut commit = step(contact, 0, event.id);
+        for n in 0..4 {
+            commit.timers.push(TimerOp::Schedule {
+                run: 1,
+                timer: format!("t{n}"),
+                target: r#""Timeout""#.into(),
+                fire_at: 100 + n,
+            });
+        }
+        commit.outbox.push(NewOutbox {
+            kind: "message".into(),
+            body: "hello".into(),
+            by_contact: true,
+            not_before: 0,
+        });
+        a.commit_step(commit, 2).await.unwrap();
+    }
+    // Both processes fire and claim at once, in small batches, until nothing is left.
+    async fn drain(store: &PgStore) -> (usize, Vec<i64>) {
+        let (mut fired, mut claimed) = (0, Vec::new());
+        loop {
+            let contacts = store.fire_due_timers(1_000, 7).await.unwrap();
+            let rows = store.claim_outbox(1_000, 60_000, 7).await.unwrap();
+            if contacts.is_empty() && rows.is_empty() {
+                return (fired, claimed);
+            }
+            fired += contacts.len();
+            claimed.extend(rows.iter().map(|r| r.id));
+        }
+    }
+    let ((_, mut left), (_, right)) = tokio::join!(drain(&a), drain(&b));
+    left.extend(right);
+    let claimed = left.len();
+    left.sort();
+    left.dedup();
+    assert_eq!((claimed, left.len()), (50, 50), "each row claimed once");
+    let stats = a.stats().await.unwrap();
+    assert_eq!(stats.timers_pending, 0);
+    // Every timer reached its contact's inbox exactly once: 4 each.
+    for contact in &contacts {
+        let view = a.contact(contact).await.unwrap().unwrap();
+        assert_eq!(view.pending_events, 4, "{contact}");
+    }
+    a.drop_schema().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migrates_once_and_refuses_a_newer_schema() {
+    let Some(store) = postgres("migrates_once_and_refuses_a_newer_schema").await else {
+        return;
+    };
+    let url = std::env::var("JOURNEY_TEST_DATABASE_URL").unwrap();
+    // Reopening (a second process starting) keeps the data and does not migrate again.
+    store.accept(vec![message("m1", "c")], 1).await.unwrap();
+    let again = PgStore::open(&url, store.schema()).await.unwrap();
+    assert_eq!(again.stats().await.unwrap().inbox, 1);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "UPDATE {}.schema_version SET version = 99",
+            store.schema()
+        ))
+        .await
+        .unwrap();
+    let error = PgStore::open(&url, store.schema()).await.err().unwrap();
+    assert!(error.contains("version 99"), "{error}");
+    // The database's clock is the one every process reads.
+    let now = store.now().await.unwrap();
+    let local = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!((now - local).abs() < 60_000, "db {now} vs local {local}");
+    store.drop_schema().await.unwrap();
+}
