@@ -20,6 +20,14 @@ pub struct ServeArgs {
     /// Requests in flight at once (closed loop).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// Run the servers as `journey serve` processes on this PostgreSQL database
+    /// (`postgres://…`, a fresh schema per run, dropped after) instead of one
+    /// in-process server on SQLite.
+    #[arg(long)]
+    database: Option<String>,
+    /// With `--database`: how many processes share it; the load is spread across them.
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
 }
 
 #[derive(clap::Args)]
@@ -58,23 +66,12 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    if let Some(database) = &args.database {
+        return runtime.block_on(shared(database, &args, dir.path(), io));
+    }
     let report = runtime.block_on(async {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // A sink that answers every send like the Graph API.
-        let sink = axum::Router::new().route(
-            "/{phone}/messages",
-            axum::routing::post(|| async {
-                axum::Json(serde_json::json!({"messaging_product": "whatsapp",
-                    "messages": [{"id": "wamid.BENCH"}]}))
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| e.to_string())?;
-        let sink_url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, sink).await;
-        });
+        let sink_url = graph_sink().await?;
         let store = SqliteStore::open(&dir.path().join("bench.db"))?;
         let settings = Settings {
             listen: "127.0.0.1:0".parse().map_err(|_| "address")?,
@@ -125,48 +122,8 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
                 return Err(format!("the server did not start: {why}"));
             }
         };
-        let url = format!("http://{address}/webhooks/whatsapp");
-        let client = reqwest::Client::new();
-        let now = jiff::Timestamp::now().as_second();
-        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..args.concurrency.max(1) {
-            let (client, url, next) = (client.clone(), url.clone(), next.clone());
-            let (total, contacts) = (args.messages, args.contacts.max(1));
-            tasks.push(tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if n >= total {
-                        return Ok::<_, String>(latencies);
-                    }
-                    let body = format!(
-                        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"phone_number_id":"1"}},"contacts":[{{"profile":{{"name":"B"}},"wa_id":"{c}"}}],"messages":[{{"from":"{c}","id":"wamid.B{n}","timestamp":"{now}","type":"text","text":{{"body":"m{n}"}}}}]}}}}]}}]}}"#,
-                        c = 27_000_000_000u64 + (n % contacts) as u64
-                    );
-                    let signature = journey_whatsapp::signature::sign(SECRET.as_bytes(), body.as_bytes());
-                    let sent = Instant::now();
-                    let status = client
-                        .post(&url)
-                        .header("x-hub-signature-256", signature)
-                        .body(body)
-                        .send()
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .status();
-                    if !status.is_success() {
-                        return Err(format!("the webhook answered {status}"));
-                    }
-                    latencies.push(sent.elapsed());
-                }
-            }));
-        }
-        let mut latencies = Vec::new();
-        for task in tasks {
-            latencies.extend(task.await.map_err(|e| e.to_string())??);
-        }
-        let elapsed = started.elapsed();
+        let (mut latencies, elapsed) =
+            post_load(&[format!("http://{address}")], &args).await?;
         // Let the steps catch up, then read the store and the memory.
         let drained = Instant::now();
         loop {
@@ -296,4 +253,191 @@ fn resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A sink that answers every send like the Graph API; its base URL.
+async fn graph_sink() -> Result<String, String> {
+    let sink = axum::Router::new().route(
+        "/{phone}/messages",
+        axum::routing::post(|| async {
+            axum::Json(serde_json::json!({"messaging_product": "whatsapp",
+                "messages": [{"id": "wamid.BENCH"}]}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, sink).await;
+    });
+    Ok(url)
+}
+
+/// Posts `args.messages` signed webhooks, `args.concurrency` in flight, spread over
+/// `servers` (base URLs); each request's latency until its 200, and the time it took.
+async fn post_load(
+    servers: &[String],
+    args: &ServeArgs,
+) -> Result<(Vec<Duration>, Duration), String> {
+    let client = reqwest::Client::new();
+    let now = jiff::Timestamp::now().as_second();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let urls: Arc<Vec<String>> = Arc::new(
+        servers
+            .iter()
+            .map(|s| format!("{s}/webhooks/whatsapp"))
+            .collect(),
+    );
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.concurrency.max(1) {
+        let (client, urls, next) = (client.clone(), urls.clone(), next.clone());
+        let (total, contacts) = (args.messages, args.contacts.max(1));
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= total {
+                    return Ok::<_, String>(latencies);
+                }
+                let url = &urls[n % urls.len()];
+                let body = format!(
+                    r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"phone_number_id":"1"}},"contacts":[{{"profile":{{"name":"B"}},"wa_id":"{c}"}}],"messages":[{{"from":"{c}","id":"wamid.B{n}","timestamp":"{now}","type":"text","text":{{"body":"m{n}"}}}}]}}}}]}}]}}"#,
+                    c = 27_000_000_000u64 + (n % contacts) as u64
+                );
+                let signature = journey_whatsapp::signature::sign(SECRET.as_bytes(), body.as_bytes());
+                let sent = Instant::now();
+                let status = client
+                    .post(url)
+                    .header("x-hub-signature-256", signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .status();
+                if !status.is_success() {
+                    return Err(format!("the webhook answered {status}"));
+                }
+                latencies.push(sent.elapsed());
+            }
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    Ok((latencies, started.elapsed()))
+}
+
+/// `--database postgres://…`: `args.processes` real `journey serve` processes on one
+/// fresh schema, the load spread across them, the steps awaited in the database.
+async fn shared(
+    database: &str,
+    args: &ServeArgs,
+    dir: &std::path::Path,
+    io: &mut Io<'_>,
+) -> Result<u8, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if !database.starts_with("postgres://") && !database.starts_with("postgresql://") {
+        return Err(
+            "--database wants a `postgres://…` URL (SQLite runs in-process without it)".to_owned(),
+        );
+    }
+    let schema = format!("journey_bench_{}", std::process::id());
+    let separator = if database.contains('?') { '&' } else { '?' };
+    let url = format!("{database}{separator}schema={schema}");
+    let store = journey_store::PgStore::open_url(&url).await?;
+    let sink_url = graph_sink().await?;
+    std::fs::write(
+        dir.join("journey.toml"),
+        "[project]\nname = \"bench\"\n\n[channel]\nphone_number_id = \"1\"\n",
+    )
+    .and_then(|()| std::fs::write(dir.join("bench.journey"), JOURNEY))
+    .map_err(|e| format!("cannot write the bench project: {e}"))?;
+    let mut children = Vec::new();
+    let mut servers = Vec::new();
+    for _ in 0..args.processes.max(1) {
+        let (child, base) = spawn_server(dir, &url, &sink_url)?;
+        children.push(child);
+        servers.push(base);
+    }
+    let measured = post_load(&servers, args).await;
+    let drained = Instant::now();
+    let caught_up = async {
+        loop {
+            if store.stats().await.map_err(|e| e.to_string())?.inbox == 0 {
+                return Ok::<_, String>(drained.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    .await;
+    for child in &mut children {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let _ = child.wait();
+    }
+    let stats = store.stats().await.map_err(|e| e.to_string())?;
+    store.drop_schema().await.map_err(|e| e.to_string())?;
+    let (mut latencies, elapsed) = measured?;
+    let drain = caught_up?;
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
+    io.print(&format!(
+        "{} journey serve processes on PostgreSQL: acknowledged {} webhooks in {:.2?} with {} in flight: {:.0}/s; \
+         latency p50 {:.2?}, p99 {:.2?}, max {:.2?}\n\
+         steps caught up {:.2?} after the last acknowledgement; {} contacts stored\n",
+        args.processes.max(1),
+        latencies.len(),
+        elapsed,
+        args.concurrency,
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        drain,
+        stats.contacts,
+    ))?;
+    Ok(0)
+}
+
+/// `journey serve` (this executable) on the bench project; the child and its base URL.
+fn spawn_server(
+    project: &std::path::Path,
+    database: &str,
+    graph_url: &str,
+) -> Result<(std::process::Child, String), String> {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut child = std::process::Command::new(exe)
+        .args(["serve", "--listen", "127.0.0.1:0", "--rate", "1000000000"])
+        .arg("--project")
+        .arg(project)
+        .args(["--database", database, "--graph-url", graph_url])
+        .env("JOURNEY_APP_SECRET", SECRET)
+        .env("JOURNEY_VERIFY_TOKEN", "v")
+        .env("JOURNEY_ACCESS_TOKEN", "a")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start journey serve: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("journey serve: listening on ")
+                .map(str::to_owned)
+        })
+        .ok_or("journey serve stopped before it listened")?;
+    // Keep reading, so that the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok((child, base))
 }
