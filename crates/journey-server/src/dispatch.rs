@@ -12,7 +12,7 @@ use journey_runtime::{HttpRequest, Outbound};
 use journey_store::{ContactRow, Millis, OutboxOutcome, OutboxResult, OutboxRow};
 use journey_whatsapp::response::{Answer, Class};
 use journey_whatsapp::{send, window};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::App;
 use crate::limits::Hold;
@@ -22,6 +22,9 @@ use crate::steps::{COMMAND, Command};
 const LEASE: Millis = 60_000;
 /// Sends in flight at once.
 const CONCURRENCY: usize = 64;
+/// The shortest idle wait when a row is due but was not claimable (its contact has a
+/// row in flight).
+const IDLE_FLOOR: Duration = Duration::from_millis(20);
 /// The Graph API's answer must come within this.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Retries: 2 s doubling up to 15 min, at most 12 attempts (durable-runtime.md §5.6).
@@ -31,20 +34,29 @@ const MAX_ATTEMPTS: i64 = 12;
 
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    // Results go to one recorder, which writes whatever has come in as one request:
+    // the single writer sees one `finish` per batch of sends, not one per send.
+    let (results, finished) = mpsc::unbounded_channel::<(OutboxResult, OwnedSemaphorePermit)>();
+    let recorder = tokio::spawn(record(app.clone(), finished));
     loop {
         if *stop.borrow() {
             break;
         }
         let free = slots.available_permits();
-        let claimed = if free == 0 {
-            Vec::new()
-        } else {
-            match app.store.claim_outbox(app.clock.now(), LEASE, free).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    tracing::error!("cannot claim outbox rows: {e}");
-                    Vec::new()
-                }
+        if free == 0 {
+            // Every slot busy: the next finished send wakes us. No store call here, so a
+            // saturated dispatcher does not keep the writer busy with empty claims.
+            tokio::select! {
+                _ = app.wake_dispatch.notified() => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        let claimed = match app.store.claim_outbox(app.clock.now(), LEASE, free).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("cannot claim outbox rows: {e}");
+                Vec::new()
             }
         };
         let idle = claimed.is_empty();
@@ -53,24 +65,24 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 break;
             };
             let app = app.clone();
+            let results = results.clone();
             tokio::spawn(async move {
                 let result = deliver(&app, row).await;
-                if let Err(e) = app.store.finish_outbox(vec![result], app.clock.now()).await {
-                    // The lease runs out and the row is sent again: at-least-once.
-                    tracing::error!("cannot record a send: {e}");
-                }
-                drop(permit);
-                app.wake_dispatch.notify_one();
+                // The permit is released once the result is recorded, so the contact's
+                // next row is not claimed before this one is finished.
+                let _ = results.send((result, permit));
             });
         }
         if !idle {
             continue;
         }
-        // Nothing due: sleep until the next row is, a step queues one, or a second
-        // passes (the safety net against a missed wake-up).
+        // Nothing due: sleep until the next row is, a step queues one, a send finishes,
+        // or a second passes (the safety net against a missed wake-up). A row due now
+        // that was not claimed waits behind its contact's row in flight, whose end
+        // wakes us; the short floor keeps that case from spinning on the store.
         let next = app.store.next_outbox_at().await.ok().flatten();
         let wait = next
-            .map(|at| app.clock.real_until(at))
+            .map(|at| app.clock.real_until(at).max(IDLE_FLOOR))
             .unwrap_or(Duration::from_secs(1))
             .min(Duration::from_secs(1));
         tokio::select! {
@@ -81,6 +93,36 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     }
     // Wait for sends in flight, so their results are recorded before the store closes.
     let _ = slots.acquire_many(CONCURRENCY as u32).await;
+    drop(results);
+    let _ = recorder.await;
+}
+
+/// Records finished sends: takes every result that has arrived, writes them in one
+/// `finish_outbox`, then frees their slots.
+async fn record(
+    app: Arc<App>,
+    mut finished: mpsc::UnboundedReceiver<(OutboxResult, OwnedSemaphorePermit)>,
+) {
+    let mut batch = Vec::with_capacity(CONCURRENCY);
+    while finished.recv_many(&mut batch, CONCURRENCY).await > 0 {
+        let (rows, permits): (Vec<OutboxResult>, Vec<OwnedSemaphorePermit>) =
+            batch.drain(..).unzip();
+        if let Err(e) = app.store.finish_outbox(rows.clone(), app.clock.now()).await {
+            // One row at a time, so one failure does not cost the batch its records.
+            tracing::warn!(
+                "cannot record {} sends together, one by one: {e}",
+                rows.len()
+            );
+            for row in rows {
+                if let Err(e) = app.store.finish_outbox(vec![row], app.clock.now()).await {
+                    // The lease runs out and the row is sent again: at-least-once.
+                    tracing::error!("cannot record a send: {e}");
+                }
+            }
+        }
+        drop(permits);
+        app.wake_dispatch.notify_one();
+    }
 }
 
 async fn deliver(app: &Arc<App>, row: OutboxRow) -> OutboxResult {

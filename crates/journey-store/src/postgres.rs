@@ -145,6 +145,10 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 2: the claim's order as an index (the SQLite store's migration 2).
+    r#"
+    CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state IN ('queued', 'sending');
+    "#,
 ];
 
 pub struct PgStore {

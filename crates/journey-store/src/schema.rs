@@ -113,6 +113,11 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: the claim walks pending rows in the order it leases them and stops at its
+    // limit, instead of sorting every contact's head (the backlog) on each claim.
+    r#"
+    CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state IN ('queued', 'sending');
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -455,16 +455,20 @@ fn claim(
     lease: Millis,
     limit: usize,
 ) -> StoreResult<Vec<OutboxRow>> {
+    // Walks the due pending rows in lease order (the `outbox_due` index) and stops at
+    // `limit`, so a claim costs what it returns, not the backlog. `next_attempt_at <= now`
+    // holds for every claimable row: a queued row by the rule, a leased one because it was
+    // claimed at or after its `next_attempt_at` and its lease ends after that.
     let rows: Vec<OutboxRow> = conn
         .prepare_cached(
             "SELECT o.id, o.contact, o.idem_key, o.kind, o.body, o.by_contact, o.attempts, \
                     o.created_at \
-             FROM outbox o \
-             WHERE o.state IN ('queued', 'sending') \
-               AND o.id = (SELECT MIN(p.id) FROM outbox p \
-                           WHERE p.contact = o.contact AND p.state IN ('queued', 'sending')) \
+             FROM outbox o INDEXED BY outbox_due \
+             WHERE o.state IN ('queued', 'sending') AND o.next_attempt_at <= ?1 \
                AND ((o.state = 'queued' AND o.next_attempt_at <= ?1) \
                     OR (o.state = 'sending' AND o.lease_until <= ?1)) \
+               AND o.id = (SELECT MIN(p.id) FROM outbox p INDEXED BY outbox_pending \
+                           WHERE p.contact = o.contact AND p.state IN ('queued', 'sending')) \
              ORDER BY o.next_attempt_at, o.id LIMIT ?2",
         )?
         .query_map(params![now, limit as i64], |r| {

@@ -314,7 +314,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 1);
+    assert_eq!(conn, 2, "both migrations applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {

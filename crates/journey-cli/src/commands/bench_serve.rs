@@ -144,6 +144,7 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
         Ok::<String, String>(format!(
             "acknowledged {} webhooks in {:.2?} with {} in flight: {:.0}/s; latency p50 {:.2?}, p99 {:.2?}, max {:.2?}\n\
              steps caught up {:.2?} after the last acknowledgement; {} contacts stored\n\
+             outbox then: {} sent, {} queued, {} in flight\n\
              resident memory after: {} MiB (peak {} MiB, load generator included)\n",
             latencies.len(),
             elapsed,
@@ -154,6 +155,9 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
             pct(1.0),
             drain,
             stats.contacts,
+            stats.outbox_sent,
+            stats.outbox_queued,
+            stats.outbox_sending,
             rss.unwrap_or(0) / 1024,
             super::bench::peak_memory().unwrap_or(0) / 1024,
         ))
