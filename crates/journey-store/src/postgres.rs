@@ -228,12 +228,12 @@ impl PgStore {
     /// process of a deployment agrees on.
     pub async fn now(&self) -> StoreResult<Millis> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_one(
-                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
-                &[],
-            )
-            .await?;
+        let row = one(
+            &client,
+            "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+            &[],
+        )
+        .await?;
         Ok(row.get(0))
     }
 
@@ -252,15 +252,13 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema))
             .await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .await?;
+        exec(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); \
              INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
         )
         .await?;
-        let current: i64 = tx
-            .query_one("SELECT version FROM schema_version", &[])
+        let current: i64 = one(&tx, "SELECT version FROM schema_version", &[])
             .await?
             .get(0);
         let current = usize::try_from(current).unwrap_or(usize::MAX);
@@ -275,7 +273,8 @@ impl PgStore {
         for migration in &MIGRATIONS[current..] {
             tx.batch_execute(migration).await?;
         }
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE schema_version SET version = $1",
             &[&(MIGRATIONS.len() as i64)],
         )
@@ -347,6 +346,44 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Statements are prepared once per connection and reused (the pool's cache): a
+/// statement then costs one round trip to the database instead of two.
+async fn exec(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.execute(&statement, params).await
+}
+
+async fn rows(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query(&statement, params).await
+}
+
+async fn one(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Row, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query_one(&statement, params).await
+}
+
+async fn maybe(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<Row>, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query_opt(&statement, params).await
+}
+
 const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
      opted_out, marketing_opt_out, handoff, handoff_note";
 
@@ -367,12 +404,12 @@ fn contact_row(row: &Row) -> ContactRow {
 }
 
 async fn load_contact(client: &impl GenericClient, id: &str) -> StoreResult<Option<ContactRow>> {
-    let row = client
-        .query_opt(
-            &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"),
-            &[&id],
-        )
-        .await?;
+    let row = maybe(
+        client,
+        &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"),
+        &[&id],
+    )
+    .await?;
     Ok(row.as_ref().map(contact_row))
 }
 
@@ -383,12 +420,12 @@ async fn insert_event(
     payload: &str,
     now: Millis,
 ) -> StoreResult<()> {
-    client
-        .execute(
-            "INSERT INTO inbox (contact, kind, payload, created_at) VALUES ($1, $2, $3, $4)",
-            &[&contact, &kind, &payload, &now],
-        )
-        .await?;
+    exec(
+        client,
+        "INSERT INTO inbox (contact, kind, payload, created_at) VALUES ($1, $2, $3, $4)",
+        &[&contact, &kind, &payload, &now],
+    )
+    .await?;
     Ok(())
 }
 
@@ -403,13 +440,13 @@ async fn accept_one(
             contact,
             payload,
         } => {
-            let inserted = client
-                .execute(
-                    "INSERT INTO inbound_dedupe (provider_id, received_at) VALUES ($1, $2) \
+            let inserted = exec(
+                client,
+                "INSERT INTO inbound_dedupe (provider_id, received_at) VALUES ($1, $2) \
                      ON CONFLICT DO NOTHING",
-                    &[&provider_id, &now],
-                )
-                .await?;
+                &[&provider_id, &now],
+            )
+            .await?;
             if inserted == 0 {
                 return Ok(Accepted::Duplicate);
             }
@@ -432,16 +469,16 @@ async fn accept_one(
             error,
         } => {
             // Monotonic, as on SQLite: a status never moves a message backwards.
-            let changed = client
-                .execute(
-                    "UPDATE outbox SET delivery = $2, delivery_rank = $3, \
+            let changed = exec(
+                client,
+                "UPDATE outbox SET delivery = $2, delivery_rank = $3, \
                      last_error = COALESCE($4, last_error) \
                      WHERE id = (SELECT id FROM outbox WHERE provider_id = $1 \
                                  OR ($5::TEXT IS NOT NULL AND idem_key = $5) LIMIT 1) \
                      AND delivery_rank < $3",
-                    &[&provider_id, &status, &rank, &error, &callback],
-                )
-                .await?;
+                &[&provider_id, &status, &rank, &error, &callback],
+            )
+            .await?;
             Ok(if changed == 0 {
                 Accepted::Ignored
             } else {
@@ -449,14 +486,14 @@ async fn accept_one(
             })
         }
         Intake::MarketingOptOut { contact, stop } => {
-            client
-                .execute(
-                    "INSERT INTO contacts (id, version, marketing_opt_out, updated_at) \
+            exec(
+                client,
+                "INSERT INTO contacts (id, version, marketing_opt_out, updated_at) \
                      VALUES ($1, 0, $2, $3) \
                      ON CONFLICT (id) DO UPDATE SET marketing_opt_out = $2, updated_at = $3",
-                    &[&contact, &stop, &now],
-                )
-                .await?;
+                &[&contact, &stop, &now],
+            )
+            .await?;
             Ok(Accepted::New)
         }
     }
@@ -465,16 +502,17 @@ async fn accept_one(
 async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> StoreResult<()> {
     let c = &step.contact;
     // One process at a time steps a contact; the fence below decides who was first.
-    tx.execute(
+    exec(
+        tx,
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
         &[&c.id],
     )
     .await?;
     let version = step.expected_version + 1;
     let handoff_since: Option<Millis> = c.handoff.as_ref().map(|_| now);
-    let changed = tx
-        .execute(
-            "INSERT INTO contacts (id, version, run, fields, state, visited, last_inbound_at, \
+    let changed = exec(
+        tx,
+        "INSERT INTO contacts (id, version, run, fields, state, visited, last_inbound_at, \
                 opted_out, marketing_opt_out, handoff, handoff_note, handoff_since, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (id) DO UPDATE SET version = $2, run = $3, fields = $4, state = $5, \
@@ -484,39 +522,38 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
                                      ELSE COALESCE(contacts.handoff_since, $12) END, \
                 updated_at = $13 \
              WHERE contacts.version = $14",
-            &[
-                &c.id,
-                &version,
-                &c.run,
-                &c.fields,
-                &c.state,
-                &c.visited,
-                &c.last_inbound_at,
-                &c.opted_out,
-                &c.marketing_opt_out,
-                &c.handoff,
-                &c.handoff_note,
-                &handoff_since,
-                &now,
-                &step.expected_version,
-            ],
-        )
-        .await?;
+        &[
+            &c.id,
+            &version,
+            &c.run,
+            &c.fields,
+            &c.state,
+            &c.visited,
+            &c.last_inbound_at,
+            &c.opted_out,
+            &c.marketing_opt_out,
+            &c.handoff,
+            &c.handoff_note,
+            &handoff_since,
+            &now,
+            &step.expected_version,
+        ],
+    )
+    .await?;
     if changed == 0 {
         return Err(StoreError::Conflict);
     }
-    let consumed = tx
-        .execute(
-            "DELETE FROM inbox WHERE id = $1 AND contact = $2",
-            &[&step.consumed, &c.id],
-        )
-        .await?;
+    let consumed = exec(
+        tx,
+        "DELETE FROM inbox WHERE id = $1 AND contact = $2",
+        &[&step.consumed, &c.id],
+    )
+    .await?;
     if consumed == 0 {
         return Err(StoreError::Conflict);
     }
     if let Some(timer) = step.fired_timer {
-        tx.execute("DELETE FROM timers WHERE id = $1", &[&timer])
-            .await?;
+        exec(tx, "DELETE FROM timers WHERE id = $1", &[&timer]).await?;
     }
     for op in &step.timers {
         match op {
@@ -526,7 +563,8 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
                 target,
                 fire_at,
             } => {
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO timers (contact, run, timer, target, fire_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                     &[&c.id, run, timer, target, fire_at],
@@ -534,18 +572,19 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
                 .await?;
             }
             TimerOp::CancelAll => {
-                tx.execute("DELETE FROM timers WHERE contact = $1", &[&c.id])
-                    .await?;
+                exec(tx, "DELETE FROM timers WHERE contact = $1", &[&c.id]).await?;
             }
             TimerOp::CancelTarget(target) => {
-                tx.execute(
+                exec(
+                    tx,
                     "DELETE FROM timers WHERE contact = $1 AND target = $2",
                     &[&c.id, target],
                 )
                 .await?;
             }
             TimerOp::CancelTimer { run, timer } => {
-                tx.execute(
+                exec(
+                    tx,
                     "DELETE FROM timers WHERE contact = $1 AND run = $2 AND timer = $3",
                     &[&c.id, run, timer],
                 )
@@ -554,7 +593,8 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         }
     }
     if step.suppress_business_initiated {
-        tx.execute(
+        exec(
+            tx,
             "UPDATE outbox SET state = 'dead', last_error = 'the contact opted out' \
              WHERE contact = $1 AND state = 'queued' AND NOT by_contact",
             &[&c.id],
@@ -563,7 +603,8 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
     }
     for (n, message) in step.outbox.iter().enumerate() {
         let idem_key = format!("{}:{version}:{n}", c.id);
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
                 next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)",
             &[
@@ -579,20 +620,23 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         .await?;
     }
     for (key, value) in &step.results {
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO results (contact, key, value, at) VALUES ($1, $2, $3, $4)",
             &[&c.id, key, value, &now],
         )
         .await?;
     }
     for label in &step.labels {
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO labels (contact, label, at) VALUES ($1, $2, $3)",
             &[&c.id, label, &now],
         )
         .await?;
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO journal (contact, version, kind, event, effects, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
         &[
@@ -610,18 +654,18 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
 
 async fn fire_timers(tx: &Transaction<'_>, now: Millis, limit: usize) -> StoreResult<Vec<String>> {
     // Rows another process is firing are skipped, not waited for.
-    let mut due: Vec<(i64, String, i64, String, String, Millis)> = tx
-        .query(
-            "UPDATE timers SET fired_at = $1 WHERE id IN ( \
+    let mut due: Vec<(i64, String, i64, String, String, Millis)> = rows(
+        tx,
+        "UPDATE timers SET fired_at = $1 WHERE id IN ( \
                 SELECT id FROM timers WHERE fired_at IS NULL AND fire_at <= $1 \
                 ORDER BY fire_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
              RETURNING id, contact, run, timer, target, fire_at",
-            &[&now, &(limit as i64)],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
-        .collect();
+        &[&now, &(limit as i64)],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+    .collect();
     // RETURNING has no order: a contact's timers reach its inbox earliest first.
     due.sort_by_key(|(id, _, _, _, _, fire_at)| (*fire_at, *id));
     let mut contacts = Vec::with_capacity(due.len());
@@ -642,9 +686,9 @@ async fn claim(
     // Each contact's oldest pending row only, so that its messages go out in order.
     // The UPDATE re-checks the row's state: a row another process claimed between the
     // two reads is not claimed twice.
-    let mut rows: Vec<(Millis, OutboxRow)> = tx
-        .query(
-            "WITH heads AS ( \
+    let mut rows: Vec<(Millis, OutboxRow)> = rows(
+        tx,
+        "WITH heads AS ( \
                 SELECT DISTINCT ON (contact) id, state, next_attempt_at, lease_until \
                 FROM outbox WHERE state IN ('queued', 'sending') ORDER BY contact, id), \
              ready AS ( \
@@ -660,24 +704,24 @@ async fn claim(
                     OR (state = 'sending' AND lease_until <= $1)) \
              RETURNING id, contact, idem_key, kind, body, by_contact, attempts, created_at, \
                 next_attempt_at",
-            &[&now, &lease, &(limit as i64)],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            let row = OutboxRow {
-                id: r.get(0),
-                contact: r.get(1),
-                idem_key: r.get(2),
-                kind: r.get(3),
-                body: r.get(4),
-                by_contact: r.get(5),
-                attempts: r.get(6),
-                created_at: r.get(7),
-            };
-            (r.get::<_, Millis>(8), row)
-        })
-        .collect();
+        &[&now, &lease, &(limit as i64)],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let row = OutboxRow {
+            id: r.get(0),
+            contact: r.get(1),
+            idem_key: r.get(2),
+            kind: r.get(3),
+            body: r.get(4),
+            by_contact: r.get(5),
+            attempts: r.get(6),
+            created_at: r.get(7),
+        };
+        (r.get::<_, Millis>(8), row)
+    })
+    .collect();
     // RETURNING has no order: the oldest due first, as on SQLite.
     rows.sort_by_key(|(due, row)| (*due, row.id));
     Ok(rows.into_iter().map(|(_, row)| row).collect())
@@ -690,7 +734,8 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                 provider_id,
                 reached,
             } => {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
                      WHERE id = $1",
@@ -698,7 +743,8 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                 )
                 .await?;
                 if *reached {
-                    tx.execute(
+                    exec(
+                        tx,
                         "INSERT INTO reach (contact, at) \
                          SELECT contact, $2 FROM outbox WHERE id = $1 \
                          ON CONFLICT (contact) DO UPDATE SET at = excluded.at",
@@ -712,7 +758,8 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                 error,
                 attempted,
             } => {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END \
                      WHERE id = $1",
@@ -721,7 +768,8 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                 .await?;
             }
             OutboxOutcome::Dead { error } => {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
                      WHERE id = $1",
                     &[&result.id, error],
@@ -729,7 +777,8 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                 .await?;
             }
             OutboxOutcome::Done => {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE outbox SET state = 'done', sent_at = $2, lease_until = NULL \
                      WHERE id = $1",
                     &[&result.id, &now],
@@ -748,81 +797,84 @@ async fn view(client: &impl GenericClient, id: &str) -> StoreResult<Option<Conta
     let Some(row) = load_contact(client, id).await? else {
         return Ok(None);
     };
-    let timers = client
-        .query(
-            "SELECT id, run, timer, target, fire_at, fired_at FROM timers \
+    let timers = rows(
+        client,
+        "SELECT id, run, timer, target, fire_at, fired_at FROM timers \
              WHERE contact = $1 ORDER BY fire_at, id",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| TimerRow {
-            id: r.get(0),
-            run: r.get(1),
-            timer: r.get(2),
-            target: r.get(3),
-            fire_at: r.get(4),
-            fired_at: r.get(5),
-        })
-        .collect();
-    let outbox = client
-        .query(
-            "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
+        &[&id],
+    )
+    .await?
+    .iter()
+    .map(|r| TimerRow {
+        id: r.get(0),
+        run: r.get(1),
+        timer: r.get(2),
+        target: r.get(3),
+        fire_at: r.get(4),
+        fired_at: r.get(5),
+    })
+    .collect();
+    let outbox = rows(
+        client,
+        "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
              FROM outbox WHERE contact = $1 ORDER BY id",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| OutboxSummary {
-            id: r.get(0),
-            idem_key: r.get(1),
-            kind: r.get(2),
-            body: r.get(3),
-            state: r.get(4),
-            attempts: r.get(5),
-            provider_id: r.get(6),
-            delivery: r.get(7),
-            last_error: r.get(8),
-        })
-        .collect();
-    let journal = client
-        .query(
-            "SELECT version, kind, event, effects, at FROM journal WHERE contact = $1 \
+        &[&id],
+    )
+    .await?
+    .iter()
+    .map(|r| OutboxSummary {
+        id: r.get(0),
+        idem_key: r.get(1),
+        kind: r.get(2),
+        body: r.get(3),
+        state: r.get(4),
+        attempts: r.get(5),
+        provider_id: r.get(6),
+        delivery: r.get(7),
+        last_error: r.get(8),
+    })
+    .collect();
+    let journal = rows(
+        client,
+        "SELECT version, kind, event, effects, at FROM journal WHERE contact = $1 \
              ORDER BY version",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| JournalRow {
-            version: r.get(0),
-            kind: r.get(1),
-            event: r.get(2),
-            effects: r.get(3),
-            at: r.get(4),
-        })
-        .collect();
-    let results = client
-        .query(
-            "SELECT key, value FROM results WHERE contact = $1 ORDER BY id",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let labels = client
-        .query(
-            "SELECT label FROM labels WHERE contact = $1 ORDER BY id",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let pending_events: i64 = client
-        .query_one("SELECT COUNT(*) FROM inbox WHERE contact = $1", &[&id])
-        .await?
-        .get(0);
+        &[&id],
+    )
+    .await?
+    .iter()
+    .map(|r| JournalRow {
+        version: r.get(0),
+        kind: r.get(1),
+        event: r.get(2),
+        effects: r.get(3),
+        at: r.get(4),
+    })
+    .collect();
+    let results = rows(
+        client,
+        "SELECT key, value FROM results WHERE contact = $1 ORDER BY id",
+        &[&id],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    let labels = rows(
+        client,
+        "SELECT label FROM labels WHERE contact = $1 ORDER BY id",
+        &[&id],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    let pending_events: i64 = one(
+        client,
+        "SELECT COUNT(*) FROM inbox WHERE contact = $1",
+        &[&id],
+    )
+    .await?
+    .get(0);
     Ok(Some(ContactView {
         row,
         timers,
@@ -847,7 +899,7 @@ impl PgStore {
     /// One query on a pooled connection, outside any explicit transaction.
     async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
         let client = self.pool.get().await?;
-        Ok(client.query(sql, params).await?)
+        Ok(rows(&client, sql, params).await?)
     }
 
     async fn count(&self, sql: &str) -> StoreResult<i64> {
@@ -898,20 +950,20 @@ impl Store for PgStore {
         let contact = contact.to_owned();
         Box::pin(async move {
             let client = self.pool.get().await?;
-            let event = client
-                .query_opt(
-                    "SELECT id, contact, kind, payload, created_at FROM inbox \
+            let event = maybe(
+                &client,
+                "SELECT id, contact, kind, payload, created_at FROM inbox \
                      WHERE contact = $1 ORDER BY id LIMIT 1",
-                    &[&contact],
-                )
-                .await?
-                .map(|r| InboxEvent {
-                    id: r.get(0),
-                    contact: r.get(1),
-                    kind: r.get(2),
-                    payload: r.get(3),
-                    created_at: r.get(4),
-                });
+                &[&contact],
+            )
+            .await?
+            .map(|r| InboxEvent {
+                id: r.get(0),
+                contact: r.get(1),
+                kind: r.get(2),
+                payload: r.get(3),
+                created_at: r.get(4),
+            });
             match event {
                 Some(event) => Ok(Some((event, load_contact(&client, &contact).await?))),
                 None => Ok(None),
@@ -1035,28 +1087,27 @@ impl Store for PgStore {
     fn deploy(&self, digest: String, bundle: String, now: Millis) -> StoreFuture<'_, Deployment> {
         Box::pin(self.transaction(async move |tx| {
             // Processes deploying the same sources at start-up record one deployment.
-            tx.execute("LOCK TABLE deployments IN EXCLUSIVE MODE", &[])
-                .await?;
-            let latest = tx
-                .query_opt(
-                    "SELECT id, digest, bundle, at FROM deployments ORDER BY id DESC LIMIT 1",
-                    &[],
-                )
-                .await?
-                .as_ref()
-                .map(deployment);
+            exec(tx, "LOCK TABLE deployments IN EXCLUSIVE MODE", &[]).await?;
+            let latest = maybe(
+                tx,
+                "SELECT id, digest, bundle, at FROM deployments ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .await?
+            .as_ref()
+            .map(deployment);
             if let Some(latest) = latest
                 && latest.digest == digest
             {
                 return Ok(latest);
             }
-            let row = tx
-                .query_one(
-                    "INSERT INTO deployments (digest, bundle, at) VALUES ($1, $2, $3) \
+            let row = one(
+                tx,
+                "INSERT INTO deployments (digest, bundle, at) VALUES ($1, $2, $3) \
                      RETURNING id, digest, bundle, at",
-                    &[&digest, &bundle, &now],
-                )
-                .await?;
+                &[&digest, &bundle, &now],
+            )
+            .await?;
             Ok(deployment(&row))
         }))
     }
@@ -1082,13 +1133,13 @@ impl Store for PgStore {
     fn meta(&self, key: &str, default: String) -> StoreFuture<'_, String> {
         let key = key.to_owned();
         Box::pin(self.transaction(async move |tx| {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&key, &default],
             )
             .await?;
-            Ok(tx
-                .query_one("SELECT value FROM meta WHERE key = $1", &[&key])
+            Ok(one(tx, "SELECT value FROM meta WHERE key = $1", &[&key])
                 .await?
                 .get(0))
         }))
