@@ -1,6 +1,7 @@
 //! Several processes on one PostgreSQL database (issue 6): three real `journey serve`
 //! processes share a fresh schema; webhooks are spread across them; one of them,
-//! chosen at random, is killed with `kill -9` and restarted, again and again. Then
+//! chosen at random, is killed with `kill -9` and restarted, again and again; at the
+//! end one is killed for good, and the two left step what it had acknowledged. Then
 //! every acknowledged message was stepped exactly once and in order for its contact,
 //! every timer fired exactly once and never early, nothing was lost, and duplicate
 //! sends are counted.
@@ -61,6 +62,10 @@ fn three_processes_on_one_database_survive_kill_9() {
             .unwrap()
             .insert(victim, servers[victim].url.clone());
     }
+    // The last one killed stays down: the others step what it acknowledged.
+    let gone = servers.pop().expect("a server");
+    targets.lock().unwrap().pop();
+    gone.crash();
     std::thread::sleep(Duration::from_secs(1));
     let acked = load.stop();
     let verdict = verdict(&servers[0], &acked, &graph);
@@ -75,7 +80,7 @@ fn three_processes_on_one_database_survive_kill_9() {
         verdict.timers
     );
     eprintln!(
-        "{PROCESSES} processes on PostgreSQL: {kills} kills in {:.0?}, {} acknowledged webhooks, \
+        "{PROCESSES} processes on PostgreSQL: {kills} kills and restarts, then one for good, in {:.0?}; {} acknowledged webhooks, \
          {} timers, {} sends: 0 lost, 0 double-applied, 0 early, 0 out of order, {} duplicate sends",
         started.elapsed(),
         verdict.acked,

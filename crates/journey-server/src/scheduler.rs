@@ -14,6 +14,28 @@ use crate::steps::notify;
 /// Timers moved per transaction.
 const BATCH: usize = 500;
 
+/// How often a process sharing its database looks for events nobody is stepping.
+const SWEEP: Duration = Duration::from_secs(5);
+
+/// With a database several processes share: a process killed after acknowledging a
+/// webhook leaves its event in the inbox. Every process looks for such events now and
+/// then and steps them; the step's lock and version fence keep each step to one process.
+pub async fn sweep(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        match app.store.contacts_with_events().await {
+            Ok(contacts) => contacts.iter().for_each(|contact| notify(&app, contact)),
+            Err(e) => tracing::error!("cannot look for waiting events: {e}"),
+        }
+    }
+}
+
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
