@@ -445,3 +445,44 @@ fn admin_calls_need_the_token_and_sigterm_stops_cleanly() {
     let status = s.server.terminate();
     assert!(status.success(), "{status:?}");
 }
+
+/// The `user_preferences` webhook (fixture 19): a contact who stops marketing messages
+/// in WhatsApp is recorded as such, and a later `resume` lifts it.
+#[test]
+fn the_marketing_preference_webhook_is_recorded() {
+    let s = setup(None);
+    let contact = "27820000001";
+    let preference = |value: &str, timestamp: u64| {
+        serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "102290129340398", "changes": [{"field": "user_preferences", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550783881", "phone_number_id": serve::PHONE_NUMBER_ID},
+                "contacts": [{"profile": {"name": "Thandi"}, "wa_id": contact}],
+                "user_preferences": [{
+                    "wa_id": contact,
+                    "detail": "User requested to stop marketing messages",
+                    "category": "marketing_messages",
+                    "value": value,
+                    "timestamp": timestamp
+                }]
+            }}]}]
+        }))
+        .unwrap()
+    };
+    let opted_out = |s: &Setup| {
+        let (status, view) = s.server.admin("GET", &format!("/contacts/{contact}"), None);
+        assert_eq!(status, 200, "{view}");
+        view["marketing_opted_out"].clone()
+    };
+    assert_eq!(
+        s.server.post_signed(&preference("stop", 1_767_300_000)),
+        200
+    );
+    assert_eq!(opted_out(&s), json!(true));
+    assert_eq!(
+        s.server.post_signed(&preference("resume", 1_767_300_060)),
+        200
+    );
+    assert_eq!(opted_out(&s), json!(false));
+}
