@@ -486,3 +486,22 @@ fn the_marketing_preference_webhook_is_recorded() {
     );
     assert_eq!(opted_out(&s), json!(false));
 }
+
+/// A business-initiated start through the admin API: the journey opens with its
+/// approved template, sent to the contact as a template message.
+#[test]
+fn the_admin_api_starts_a_journey_that_opens_with_a_template() {
+    let s = setup(None);
+    let contact = "27820000009";
+    let (status, answer) = s.server.admin(
+        "POST",
+        "/start",
+        Some(json!({"journey": "PostnatalCheckup", "contacts": [contact]})),
+    );
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["started"], json!([contact]), "{answer}");
+    let sent = s.graph.wait_for("the template", WAIT, |r| !r.is_empty());
+    assert_eq!(sent[0].to(), contact);
+    assert_eq!(sent[0].body["type"], "template", "{:?}", sent[0].body);
+    assert_eq!(sent[0].body["template"]["name"], "postnatal_checkup");
+}
