@@ -14,24 +14,28 @@ pub(crate) fn escalates(
     journey: &CompiledJourney,
     node: NodeIndex,
 ) -> bool {
-    let step = &journey.graph[node];
-    match &step.kind {
-        StepKind::Handoff { .. } => true,
-        StepKind::CardEntry => journey.card(step.card).escalation.is_some(),
+    match &journey.graph[node].kind {
         StepKind::RunJourney { journey: callee } => project
             .iter()
             .find(|j| j.name == callee.name)
-            .is_some_and(has_escalation),
-        _ => false,
+            .is_some_and(|callee| {
+                callee
+                    .graph
+                    .node_indices()
+                    .any(|n| escalates_here(callee, n))
+            }),
+        _ => escalates_here(journey, node),
     }
 }
 
-fn has_escalation(journey: &CompiledJourney) -> bool {
-    journey.graph.node_weights().any(|step| {
-        matches!(step.kind, StepKind::Handoff { .. })
-            || (matches!(step.kind, StepKind::CardEntry)
-                && journey.card(step.card).escalation.is_some())
-    })
+/// A handoff, or the entry of a card declared as a non-chat escalation.
+fn escalates_here(journey: &CompiledJourney, node: NodeIndex) -> bool {
+    let step = &journey.graph[node];
+    match step.kind {
+        StepKind::Handoff { .. } => true,
+        StepKind::CardEntry => journey.card(step.card).escalation.is_some(),
+        _ => false,
+    }
 }
 
 /// For every step that can reach a person: the fewest messages the contact must

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use journey_model::{CompiledJourney, StepKind, Target, Transition};
+use journey_model::{CompiledJourney, StepKind, Transition};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex as Flat};
 use petgraph::stable_graph::NodeIndex;
@@ -55,13 +55,14 @@ pub(crate) fn analyse(project: &[CompiledJourney]) -> Vec<Reengagement> {
             graph.add_edge(flat(j, edge.source()), flat(j, edge.target()), kind);
         }
         for node in journey.graph.node_indices() {
-            let (callee, kind) = match &journey.graph[node].kind {
-                StepKind::RunJourney { journey } => (journey, Edge::Other),
-                StepKind::Schedule {
-                    target: Target::Journey(journey),
-                    ..
-                } => (journey, Edge::Delay),
-                _ => continue,
+            let step = &journey.graph[node].kind;
+            let Some(callee) = step.started_journey() else {
+                continue;
+            };
+            // A scheduled journey starts later: time passes on that edge.
+            let kind = match step {
+                StepKind::Schedule { .. } => Edge::Delay,
+                _ => Edge::Other,
             };
             let Some((c, entry)) = project
                 .iter()

@@ -228,14 +228,7 @@ fn started_elsewhere(project: &[CompiledJourney], index: &BTreeMap<&str, usize>)
     let mut started = vec![false; project.len()];
     for journey in project {
         for node in journey.graph.node_indices() {
-            let name = match &journey.graph[node].kind {
-                StepKind::RunJourney { journey } => Some(&journey.name),
-                StepKind::Schedule {
-                    target: Target::Journey(journey),
-                    ..
-                } => Some(&journey.name),
-                _ => None,
-            };
+            let name = journey.graph[node].kind.started_journey().map(|j| &j.name);
             if let Some(&i) = name.and_then(|n| index.get(n.as_str())) {
                 started[i] = true;
             }

@@ -154,6 +154,18 @@ impl StepKind {
         }
     }
 
+    /// The journey this step starts: now (`run_stack`) or later (`schedule_stack`).
+    pub fn started_journey(&self) -> Option<&JourneyRef> {
+        match self {
+            StepKind::RunJourney { journey }
+            | StepKind::Schedule {
+                target: Target::Journey(journey),
+                ..
+            } => Some(journey),
+            _ => None,
+        }
+    }
+
     /// Does this step send a message to the contact?
     pub fn sends(&self) -> bool {
         matches!(

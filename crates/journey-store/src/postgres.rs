@@ -902,32 +902,32 @@ impl PgStore {
         Ok(rows(&client, sql, params).await?)
     }
 
-    async fn count(&self, sql: &str) -> StoreResult<i64> {
-        Ok(self.query(sql, &[]).await?[0].get(0))
-    }
-
+    /// Every count in one round trip (the outbox is scanned once).
     async fn stats_now(&self) -> StoreResult<Stats> {
+        let row = &self
+            .query(
+                "SELECT (SELECT COUNT(*) FROM contacts), \
+                        (SELECT COUNT(*) FROM inbox), \
+                        (SELECT COUNT(*) FROM timers WHERE fired_at IS NULL), \
+                        o.queued, o.sending, o.sent, o.dead, \
+                        (SELECT COUNT(*) FROM contacts WHERE handoff IS NOT NULL) \
+                 FROM (SELECT COUNT(*) FILTER (WHERE state = 'queued') AS queued, \
+                              COUNT(*) FILTER (WHERE state = 'sending') AS sending, \
+                              COUNT(*) FILTER (WHERE state = 'sent') AS sent, \
+                              COUNT(*) FILTER (WHERE state = 'dead') AS dead \
+                       FROM outbox) o",
+                &[],
+            )
+            .await?[0];
         Ok(Stats {
-            contacts: self.count("SELECT COUNT(*) FROM contacts").await?,
-            inbox: self.count("SELECT COUNT(*) FROM inbox").await?,
-            timers_pending: self
-                .count("SELECT COUNT(*) FROM timers WHERE fired_at IS NULL")
-                .await?,
-            outbox_queued: self
-                .count("SELECT COUNT(*) FROM outbox WHERE state = 'queued'")
-                .await?,
-            outbox_sending: self
-                .count("SELECT COUNT(*) FROM outbox WHERE state = 'sending'")
-                .await?,
-            outbox_sent: self
-                .count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
-                .await?,
-            outbox_dead: self
-                .count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'")
-                .await?,
-            handoffs: self
-                .count("SELECT COUNT(*) FROM contacts WHERE handoff IS NOT NULL")
-                .await?,
+            contacts: row.get(0),
+            inbox: row.get(1),
+            timers_pending: row.get(2),
+            outbox_queued: row.get(3),
+            outbox_sending: row.get(4),
+            outbox_sent: row.get(5),
+            outbox_dead: row.get(6),
+            handoffs: row.get(7),
         })
     }
 }

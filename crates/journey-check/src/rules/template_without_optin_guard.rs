@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{CompiledJourney, StepKind, Target, Transition};
+use journey_model::{CompiledJourney, StepKind, Transition};
 use journey_project::TemplateCategory;
 use journey_syntax::{Expr, ExprKind};
 use petgraph::Direction;
@@ -121,13 +121,8 @@ fn start_is_guarded(
     let mut started = false;
     for (caller, other) in project.iter().enumerate() {
         for node in other.graph.node_indices() {
-            let callee = match &other.graph[node].kind {
-                StepKind::RunJourney { journey } => journey,
-                StepKind::Schedule {
-                    target: Target::Journey(journey),
-                    ..
-                } => journey,
-                _ => continue,
+            let Some(callee) = other.graph[node].kind.started_journey() else {
+                continue;
             };
             if callee.name == journey.name {
                 started = true;

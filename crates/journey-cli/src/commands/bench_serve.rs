@@ -122,37 +122,20 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
                 return Err(format!("the server did not start: {why}"));
             }
         };
-        let (mut latencies, elapsed) =
-            post_load(&[format!("http://{address}")], &args).await?;
+        let (latencies, elapsed) = post_load(&[format!("http://{address}")], &args).await?;
         // Let the steps catch up, then read the store and the memory.
-        let drained = Instant::now();
-        loop {
-            let stats = store.stats().await.map_err(|e| e.to_string())?;
-            if stats.inbox == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let drain = drained.elapsed();
+        let drain = caught_up(&*store).await?;
         let stats = store.stats().await.map_err(|e| e.to_string())?;
         let rss = resident_kib();
         let _ = stop_tx.send(());
         let _ = server.await;
         store.close();
-        latencies.sort();
-        let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
         Ok::<String, String>(format!(
-            "acknowledged {} webhooks in {:.2?} with {} in flight: {:.0}/s; latency p50 {:.2?}, p99 {:.2?}, max {:.2?}\n\
+            "{}\n\
              steps caught up {:.2?} after the last acknowledgement; {} contacts stored\n\
              outbox then: {} sent, {} queued, {} in flight\n\
              resident memory after: {} MiB (peak {} MiB, load generator included)\n",
-            latencies.len(),
-            elapsed,
-            args.concurrency,
-            latencies.len() as f64 / elapsed.as_secs_f64(),
-            pct(0.5),
-            pct(0.99),
-            pct(1.0),
+            load_summary(latencies, elapsed, args.concurrency),
             drain,
             stats.contacts,
             stats.outbox_sent,
@@ -257,6 +240,30 @@ fn resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Waits until every accepted event has been stepped; how long that took.
+async fn caught_up(store: &dyn Store) -> Result<Duration, String> {
+    let started = Instant::now();
+    while store.stats().await.map_err(|e| e.to_string())?.inbox > 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(started.elapsed())
+}
+
+/// "acknowledged N webhooks in T with C in flight: R/s; latency p50, p99, max".
+fn load_summary(mut latencies: Vec<Duration>, elapsed: Duration, concurrency: usize) -> String {
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
+    format!(
+        "acknowledged {} webhooks in {elapsed:.2?} with {concurrency} in flight: {:.0}/s; \
+         latency p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        latencies.len(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+    )
 }
 
 /// A sink that answers every send like the Graph API; its base URL.
@@ -370,16 +377,7 @@ async fn shared(
         servers.push(base);
     }
     let measured = post_load(&servers, args).await;
-    let drained = Instant::now();
-    let caught_up = async {
-        loop {
-            if store.stats().await.map_err(|e| e.to_string())?.inbox == 0 {
-                return Ok::<_, String>(drained.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    .await;
+    let drain = caught_up(&*store).await;
     for child in &mut children {
         let _ = std::process::Command::new("kill")
             .arg("-TERM")
@@ -389,23 +387,13 @@ async fn shared(
     }
     let stats = store.stats().await.map_err(|e| e.to_string())?;
     store.drop_schema().await.map_err(|e| e.to_string())?;
-    let (mut latencies, elapsed) = measured?;
-    let drain = caught_up?;
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
+    let (latencies, elapsed) = measured?;
     io.print(&format!(
-        "{} journey serve processes on PostgreSQL: acknowledged {} webhooks in {:.2?} with {} in flight: {:.0}/s; \
-         latency p50 {:.2?}, p99 {:.2?}, max {:.2?}\n\
+        "{} journey serve processes on PostgreSQL: {}\n\
          steps caught up {:.2?} after the last acknowledgement; {} contacts stored\n",
         args.processes.max(1),
-        latencies.len(),
-        elapsed,
-        args.concurrency,
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        pct(0.5),
-        pct(0.99),
-        pct(1.0),
-        drain,
+        load_summary(latencies, elapsed, args.concurrency),
+        drain?,
         stats.contacts,
     ))?;
     Ok(0)
