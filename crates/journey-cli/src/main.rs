@@ -7,8 +7,10 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    // Unlocked handles lock per write: holding a lock for the whole process would
+    // deadlock any other thread that logs (journey serve's workers do).
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
     let terminal = std::io::stdout().is_terminal();
     let mut io = journey_cli::Io {
         stdout: &mut stdout,

@@ -18,6 +18,7 @@ mod clock;
 mod deployed;
 mod dispatch;
 mod limits;
+mod listen;
 mod metrics;
 mod routes;
 mod scheduler;
@@ -69,6 +70,8 @@ pub(crate) struct App {
     pub settings: Settings,
     deployed: RwLock<Arc<deployed::Deployed>>,
     pub reload: Option<Reload>,
+    /// Deploys are checked one at a time.
+    pub deploying: tokio::sync::Mutex<()>,
     pub metrics: metrics::Metrics,
     pub workers: steps::Workers,
     /// Bounds the contacts stepped at once.
@@ -158,6 +161,7 @@ pub async fn serve(
         clock,
         deployed: RwLock::new(Arc::new(deployed)),
         reload,
+        deploying: tokio::sync::Mutex::new(()),
         metrics: metrics::Metrics::default(),
         workers: steps::Workers::default(),
         step_slots: Semaphore::new(1024),
@@ -187,10 +191,13 @@ pub async fn serve(
     }
     tracing::info!(%address, "journey serve is listening");
     ready(address);
-    let served = axum::serve(listener, routes::router(app.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| format!("the server failed: {e}"));
+    listen::serve(
+        listener,
+        routes::router(app.clone()),
+        listen::connection_cap(),
+        shutdown,
+    )
+    .await;
     // Stopped accepting: finish the steps under way, then the sends in flight.
     tracing::info!("shutting down: finishing accepted work");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -203,7 +210,7 @@ pub async fn serve(
         let _ = sweeper.await;
     }
     let _ = dispatcher.await;
-    served
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

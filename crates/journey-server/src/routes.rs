@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,6 +21,7 @@ use journey_whatsapp::{signature, webhook, window};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::App;
 use crate::bundle::Bundle;
@@ -41,7 +43,34 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/journeys", get(journeys))
         .route("/admin/deploy", post(deploy))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(app)
+}
+
+/// A body must arrive within this once its headers have (a slow sender holds a
+/// connection, not the server).
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One line per request: the route (not the path, which can hold a contact's number,
+/// nor the query, which can hold the verify token), the status and the time taken.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    if response.status().is_server_error() {
+        tracing::warn!(%method, route, status, millis, "request");
+    } else {
+        tracing::info!(%method, route, status, millis, "request");
+    }
+    response
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -590,31 +619,42 @@ async fn journeys(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
 
 /// Deploys a new version: the JSON bundle in the body, or with no body the project
 /// as it is on disk now. Journeys with check errors are refused. Runs in flight stay on
-/// their versions; new runs start on the new one.
+/// their versions; new runs start on the new one. Deploys run one at a time, and their
+/// reading, checking and compiling on the blocking pool, so webhooks never wait on them.
 async fn deploy(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     admin!(app, headers);
-    let bundle = if body.iter().all(u8::is_ascii_whitespace) {
-        match &app.reload {
-            Some(reload) => match reload() {
-                Ok(bundle) => bundle,
-                Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
-            },
-            None => return error(StatusCode::BAD_REQUEST, "send the bundle as JSON"),
-        }
-    } else {
-        match serde_json::from_slice::<Bundle>(&body) {
-            Ok(bundle) => bundle,
-            Err(e) => {
-                return error(
+    let _one_at_a_time = app.deploying.lock().await;
+    let reload = app.reload.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let bundle = if body.iter().all(u8::is_ascii_whitespace) {
+            match reload {
+                Some(reload) => reload().map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?,
+                None => {
+                    return Err((
+                        StatusCode::BAD_REQUEST,
+                        "send the bundle as JSON".to_owned(),
+                    ));
+                }
+            }
+        } else {
+            serde_json::from_slice::<Bundle>(&body).map_err(|e| {
+                (
                     StatusCode::BAD_REQUEST,
                     format!("the bundle is not valid: {e}"),
-                );
-            }
-        }
+                )
+            })?
+        };
+        bundle
+            .compile()
+            .map_err(|errors| (StatusCode::UNPROCESSABLE_ENTITY, errors))?;
+        Ok(bundle)
+    })
+    .await;
+    let bundle = match checked {
+        Ok(Ok(bundle)) => bundle,
+        Ok(Err((status, message))) => return error(status, message),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the check failed"),
     };
-    if let Err(errors) = bundle.compile() {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, errors);
-    }
     let bundle_json = serde_json::to_string(&bundle).unwrap_or_default();
     let deployment = match app
         .store
@@ -628,7 +668,13 @@ async fn deploy(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) ->
         Ok(all) => all,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
-    match crate::deployed::Deployed::build(&deployments, &app.settings.secrets) {
+    let secrets = app.settings.secrets.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        crate::deployed::Deployed::build(&deployments, &secrets)
+    })
+    .await
+    .unwrap_or_else(|_| Err("compiling the deployments failed".to_owned()));
+    match built {
         Ok(deployed) => {
             let current: Vec<_> = deployed
                 .versions

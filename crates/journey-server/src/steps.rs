@@ -489,12 +489,15 @@ async fn step_all(app: &Arc<App>, contact: &str) {
         };
         let now = app.clock.now();
         let deployed = app.deployed();
-        // The interpreter is total, but a bug must not wedge a contact: a panic
-        // consumes the event with the reason in the journal.
-        let commit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            plan(&deployed, &event, row.clone(), live, now)
-        }))
-        .unwrap_or_else(|_| poisoned(&event, row));
+        // The interpreter runs on the blocking pool: a slow step (a heavy helper, a
+        // long loop within its budget) must not hold up the async workers that answer
+        // webhooks. It is total, but a bug must not wedge a contact: a panic consumes
+        // the event with the reason in the journal.
+        let planned = {
+            let (event, row) = (event.clone(), row.clone());
+            tokio::task::spawn_blocking(move || plan(&deployed, &event, row, live, now)).await
+        };
+        let commit = planned.unwrap_or_else(|_| poisoned(&event, row));
         if event.kind == TIMER && live {
             app.metrics.timer_fired(now, &event);
         }

@@ -166,14 +166,43 @@ impl From<tokio_postgres::Error> for StoreError {
             {
                 StoreError::Conflict
             }
-            _ => StoreError::Database(error.to_string()),
+            _ => StoreError::Database(describe(&error)),
         }
     }
 }
 
+/// The database's own words (message, detail, hint), or the driver's error with its
+/// causes: tokio-postgres's `Display` alone says only "db error".
+fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{} ({})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!("; {detail}"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    text
+}
+
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
-        StoreError::Database(format!("cannot get a database connection: {error}"))
+        let reason = match &error {
+            deadpool_postgres::PoolError::Backend(e) => describe(e),
+            deadpool_postgres::PoolError::Timeout(_) => {
+                "no connection could be made or freed in time".to_owned()
+            }
+            other => other.to_string(),
+        };
+        StoreError::Database(format!("cannot get a database connection: {reason}"))
     }
 }
 
@@ -196,7 +225,15 @@ impl PgStore {
         }
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| format!("`{}` is not a PostgreSQL URL: {e}", redact(url)))?;
-        config.options(format!("-c search_path={schema}"));
+        // Quiet notices ("already exists, skipping"); a session that stalls inside a
+        // transaction must not hold its locks (a contact's, the migration's) forever.
+        config.options(format!(
+            "-c search_path={schema} -c client_min_messages=warning \
+             -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        ));
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -206,6 +243,9 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| format!("cannot set up the connection pool: {e}"))?;
         let store = PgStore {
@@ -250,9 +290,11 @@ impl PgStore {
     async fn migrate(&self) -> StoreResult<()> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // The lock first: two processes creating one schema at once would otherwise
+        // collide in the catalogue (a unique violation) instead of waiting.
+        exec(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema))
             .await?;
-        exec(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); \
              INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
@@ -295,6 +337,14 @@ impl PgStore {
         Ok(result)
     }
 }
+
+/// Connecting to the database gives up after this.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A call waits this long for a free pooled connection, then fails (and is retried)
+/// rather than hanging.
+const POOL_WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// PostgreSQL ends a session left idle inside a transaction after this.
+const IDLE_IN_TRANSACTION_MS: u64 = 60_000;
 
 /// The schema of a deployment whose URL names none.
 const DEFAULT_SCHEMA: &str = "journey";

@@ -3,6 +3,7 @@
 //! the rest (docs/serve.md).
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -102,7 +103,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         secrets,
     };
     let database = Database::parse(args.database.as_deref(), &project)?;
-    init_logs(args.log_json);
+    let logs = init_logs(args.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -135,6 +136,15 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     // SQLite's writer commits what it took before the process ends.
     if let Some(sqlite) = sqlite {
         sqlite.close();
+    }
+    if let Some(logs) = logs {
+        let dropped = logs.dropped.dropped_lines();
+        drop(logs);
+        if dropped > 0 {
+            io.warn(&format!(
+                "{dropped} log lines were dropped because stderr could not keep up"
+            ))?;
+        }
     }
     served?;
     io.print("journey serve: stopped\n")?;
@@ -195,17 +205,40 @@ async fn shutdown_signal() {
     }
 }
 
-fn init_logs(json: bool) {
+/// Logs go to stderr through a thread of their own: a worker that logs never waits on
+/// the terminal or a full pipe. When stderr cannot keep up, lines are dropped and
+/// counted rather than stalling webhooks (the count is printed at exit).
+fn init_logs(json: bool) -> Option<Logs> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .lossy(true)
+        .thread_name("journey-logs")
+        .finish(std::io::stderr());
+    let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if json {
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer);
+    let installed = if json {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+    installed.ok().map(|()| Logs {
+        _flush_on_drop: guard,
+        dropped,
+    })
+}
+
+/// Log lines waiting for stderr before new ones are dropped.
+const LOG_BUFFER_LINES: usize = 256 * 1024;
+
+/// Keeps the log thread alive until the server has stopped.
+struct Logs {
+    _flush_on_drop: tracing_appender::non_blocking::WorkerGuard,
+    dropped: tracing_appender::non_blocking::ErrorCounter,
 }
 
 /// The project's sources as the server stores them: `journey.toml`, the journeys and

@@ -1,0 +1,165 @@
+//! The HTTP listener. Connections that send nothing must not starve the ones that do:
+//! request headers must arrive within [`HEADER_READ_TIMEOUT`] (idle keep-alive
+//! included), open connections are capped below the process's file limit, and at the
+//! cap the oldest connection with no request under way is closed to admit a new one.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower::ServiceExt;
+
+/// A request's headers (or, on a kept-alive connection, the next request's) must
+/// arrive within this.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections still open this long after shutdown began are dropped.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// File descriptors kept back from connections for the database, logs and sends.
+const RESERVED_FILES: u64 = 128;
+
+/// The most connections to hold open: the file limit, raised to its hard maximum,
+/// less what the rest of the server needs.
+pub fn connection_cap() -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX)
+        .ok()
+        .or_else(|| {
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .ok()
+                .map(|l| l.0)
+        })
+        .unwrap_or(1024);
+    let cap = limit.saturating_sub(RESERVED_FILES).max(limit / 2).max(8);
+    usize::try_from(cap.min(65_536)).unwrap_or(65_536)
+}
+
+struct Connection {
+    /// Requests being answered on it; 0 means it may be closed to make room.
+    in_flight: Arc<AtomicUsize>,
+    close: Arc<Notify>,
+}
+
+/// Open connections by accept order (oldest first).
+#[derive(Default)]
+struct Open {
+    next: u64,
+    connections: BTreeMap<u64, Connection>,
+}
+
+fn lock(open: &Mutex<Open>) -> MutexGuard<'_, Open> {
+    open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Serves `router` on `listener` until `shutdown`, then lets requests under way
+/// finish (up to [`DRAIN_TIMEOUT`]).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    cap: usize,
+    shutdown: impl Future<Output = ()>,
+) {
+    let open = Arc::new(Mutex::new(Open::default()));
+    let closed = Arc::new(Notify::new());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of files or a connection reset before accept: wait, go on.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let (id, in_flight, close) = {
+            let mut open = lock(&open);
+            if open.connections.len() >= cap {
+                make_room(&mut open);
+            }
+            let id = open.next;
+            open.next += 1;
+            let connection = Connection {
+                in_flight: Arc::new(AtomicUsize::new(0)),
+                close: Arc::new(Notify::new()),
+            };
+            let handles = (connection.in_flight.clone(), connection.close.clone());
+            open.connections.insert(id, connection);
+            (id, handles.0, handles.1)
+        };
+        let router = router.clone();
+        let open = open.clone();
+        let closed = closed.clone();
+        tokio::spawn(async move {
+            let counted = in_flight.clone();
+            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                let counted = counted.clone();
+                counted.fetch_add(1, Ordering::SeqCst);
+                let answer = router.clone().oneshot(request);
+                async move {
+                    let response = answer.await;
+                    counted.fetch_sub(1, Ordering::SeqCst);
+                    response
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = close.notified() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
+                }
+            }
+            lock(&open).connections.remove(&id);
+            closed.notify_waiters();
+        });
+    }
+    // Stop every connection: idle ones close now, busy ones after their answer.
+    let mut deadline = std::pin::pin!(tokio::time::sleep(DRAIN_TIMEOUT));
+    loop {
+        let mut wait = std::pin::pin!(closed.notified());
+        wait.as_mut().enable();
+        {
+            let open = lock(&open);
+            if open.connections.is_empty() {
+                return;
+            }
+            for connection in open.connections.values() {
+                connection.close.notify_one();
+            }
+        }
+        tokio::select! {
+            () = wait => {}
+            () = &mut deadline => return,
+        }
+    }
+}
+
+/// Closes the oldest connection that has no request under way (a half-open one, or
+/// one kept alive between requests). When every one is busy the new connection is
+/// admitted above the cap: busy connections end soon, idle ones might never.
+fn make_room(open: &mut Open) {
+    let idle = open
+        .connections
+        .iter()
+        .find(|(_, c)| c.in_flight.load(Ordering::SeqCst) == 0)
+        .map(|(id, _)| *id);
+    if let Some(id) = idle
+        && let Some(connection) = open.connections.remove(&id)
+    {
+        connection.close.notify_one();
+    }
+}
