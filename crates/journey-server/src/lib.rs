@@ -100,18 +100,15 @@ impl App {
 
 /// The database's clock minus this machine's, for a store that several processes
 /// share (0 for one on this machine), measured once at start from the middle of the
-/// round trip; and whether the store is shared.
-async fn clock_offset(store: &dyn Store) -> Result<(Millis, bool), String> {
+/// round trip.
+async fn clock_offset(store: &dyn Store) -> Result<Millis, String> {
     let before = clock::real_now();
     let shared = store
         .clock()
         .await
         .map_err(|e| format!("cannot read the database's clock: {e}"))?;
     let after = clock::real_now();
-    Ok((
-        shared.map_or(0, |db| db - (before + after) / 2),
-        shared.is_some(),
-    ))
+    Ok(shared.map_or(0, |db| db - (before + after) / 2))
 }
 
 /// Runs the server until `shutdown` resolves, then stops accepting, finishes what was
@@ -125,7 +122,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (offset, shared) = clock_offset(&*store).await?;
+    let offset = clock_offset(&*store).await?;
     let clock = if settings.time_scale > 1.0 {
         let anchor = store
             .meta("clock_anchor", (clock::real_now() + offset).to_string())
@@ -178,7 +175,7 @@ pub async fn serve(
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let (stop, stopped) = watch::channel(false);
     let timers = tokio::spawn(scheduler::run(app.clone(), stopped.clone()));
-    let sweeper = shared.then(|| tokio::spawn(scheduler::sweep(app.clone(), stopped.clone())));
+    let sweeper = tokio::spawn(scheduler::sweep(app.clone(), stopped.clone()));
     let dispatcher = tokio::spawn(dispatch::run(app.clone(), stopped));
     // Events accepted before a restart and not yet stepped.
     for contact in app
@@ -206,9 +203,7 @@ pub async fn serve(
     }
     let _ = stop.send(true);
     let _ = timers.await;
-    if let Some(sweeper) = sweeper {
-        let _ = sweeper.await;
-    }
+    let _ = sweeper.await;
     let _ = dispatcher.await;
     Ok(())
 }

@@ -20,6 +20,7 @@ pub struct Metrics {
     pub statuses: AtomicU64,
     pub preferences: AtomicU64,
     pub other_changes: AtomicU64,
+    pub webhook_items_rejected: AtomicU64,
     pub steps: AtomicU64,
     pub step_conflicts: AtomicU64,
     pub timers_fired: AtomicU64,
@@ -115,6 +116,12 @@ impl Metrics {
             "counter",
             "Webhook changes of fields the runtime does not act on.",
             &[("", get(&self.other_changes))],
+        );
+        family(
+            "webhook_items_rejected_total",
+            "counter",
+            "Messages, statuses or preferences of a notification that could not be read and were set aside.",
+            &[("", get(&self.webhook_items_rejected))],
         );
         family(
             "steps_total",

@@ -140,10 +140,9 @@ async fn receive(
         match notice {
             Notice::Message(message) => {
                 // Never in the future: a skewed clock must not stretch the window.
-                let at = app
-                    .clock
-                    .to_journey(message.timestamp.saturating_mul(1000))
-                    .min(now);
+                let at = message.timestamp.map_or(now, |sent| {
+                    app.clock.to_journey(sent.saturating_mul(1000)).min(now)
+                });
                 let payload = StoredMessage {
                     id: message.id.clone(),
                     at,
@@ -198,6 +197,10 @@ async fn receive(
             Notice::Other { field, .. } => {
                 app.metrics.count(&app.metrics.other_changes);
                 tracing::info!(%field, "webhook change not acted on");
+            }
+            Notice::Rejected { at, reason } => {
+                app.metrics.count(&app.metrics.webhook_items_rejected);
+                tracing::warn!(%at, "a webhook item was set aside: {reason}");
             }
         }
     }
@@ -343,7 +346,12 @@ async fn start(
     let now = app.clock.now();
     let mut started = Vec::new();
     let mut refused = Vec::new();
+    // A contact named twice is started once.
+    let mut seen = std::collections::HashSet::new();
     for id in request.contacts {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
         if id.is_empty() {
             refused.push(json!({"contact": id, "reason": "an empty contact id"}));
             continue;

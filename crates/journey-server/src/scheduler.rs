@@ -14,12 +14,13 @@ use crate::steps::notify;
 /// Timers moved per transaction.
 const BATCH: usize = 500;
 
-/// How often a process sharing its database looks for events nobody is stepping.
+/// How often the server looks for events nobody is stepping.
 const SWEEP: Duration = Duration::from_secs(5);
 
-/// With a database several processes share: a process killed after acknowledging a
-/// webhook leaves its event in the inbox. Every process looks for such events now and
-/// then and steps them; the step's lock and version fence keep each step to one process.
+/// Events in an inbox with no worker on them: with a database several processes share,
+/// those of a process killed after acknowledging a webhook; with any store, those of a
+/// step that failed to commit and gave up. Every process looks for them now and then
+/// and steps them; the step's lock and version fence keep each step to one process.
 pub async fn sweep(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {

@@ -945,6 +945,16 @@ fn deployment(r: &Row) -> Deployment {
     }
 }
 
+/// When the dispatcher has something to do next: the earliest time a contact's oldest
+/// pending row becomes claimable. Rows queued behind a contact's held or in-flight
+/// row are not counted: they cannot be claimed before it, and counting them would
+/// wake the dispatcher over and over for nothing.
+const NEXT_OUTBOX_AT: &str = "SELECT MIN(CASE o.state WHEN 'queued' THEN o.next_attempt_at \
+                                             ELSE o.lease_until END) \
+     FROM outbox o WHERE o.state IN ('queued', 'sending') \
+       AND o.id = (SELECT MIN(p.id) FROM outbox p \
+                   WHERE p.contact = o.contact AND p.state IN ('queued', 'sending'))";
+
 impl PgStore {
     /// One query on a pooled connection, outside any explicit transaction.
     async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
@@ -1078,8 +1088,7 @@ impl Store for PgStore {
         Box::pin(async move {
             Ok(self
                 .query(
-                    "SELECT MIN(CASE state WHEN 'queued' THEN next_attempt_at ELSE lease_until END) \
-                     FROM outbox WHERE state IN ('queued', 'sending')",
+                    NEXT_OUTBOX_AT,
                     &[],
                 )
                 .await?[0]

@@ -29,16 +29,29 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
 
 pub struct SqliteStore {
     path: PathBuf,
+    /// `PATH.lock`, held locked while the store is open: one process per file.
+    _lock: std::fs::File,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Mutex<Vec<Connection>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    pub fn open(path: &Path) -> Result<Arc<SqliteStore>, String> {
+    /// Opens the database at `path` (created when missing) and migrates it. Refuses a
+    /// file another process has open, and one that is empty (truncated state, unless
+    /// `init_empty`) or holds another program's tables.
+    pub fn open(path: &Path, init_empty: bool) -> Result<Arc<SqliteStore>, String> {
+        let lock = lock_exclusively(path)?;
+        if !init_empty && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(format!(
+                "`{}` is empty: it holds no journey state (was it truncated?). Restore it \
+                 from a backup, or pass --init-database to start from nothing",
+                path.display()
+            ));
+        }
         let mut conn =
             connect(path).map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+        refuse_foreign(&conn, path)?;
         schema::migrate(&mut conn)
             .map_err(|e| format!("cannot migrate `{}`: {e}", path.display()))??;
         let integrity: String = conn
@@ -57,6 +70,7 @@ impl SqliteStore {
             .map_err(|e| format!("cannot start the store's writer: {e}"))?;
         Ok(Arc::new(SqliteStore {
             path: path.to_path_buf(),
+            _lock: lock,
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
             thread: Mutex::new(Some(thread)),
@@ -118,6 +132,55 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Takes `PATH.lock` for this process (the operating system lets go of it when the
+/// process ends, however it ends). SQLite's own locks let two writers take turns; two
+/// `journey serve` processes on one file would each step the other's events.
+fn lock_exclusively(path: &Path) -> Result<std::fs::File, String> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("cannot open `{}`: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "`{}` is in use by another process (it holds `{}`): one `journey serve` per \
+             SQLite file; for several processes use PostgreSQL (docs/scaling.md)",
+            path.display(),
+            lock_path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(format!("cannot lock `{}`: {e}", lock_path.display()))
+        }
+    }
+}
+
+/// A database with tables but no schema version of ours belongs to another program.
+fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), String> {
+    let unreadable = |e: rusqlite::Error| format!("cannot read `{}`: {e}", path.display());
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(unreadable)?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(unreadable)?;
+    if version == 0 && tables > 0 {
+        return Err(format!(
+            "`{}` holds tables that are not journey's: point --database at another file",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
@@ -449,6 +512,16 @@ fn fire_timers(conn: &Connection, now: Millis, limit: usize) -> StoreResult<Vec<
     Ok(contacts)
 }
 
+/// When the dispatcher has something to do next: the earliest time a contact's oldest
+/// pending row becomes claimable. Rows queued behind a contact's held or in-flight
+/// row are not counted: they cannot be claimed before it, and counting them would
+/// wake the dispatcher over and over for nothing.
+const NEXT_OUTBOX_AT: &str = "SELECT MIN(CASE o.state WHEN 'queued' THEN o.next_attempt_at \
+                                             ELSE o.lease_until END) \
+     FROM outbox o WHERE o.state IN ('queued', 'sending') \
+       AND o.id = (SELECT MIN(p.id) FROM outbox p INDEXED BY outbox_pending \
+                   WHERE p.contact = o.contact AND p.state IN ('queued', 'sending'))";
+
 fn claim(
     conn: &Connection,
     now: Millis,
@@ -719,8 +792,7 @@ impl Store for SqliteStore {
     fn next_outbox_at(&self) -> StoreFuture<'_, Option<Millis>> {
         let result = self.read(|conn| {
             conn.prepare_cached(
-                "SELECT MIN(CASE state WHEN 'queued' THEN next_attempt_at ELSE lease_until END) \
-                 FROM outbox WHERE state IN ('queued', 'sending')",
+                NEXT_OUTBOX_AT,
             )?
             .query_row([], |r| r.get(0))
         });

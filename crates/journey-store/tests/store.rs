@@ -10,7 +10,7 @@ use journey_store::*;
 
 fn open() -> (tempfile::TempDir, Arc<SqliteStore>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("journey.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("journey.db"), false).unwrap();
     (dir, store)
 }
 
@@ -298,7 +298,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.db");
     {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::open(&path, false).unwrap();
         store.accept(vec![message("m1", "c")], 1).await.unwrap();
         let d = store.deploy("abc".into(), "{}".into(), 5).await.unwrap();
         assert_eq!(
@@ -309,7 +309,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
         assert_eq!(store.meta("anchor", "7".into()).await.unwrap(), "7");
         store.close();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, false).unwrap();
     assert_eq!(store.stats().await.unwrap().inbox, 1);
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
@@ -328,11 +328,11 @@ fn rusqlite_version(path: &std::path::Path) -> i64 {
 async fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, false).unwrap());
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
     std::fs::write(&path, bytes).unwrap();
-    let error = SqliteStore::open(&path).err().unwrap();
+    let error = SqliteStore::open(&path, false).err().unwrap();
     assert!(error.contains("schema version 99"), "{error}");
 }
 

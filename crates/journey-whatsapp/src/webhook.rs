@@ -2,7 +2,9 @@
 //!
 //! Nothing is dropped: a message type we do not know becomes an [`Inbound`] of that
 //! kind with empty text, so a journey's fallback handles it; a change of a field we do
-//! not act on comes back as [`Notice::Other`] so the server can count it.
+//! not act on comes back as [`Notice::Other`] so the server can count it. One message,
+//! status or preference that cannot be read becomes a [`Notice::Rejected`] with the
+//! reason: it must not cost the notification's other items their acknowledgement.
 
 use journey_runtime::Inbound;
 use serde_json::{Map, Value};
@@ -19,6 +21,12 @@ pub enum Notice {
         field: String,
         detail: String,
     },
+    /// An item that cannot be read (a missing or invalid id, a control character in
+    /// an id…), set aside with the reason while the rest is kept.
+    Rejected {
+        at: String,
+        reason: String,
+    },
 }
 
 /// A message from a contact.
@@ -32,8 +40,9 @@ pub struct Message {
     pub profile_name: Option<String>,
     /// The wamid: the key for de-duplication.
     pub id: String,
-    /// Epoch seconds (Meta's occasional milliseconds converted).
-    pub timestamp: i64,
+    /// Epoch seconds (Meta's occasional milliseconds converted); `None` when Meta sent
+    /// none (the server then uses the time of receipt).
+    pub timestamp: Option<i64>,
     pub inbound: Inbound,
 }
 
@@ -163,6 +172,61 @@ pub fn parse(body: &[u8]) -> Result<Vec<Notice>, ParseError> {
     Ok(notices)
 }
 
+fn read_message(
+    message: &Value,
+    contacts: &[Value],
+    phone_number_id: &str,
+    at: &str,
+) -> Result<Message, ParseError> {
+    let message = object(message, at)?;
+    let contact = match message.get("from").and_then(Value::as_str) {
+        Some(from) => from.to_owned(),
+        None => text(message, "from_user_id", at)
+            .map_err(|_| ParseError(format!("{at} has neither `from` nor `from_user_id`")))?,
+    };
+    let contact = identifier(contact, "from", at)?;
+    let profile_name = contacts
+        .iter()
+        .find(|c| {
+            c.get("wa_id").and_then(Value::as_str) == Some(&contact)
+                || c.get("user_id").and_then(Value::as_str) == Some(&contact)
+        })
+        .or(contacts.first())
+        .and_then(|c| c.get("profile")?.get("name")?.as_str())
+        .map(str::to_owned);
+    Ok(Message {
+        phone_number_id: phone_number_id.to_owned(),
+        id: identifier(text(message, "id", at)?, "id", at)?,
+        timestamp: match message.get("timestamp") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(timestamp(message, at)?),
+        },
+        inbound: inbound(message),
+        contact,
+        profile_name,
+    })
+}
+
+fn rejected(at: &str, error: ParseError) -> Notice {
+    Notice::Rejected {
+        at: at.to_owned(),
+        reason: error.0,
+    }
+}
+
+/// Ids are keys in the store: printable, without control characters (PostgreSQL text
+/// cannot hold NUL), of a sane length.
+fn identifier(id: String, name: &str, at: &str) -> Result<String, ParseError> {
+    if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
+        return Err(ParseError(format!(
+            "{at}.{name} is empty, longer than {MAX_ID_BYTES} bytes or has control characters"
+        )));
+    }
+    Ok(id)
+}
+
+const MAX_ID_BYTES: usize = 512;
+
 fn messages_change(
     value: &Map<String, Value>,
     at: &str,
@@ -177,37 +241,25 @@ fn messages_change(
     let contacts = optional_array(value, "contacts", at)?;
     for (m, message) in optional_array(value, "messages", at)?.iter().enumerate() {
         let at = format!("{at}.messages[{m}]");
-        let message = object(message, &at)?;
-        let contact = match message.get("from").and_then(Value::as_str) {
-            Some(from) => from.to_owned(),
-            None => text(message, "from_user_id", &at)
-                .map_err(|_| ParseError(format!("{at} has neither `from` nor `from_user_id`")))?,
-        };
-        let profile_name = contacts
-            .iter()
-            .find(|c| {
-                c.get("wa_id").and_then(Value::as_str) == Some(&contact)
-                    || c.get("user_id").and_then(Value::as_str) == Some(&contact)
-            })
-            .or(contacts.first())
-            .and_then(|c| c.get("profile")?.get("name")?.as_str())
-            .map(str::to_owned);
-        out.push(Notice::Message(Message {
-            phone_number_id: phone_number_id.clone(),
-            id: text(message, "id", &at)?,
-            timestamp: timestamp(message, &at)?,
-            inbound: inbound(message),
-            contact,
-            profile_name,
-        }));
+        out.push(
+            read_message(message, contacts, &phone_number_id, &at)
+                .map_or_else(|e| rejected(&at, e), Notice::Message),
+        );
     }
     for (s, status) in optional_array(value, "statuses", at)?.iter().enumerate() {
         let at = format!("{at}.statuses[{s}]");
-        out.push(Notice::Status(parse_status(
-            object(status, &at)?,
-            &phone_number_id,
-            &at,
-        )?));
+        let status = object(status, &at).and_then(|status| {
+            match status.get("status").and_then(Value::as_str) {
+                // A status we do not know (`warning`, and whatever Meta adds) is news,
+                // not an error in the notification.
+                Some(name) if Delivery::parse(name).is_none() => Ok(Notice::Other {
+                    field: "statuses".to_owned(),
+                    detail: Value::Object(status.clone()).to_string(),
+                }),
+                _ => parse_status(status, &phone_number_id, &at).map(Notice::Status),
+            }
+        });
+        out.push(status.unwrap_or_else(|e| rejected(&at, e)));
     }
     for error in optional_array(value, "errors", at)? {
         out.push(Notice::Other {
@@ -229,7 +281,7 @@ pub fn parse_status(
         .ok_or_else(|| ParseError(format!("{at}.status `{name}` is not a known status")))?;
     Ok(Status {
         phone_number_id: phone_number_id.to_owned(),
-        message_id: text(status, "id", at)?,
+        message_id: identifier(text(status, "id", at)?, "id", at)?,
         status: delivery,
         timestamp: timestamp(status, at)?,
         recipient: status
@@ -237,10 +289,11 @@ pub fn parse_status(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
+        // Ours, echoed back: one that is not what we could have sent is ignored.
         callback: status
             .get("biz_opaque_callback_data")
             .and_then(Value::as_str)
-            .map(str::to_owned),
+            .and_then(|c| identifier(c.to_owned(), "biz_opaque_callback_data", at).ok()),
         errors: status
             .get("errors")
             .and_then(Value::as_array)
@@ -273,19 +326,23 @@ fn preferences(
         .enumerate()
     {
         let at = format!("{at}.user_preferences[{p}]");
-        let preference = object(preference, &at)?;
-        let contact = match preference.get("wa_id").and_then(Value::as_str) {
-            Some(id) => id.to_owned(),
-            None => text(preference, "user_id", &at)?,
-        };
-        out.push(Notice::Preference(Preference {
-            contact,
-            category: text(preference, "category", &at)?,
-            value: text(preference, "value", &at)?,
-            timestamp: timestamp(preference, &at)?,
-        }));
+        out.push(read_preference(preference, &at).unwrap_or_else(|e| rejected(&at, e)));
     }
     Ok(())
+}
+
+fn read_preference(preference: &Value, at: &str) -> Result<Notice, ParseError> {
+    let preference = object(preference, at)?;
+    let contact = match preference.get("wa_id").and_then(Value::as_str) {
+        Some(id) => id.to_owned(),
+        None => text(preference, "user_id", at)?,
+    };
+    Ok(Notice::Preference(Preference {
+        contact: identifier(contact, "wa_id", at)?,
+        category: text(preference, "category", at)?,
+        value: text(preference, "value", at)?,
+        timestamp: timestamp(preference, at)?,
+    }))
 }
 
 /// A message as journeys read it. Unknown types keep their type name, so a journey

@@ -63,7 +63,7 @@ fn text_message() {
     assert_eq!(message.contact, "27820000001");
     assert_eq!(message.profile_name.as_deref(), Some("Thandi"));
     assert_eq!(message.phone_number_id, "106540352242922");
-    assert_eq!(message.timestamp, 1_767_225_600);
+    assert_eq!(message.timestamp, Some(1_767_225_600));
     assert_eq!(message.inbound.kind, "text");
     assert_eq!(
         message.inbound.text,
@@ -221,8 +221,30 @@ fn malformed_bodies_say_why() {
     assert!(error("[]").contains("not a JSON object"));
     assert!(error(r#"{"object":"page","entry":[]}"#).contains("`page`"));
     assert!(error(r#"{"object":"whatsapp_business_account"}"#).contains("`entry` is missing"));
-    let no_id = r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"from":"1","timestamp":"1","type":"text"}]}}]}]}"#;
-    assert!(error(no_id).contains("entry[0].changes[0].value.messages[0].id"));
+    // One unreadable item is set aside with its reason; the others are kept.
+    let items = r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
+        "messages":[{"from":"1","timestamp":"1","type":"text"},
+                    {"from":"2\u0000","id":"wamid.2","timestamp":"1","type":"text"},
+                    {"from":"3","id":"wamid.3","type":"text","text":{"body":"no timestamp"}}],
+        "statuses":[{"id":"wamid.9","status":"warning","timestamp":"1","recipient_id":"3"},
+                    {"id":"wamid.\u0000","status":"sent","timestamp":"1","recipient_id":"3"}]}}]}]}"#;
+    match parse(items.as_bytes()).unwrap().as_slice() {
+        [
+            Notice::Rejected { at: no_id, reason },
+            Notice::Rejected { reason: nul, .. },
+            Notice::Message(kept),
+            Notice::Other { field, .. },
+            Notice::Rejected { reason: nul_status, .. },
+        ] => {
+            assert_eq!(no_id, "entry[0].changes[0].value.messages[0]");
+            assert!(reason.contains("messages[0].id is missing"), "{reason}");
+            assert!(nul.contains("control characters"), "{nul}");
+            assert_eq!((kept.id.as_str(), kept.timestamp), ("wamid.3", None));
+            assert_eq!(field, "statuses");
+            assert!(nul_status.contains("control characters"), "{nul_status}");
+        }
+        other => panic!("{other:?}"),
+    }
     // Other fields are read, not refused.
     let other = r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"x":1}}]}]}"#;
     assert!(

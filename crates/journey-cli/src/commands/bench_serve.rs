@@ -72,7 +72,7 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
     let report = runtime.block_on(async {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let sink_url = graph_sink().await?;
-        let store = SqliteStore::open(&dir.path().join("bench.db"))?;
+        let store = SqliteStore::open(&dir.path().join("bench.db"), false)?;
         let settings = Settings {
             listen: "127.0.0.1:0".parse().map_err(|_| "address")?,
             graph_url: sink_url,
@@ -156,7 +156,7 @@ pub fn timers(args: TimerArgs, io: &mut Io<'_>) -> Result<u8, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let report = runtime.block_on(async {
-        let store = SqliteStore::open(&dir.path().join("timers.db"))?;
+        let store = SqliteStore::open(&dir.path().join("timers.db"), false)?;
         // Contacts with one event each, stepped with 1,000 timers per step.
         let per_step = 1_000;
         let steps = args.count.div_ceil(per_step);

@@ -38,6 +38,10 @@ pub struct Args {
     /// Webhook bodies larger than this many bytes are refused with 413.
     #[arg(long, default_value_t = 3 * 1024 * 1024)]
     max_body: usize,
+    /// Start from nothing on an empty SQLite file (one that exists with 0 bytes is
+    /// otherwise refused: it usually means state was lost).
+    #[arg(long)]
+    init_database: bool,
     /// Logs as JSON lines instead of text.
     #[arg(long)]
     log_json: bool,
@@ -110,7 +114,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let (store, sqlite): (Arc<dyn journey_store::Store>, _) = match &database {
         Database::Sqlite(path) => {
-            let store = journey_store::SqliteStore::open(path)?;
+            let store = journey_store::SqliteStore::open(path, args.init_database)?;
             (store.clone(), Some(store))
         }
         Database::Postgres(url) => (
