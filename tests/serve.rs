@@ -25,6 +25,7 @@ fn setup(time_scale: Option<f64>) -> Setup {
         database: &format!("sqlite://{}", data.path().join("journey.db").display()),
         graph_url: &graph.url,
         time_scale,
+        extra: Default::default(),
     });
     Setup {
         graph,

@@ -32,6 +32,7 @@ fn kill_9_under_load_loses_nothing_and_runs_nothing_twice() {
         database: &database,
         graph_url: &graph.url,
         time_scale: Some(60.0),
+        extra: Default::default(),
     };
     let mut server = Server::start(&options);
     let targets = Arc::new(Mutex::new(vec![server.url.clone()]));

@@ -43,6 +43,7 @@ fn three_processes_on_one_database_survive_kill_9() {
         database: &database,
         graph_url: &graph.url,
         time_scale: Some(60.0),
+        extra: Default::default(),
     };
     let mut servers: Vec<Server> = (0..PROCESSES).map(|_| Server::start(&options)).collect();
     let targets = Arc::new(Mutex::new(servers.iter().map(|s| s.url.clone()).collect()));

@@ -80,11 +80,49 @@ pub struct Options<'a> {
     pub graph_url: &'a str,
     /// `JOURNEY_TEST_TIME_SCALE`.
     pub time_scale: Option<f64>,
+    /// More of the server's command line, and its environment.
+    pub extra: Extra<'a>,
+}
+
+/// What most tests leave as it is.
+#[derive(Clone, Copy, Default)]
+pub struct Extra<'a> {
+    pub args: &'a [&'a str],
+    /// `RUST_LOG` (default `JOURNEY_TEST_LOG`, else `warn`).
+    pub log: Option<&'a str>,
+    /// Where stderr goes: a file, or (`Stderr::Unread`) a pipe nobody reads.
+    pub stderr: Stderr<'a>,
+    /// The process's file limit (soft and hard), set by the shell before it starts.
+    pub file_limit: Option<u32>,
+}
+
+#[derive(Clone, Copy, Default)]
+pub enum Stderr<'a> {
+    #[default]
+    Inherit,
+    File(&'a Path),
+    Unread,
 }
 
 impl Server {
     pub fn start(options: &Options<'_>) -> Server {
-        let mut command = Command::new(binary());
+        Server::try_start(options).unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// Starts one, or says why it did not start listening (its exit status).
+    pub fn try_start(options: &Options<'_>) -> Result<Server, String> {
+        let extra = options.extra;
+        let mut command = match extra.file_limit {
+            Some(limit) => {
+                let mut shell = Command::new("sh");
+                shell
+                    .arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(binary());
+                shell
+            }
+            None => Command::new(binary()),
+        };
         command
             .arg("serve")
             .arg("--project")
@@ -97,12 +135,21 @@ impl Server {
             .env("JOURNEY_VERIFY_TOKEN", VERIFY_TOKEN)
             .env("JOURNEY_ACCESS_TOKEN", ACCESS_TOKEN)
             .env("JOURNEY_ADMIN_TOKEN", ADMIN_TOKEN)
+            .args(extra.args)
             .env(
                 "RUST_LOG",
-                std::env::var("JOURNEY_TEST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+                extra.log.map(str::to_owned).unwrap_or_else(|| {
+                    std::env::var("JOURNEY_TEST_LOG").unwrap_or_else(|_| "warn".to_owned())
+                }),
             )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(match extra.stderr {
+                Stderr::Inherit => Stdio::inherit(),
+                Stderr::File(path) => Stdio::from(
+                    std::fs::File::create(path).expect("a file for the server's stderr"),
+                ),
+                Stderr::Unread => Stdio::piped(),
+            });
         match options.time_scale {
             Some(scale) => command.env("JOURNEY_TEST_TIME_SCALE", scale.to_string()),
             None => command.env_remove("JOURNEY_TEST_TIME_SCALE"),
@@ -121,18 +168,19 @@ impl Server {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                panic!("journey serve did not start listening");
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                return Err(format!("journey serve did not start listening ({status})"));
             }
         };
         let _ = rustls::crypto::ring::default_provider().install_default();
-        Server {
+        Ok(Server {
             child,
             url,
             client: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("an HTTP client"),
-        }
+        })
     }
 
     /// Posts a webhook body signed with the app secret; the HTTP status.

@@ -92,9 +92,16 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         }
     }
     // Wait for sends in flight, so their results are recorded before the store closes.
-    let _ = slots.acquire_many(CONCURRENCY as u32).await;
+    // Briefly: a send whose result is not recorded is sent again after its lease,
+    // with the same idempotency key (at-least-once).
+    let _ = tokio::time::timeout(
+        Duration::from_millis(1500),
+        slots.acquire_many(CONCURRENCY as u32),
+    )
+    .await;
     drop(results);
-    let _ = recorder.await;
+    // Sends still in flight hold the channel open; their rows are leased, not lost.
+    let _ = tokio::time::timeout(Duration::from_secs(1), recorder).await;
 }
 
 /// Records finished sends: takes every result that has arrived, writes them in one

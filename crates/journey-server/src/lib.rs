@@ -197,7 +197,9 @@ pub async fn serve(
     .await;
     // Stopped accepting: finish the steps under way, then the sends in flight.
     tracing::info!("shutting down: finishing accepted work");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    // Briefly: a step cut short commits nothing, and its event is stepped after the
+    // restart; SIGTERM must not wait on a slow helper.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     while app.workers.busy() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -102,13 +102,14 @@ pub async fn serve(
         tokio::spawn(async move {
             let counted = in_flight.clone();
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let counted = counted.clone();
-                counted.fetch_add(1, Ordering::SeqCst);
+                let busy = InFlight::start(&counted);
                 let answer = router.clone().oneshot(request);
                 async move {
-                    let response = answer.await;
-                    counted.fetch_sub(1, Ordering::SeqCst);
-                    response
+                    // Busy until hyper has written the whole body and dropped it.
+                    let response = answer.await?;
+                    Ok::<_, std::convert::Infallible>(
+                        response.map(|body| axum::body::Body::new(Guarded { body, _busy: busy })),
+                    )
                 }
             });
             let connection = hyper::server::conn::http1::Builder::new()
@@ -119,8 +120,12 @@ pub async fn serve(
             tokio::select! {
                 _ = connection.as_mut() => {}
                 () = close.notified() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
+                    // Idle (half-open, or kept alive between requests): close now.
+                    // Busy: finish the answer first.
+                    if in_flight.load(Ordering::SeqCst) > 0 {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
+                    }
                 }
             }
             lock(&open).connections.remove(&id);
@@ -161,5 +166,47 @@ fn make_room(open: &mut Open) {
         && let Some(connection) = open.connections.remove(&id)
     {
         connection.close.notify_one();
+    }
+}
+
+/// Counts a request as under way while it lives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn start(counter: &Arc<AtomicUsize>) -> InFlight {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InFlight(counter.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A response body that keeps its request counted until it is dropped.
+struct Guarded {
+    body: axum::body::Body,
+    _busy: InFlight,
+}
+
+impl http_body::Body for Guarded {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }

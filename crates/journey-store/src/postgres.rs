@@ -1085,15 +1085,7 @@ impl Store for PgStore {
     }
 
     fn next_outbox_at(&self) -> StoreFuture<'_, Option<Millis>> {
-        Box::pin(async move {
-            Ok(self
-                .query(
-                    NEXT_OUTBOX_AT,
-                    &[],
-                )
-                .await?[0]
-                .get(0))
-        })
+        Box::pin(async move { Ok(self.query(NEXT_OUTBOX_AT, &[]).await?[0].get(0)) })
     }
 
     fn reach_since(&self, since: Millis) -> StoreFuture<'_, Vec<(String, Millis)>> {

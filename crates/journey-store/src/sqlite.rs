@@ -791,10 +791,8 @@ impl Store for SqliteStore {
 
     fn next_outbox_at(&self) -> StoreFuture<'_, Option<Millis>> {
         let result = self.read(|conn| {
-            conn.prepare_cached(
-                NEXT_OUTBOX_AT,
-            )?
-            .query_row([], |r| r.get(0))
+            conn.prepare_cached(NEXT_OUTBOX_AT)?
+                .query_row([], |r| r.get(0))
         });
         Box::pin(async move { result })
     }

@@ -234,7 +234,9 @@ fn malformed_bodies_say_why() {
             Notice::Rejected { reason: nul, .. },
             Notice::Message(kept),
             Notice::Other { field, .. },
-            Notice::Rejected { reason: nul_status, .. },
+            Notice::Rejected {
+                reason: nul_status, ..
+            },
         ] => {
             assert_eq!(no_id, "entry[0].changes[0].value.messages[0]");
             assert!(reason.contains("messages[0].id is missing"), "{reason}");

@@ -137,6 +137,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         },
         shutdown_signal(),
     ));
+    // A step still running on the blocking pool (a helper near its time budget) must
+    // not hold up the exit: its event stays in the inbox and is stepped after restart.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     // SQLite's writer commits what it took before the process ends.
     if let Some(sqlite) = sqlite {
         sqlite.close();

@@ -1,0 +1,499 @@
+//! The standing attack suite of `journey serve` (issue 11): each attack that once
+//! hung, crashed or misled the server, replayed against the real binary. A test here
+//! fails if the server stalls, dies or loses what it acknowledged.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use journey_tests::fake_graph::FakeGraph;
+use journey_tests::serve::{self, Extra, Options, Server, Stderr, envelope, text_message};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A project with one journey that logs on every message, and `files` beside it.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("journey.toml"),
+        "[project]\nname = \"attacks\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("logs.journey"),
+        r#"stack Logs do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["hi"])
+
+  card Start do
+    log("contact said hi")
+    text("Hello")
+  end
+end
+"#,
+    )
+    .unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn sqlite(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("journey.db").display())
+}
+
+/// Every kind of webhook that makes the server log: a message (the journey's `log`,
+/// and the request line), a failed status, a template status update, an account
+/// update, a preference change it does not act on.
+fn loggy_webhooks(n: usize) -> Vec<Vec<u8>> {
+    let mut bodies = Vec::new();
+    for i in 0..n {
+        bodies.push(text_message(
+            &format!("2782{:07}", i % 25),
+            &format!("wamid.log{i}"),
+            "hi",
+        ));
+        bodies.push(envelope(json!({
+            "messaging_product": "whatsapp",
+            "metadata": {"phone_number_id": serve::PHONE_NUMBER_ID},
+            "statuses": [{"id": format!("wamid.out{i}"), "status": "failed", "timestamp": "1767225600",
+                          "recipient_id": "27820000001",
+                          "errors": [{"code": 131026, "title": "Message undeliverable"}]}]
+        })));
+    }
+    let change = |field: &str, value: serde_json::Value| {
+        serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": field, "value": value}]}]
+        }))
+        .unwrap()
+    };
+    bodies.push(change(
+        "message_template_status_update",
+        json!({"event": "REJECTED", "message_template_name": "x", "reason": "NONE"}),
+    ));
+    bodies.push(change(
+        "account_update",
+        json!({"event": "DISABLED_UPDATE", "ban_info": {"waba_ban_state": "SCHEDULE_FOR_DISABLE"}}),
+    ));
+    bodies.push(change(
+        "user_preferences",
+        json!({"user_preferences": [{"wa_id": "27820000001", "category": "something_new",
+                                      "value": "stop", "timestamp": 1767225600}]}),
+    ));
+    bodies
+}
+
+/// Posts every body from 8 threads; the slowest acknowledgement. Panics on any
+/// answer but 200.
+fn post_all(server: &Server, bodies: &[Vec<u8>]) -> Duration {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slowest = std::sync::Mutex::new(Duration::ZERO);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(body) = bodies.get(i) else { return };
+                    let started = Instant::now();
+                    let status = server.post_signed(body);
+                    assert_eq!(status, 200, "webhook {i} was not acknowledged");
+                    let took = started.elapsed();
+                    let mut slowest = slowest.lock().unwrap();
+                    *slowest = (*slowest).max(took);
+                }
+            });
+        }
+    });
+    slowest.into_inner().unwrap()
+}
+
+/// SIGTERM must stop the server within 5 s.
+fn stops_promptly(server: Server) {
+    let pid = server.child.id();
+    let started = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(server.terminate());
+    });
+    let status = rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_else(|_| panic!("journey serve (pid {pid}) ignored SIGTERM for 5 s"));
+    assert!(status.success(), "journey serve stopped with {status}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn logging_under_debug_never_stalls_the_server_and_every_line_is_written() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let log = project.path().join("serve.log");
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra {
+            log: Some("debug"),
+            stderr: Stderr::File(&log),
+            ..Extra::default()
+        },
+    });
+    let bodies = loggy_webhooks(150);
+    let slowest = post_all(&server, &bodies);
+    assert!(slowest < Duration::from_secs(5), "an ack took {slowest:?}");
+    assert_eq!(server.get("/healthz").0, 200);
+    graph.wait_for("every greeting", WAIT, |r| r.len() >= 150);
+    stops_promptly(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let requests = text
+        .lines()
+        .filter(|l| l.contains("route=\"/webhooks/whatsapp\"") && l.contains("status=200"))
+        .count();
+    assert_eq!(requests, bodies.len(), "one request line per webhook");
+    let journey_logs = text.matches("journey log: contact said hi").count();
+    assert_eq!(journey_logs, 150, "every `log(...)` of the journey");
+    assert!(text.contains("a sent message failed"));
+    assert!(text.contains("webhook change not acted on"));
+    assert!(!text.contains('\u{1b}'), "no colour codes in a log file");
+    // The verify token (a query parameter) and the contact's number (a path
+    // segment) never reach a request line.
+    assert!(!text.contains(serve::VERIFY_TOKEN));
+}
+
+#[test]
+fn a_stderr_nobody_reads_does_not_stall_the_server() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra {
+            log: Some("trace"),
+            stderr: Stderr::Unread,
+            ..Extra::default()
+        },
+    });
+    // Far more than a pipe's 64 KiB of log lines.
+    let slowest = post_all(&server, &loggy_webhooks(400));
+    assert!(slowest < Duration::from_secs(5), "an ack took {slowest:?}");
+    assert_eq!(server.get("/healthz").0, 200);
+    stops_promptly(server);
+}
+
+#[test]
+fn half_open_connections_do_not_starve_webhooks() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra {
+            file_limit: Some(256),
+            ..Extra::default()
+        },
+    });
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // 300 connections that never finish their headers, held open.
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        let mut stream = TcpStream::connect(&address).expect("connect");
+        let _ = stream.write_all(b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n");
+        held.push(stream);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Well inside the 10 s header timeout: room is made by closing idle connections.
+    let started = Instant::now();
+    assert_eq!(server.get("/healthz").0, 200);
+    assert_eq!(
+        server.post_signed(&text_message("27820000001", "wamid.after", "hi")),
+        200
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "webhooks waited {:?} behind half-open connections",
+        started.elapsed()
+    );
+    drop(held);
+    // And a connection that sends nothing is closed after the header timeout.
+    let mut idle = TcpStream::connect(&address).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = Instant::now();
+    let read = idle.read(&mut [0; 64]);
+    let waited = started.elapsed();
+    assert!(
+        matches!(&read, Ok(0))
+            || read
+                .as_ref()
+                .is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock),
+        "an idle connection was kept: {read:?} after {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(15),
+        "closed only after {waited:?}"
+    );
+    stops_promptly(server);
+}
+
+#[test]
+fn one_process_per_sqlite_file_and_a_restart_steps_what_was_acknowledged() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let database = sqlite(project.path());
+    let options = Options {
+        project: project.path(),
+        database: &database,
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    };
+    let first = Server::start(&options);
+    let refused = Server::try_start(&options)
+        .err()
+        .expect("a second process is refused");
+    assert!(refused.contains("exit status: 2"), "{refused}");
+    for i in 0..20 {
+        let body = text_message(&format!("2783{i:07}"), &format!("wamid.r{i}"), "hi");
+        assert_eq!(first.post_signed(&body), 200);
+    }
+    first.crash();
+    let second = Server::start(&options);
+    graph.wait_for("a greeting for each", WAIT, |r| {
+        let mut to: Vec<&str> = r.iter().map(|r| r.to()).collect();
+        to.sort();
+        to.dedup();
+        to.len() == 20
+    });
+    stops_promptly(second);
+}
+
+#[test]
+fn an_empty_or_foreign_database_file_is_refused() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let path = project.path().join("journey.db");
+    std::fs::write(&path, b"").unwrap();
+    let database = sqlite(project.path());
+    let mut options = Options {
+        project: project.path(),
+        database: &database,
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    };
+    let output = std::process::Command::new(serve::binary())
+        .args(["serve", "--project"])
+        .arg(project.path())
+        .args(["--database", &database, "--listen", "127.0.0.1:0"])
+        .args(["--phone-number-id", "1"])
+        .env("JOURNEY_APP_SECRET", "a")
+        .env("JOURNEY_VERIFY_TOKEN", "b")
+        .env("JOURNEY_ACCESS_TOKEN", "c")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is empty") && stderr.contains("--init-database"),
+        "{stderr}"
+    );
+    options.extra.args = &["--init-database"];
+    stops_promptly(Server::start(&options));
+
+    let foreign = tempfile::tempdir().unwrap();
+    let other = foreign.path().join("journey.db");
+    std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c = sqlite3.connect('{}'); c.execute('create table notes (t)'); c.commit()",
+            other.display()
+        ))
+        .status()
+        .expect("python3 writes an SQLite file");
+    let foreign_url = format!("sqlite://{}", other.display());
+    options.database = &foreign_url;
+    options.extra.args = &[];
+    let refused = Server::try_start(&options)
+        .err()
+        .expect("a foreign file is refused");
+    assert!(refused.contains("exit status: 2"), "{refused}");
+}
+
+#[test]
+fn one_bad_item_does_not_cost_a_notification_its_good_ones() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    let body = envelope(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": serve::PHONE_NUMBER_ID},
+        "messages": [
+            {"from": "2782\u{0}1", "id": "wamid.nul", "timestamp": "1767225600", "type": "text", "text": {"body": "hi"}},
+            {"from": "27820000002", "id": "wamid.\u{0}", "timestamp": "1767225600", "type": "text", "text": {"body": "hi"}},
+            {"from": "27820000003", "id": "wamid.no-time", "type": "text", "text": {"body": "hi"}}
+        ],
+        "statuses": [{"id": "wamid.x", "status": "warning", "timestamp": "1767225600", "recipient_id": "1"}]
+    }));
+    assert_eq!(server.post_signed(&body), 200);
+    let sent = graph.wait_for("the greeting", WAIT, |r| !r.is_empty());
+    assert_eq!(sent[0].to(), "27820000003");
+    let (_, metrics) = server.get("/metrics");
+    assert!(
+        metrics.contains("journey_webhook_items_rejected_total 2"),
+        "{metrics}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(graph.requests().len(), 1, "nothing for the rejected items");
+}
+
+#[test]
+fn a_contact_named_twice_is_started_once() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    // Open the window first, so a free-form start is allowed.
+    assert_eq!(
+        server.post_signed(&text_message("27820000009", "wamid.open", "hello")),
+        200
+    );
+    server.settled_contact("27820000009");
+    let (status, answer) = server.admin(
+        "POST",
+        "/start",
+        Some(json!({"journey": "Logs", "contacts": ["27820000009", "27820000009", "27820000009"]})),
+    );
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["started"], json!(["27820000009"]));
+}
+
+#[test]
+fn an_idle_server_with_held_messages_stays_idle() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    // One contact sends fast enough that their replies wait on the per-recipient
+    // limit (one message per 6 s after a burst): those rows are held for seconds.
+    for i in 0..60 {
+        let body = text_message("27820000001", &format!("wamid.burst{i}"), "hi");
+        assert_eq!(server.post_signed(&body), 200);
+    }
+    graph.wait_for("the burst's first replies", WAIT, |r| r.len() >= 40);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(server.child.id());
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(server.child.id()) - before;
+    // 100 ticks a second: 30 ticks would be 10 % of a core over 3 s.
+    assert!(used < 30, "the idle server used {used} ticks of CPU in 3 s");
+}
+
+/// User and system CPU time of a process, in clock ticks (/proc/PID/stat).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of the line; the state (field 3) is the first after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn a_slow_step_does_not_hold_up_other_contacts() {
+    let graph = FakeGraph::start();
+    let project = project(&[
+        (
+            "functions/slow.rhai",
+            // One `contains` on a long array is one rhai operation but thousands of
+            // comparisons: the operation limit alone does not bound its time.
+            "fn crunch(n) { let a = []; for i in 0..9000 { a.push(i); } \
+             let hits = 0; for i in 0..n { if a.contains(-1) { hits += 1; } } hits }\n",
+        ),
+        (
+            "slow.journey",
+            r#"stack Slow do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["slow"])
+
+  card Crunch do
+    total = crunch(3000)
+    text("Done: @total")
+  end
+end
+"#,
+        ),
+    ]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    for i in 0..2 {
+        let body = text_message(&format!("2784{i:07}"), &format!("wamid.slow{i}"), "slow");
+        assert_eq!(server.post_signed(&body), 200);
+    }
+    let started = Instant::now();
+    assert_eq!(
+        server.post_signed(&text_message("27820000001", "wamid.quick", "hi")),
+        200
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.get("/healthz").0, 200);
+    graph.wait_for("the quick contact's reply", WAIT, |r| {
+        r.iter().any(|r| r.to() == "27820000001")
+    });
+    stops_promptly(server);
+}
+
+#[test]
+fn a_deep_expression_deployed_over_the_api_does_not_kill_the_server() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    let deep = format!(
+        "stack Deep do\n  card A do\n    x = {}1\n    text(\"@x\")\n  end\nend\n",
+        "-".repeat(5000)
+    );
+    let bundle = json!({
+        "config": "[project]\nname = \"attacks\"\n",
+        "files": [["deep.journey", deep]],
+    });
+    let (status, answer) = server.admin("POST", "/deploy", Some(bundle));
+    assert!(
+        status == 200 || status == 422,
+        "the deploy answered {status}: {answer}"
+    );
+    assert_eq!(server.get("/healthz").0, 200, "the server is still up");
+    stops_promptly(server);
+}
