@@ -15,11 +15,14 @@ use journey_whatsapp::{send, window};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::App;
-use crate::limits::Hold;
+use crate::limits::{Hold, Limits};
 use crate::steps::{COMMAND, Command};
 
-/// How long a claimed row is ours; past it, it may be claimed (and sent) again.
-const LEASE: Millis = 60_000;
+/// How long a claimed row is ours; past it, it may be claimed (and sent) again. Longer
+/// than the longest send, which must end inside it.
+pub const LEASE: Millis = 90_000;
+/// A journey's HTTP request may wait this long at most.
+const MAX_HTTP_TIMEOUT: u64 = 60_000;
 /// Sends in flight at once.
 const CONCURRENCY: usize = 64;
 /// The shortest idle wait when a row is due but was not claimable (its contact has a
@@ -67,10 +70,17 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             let app = app.clone();
             let results = results.clone();
             tokio::spawn(async move {
-                let result = deliver(&app, row).await;
-                // The permit is released once the result is recorded, so the contact's
-                // next row is not claimed before this one is finished.
-                let _ = results.send((result, permit));
+                match deliver(&app, row).await {
+                    // The permit is released once the result is recorded, so the
+                    // contact's next row is not claimed before this one is finished.
+                    Some(result) => {
+                        let _ = results.send((result, permit));
+                    }
+                    None => {
+                        drop(permit);
+                        app.wake_dispatch.notify_one();
+                    }
+                }
             });
         }
         if !idle {
@@ -132,79 +142,94 @@ async fn record(
     }
 }
 
-async fn deliver(app: &Arc<App>, row: OutboxRow) -> OutboxResult {
+/// Sends a claimed row; `None` when its lease would run out before the send could
+/// finish (the row goes to whoever claims it next, and nothing is recorded).
+async fn deliver(app: &Arc<App>, row: OutboxRow) -> Option<OutboxResult> {
     let outcome_event = |outcome, event| OutboxResult {
         id: row.id,
+        attempt: row.attempts,
         outcome,
         event,
     };
     if row.kind == "http" {
-        let (command, outcome) = http(app, &row).await;
+        let (command, outcome) = http(app, &row).await?;
         let payload = serde_json::to_string(&command).unwrap_or_default();
-        return outcome_event(
+        return Some(outcome_event(
             outcome,
             Some((row.contact.clone(), COMMAND.to_owned(), payload)),
-        );
+        ));
     }
-    outcome_event(message(app, &row).await, None)
+    Some(outcome_event(message(app, &row).await?, None))
 }
 
-/// Sends one WhatsApp message, under the rules.
-async fn message(app: &Arc<App>, row: &OutboxRow) -> OutboxOutcome {
-    let now = app.clock.now();
-    let message: Outbound = match serde_json::from_str(&row.body) {
-        Ok(message) => message,
-        Err(e) => return dead(app, format!("unreadable message: {e}")),
-    };
-    let contact = match app.store.contact_row(&row.contact).await {
-        Ok(contact) => contact.unwrap_or_default(),
-        Err(e) => return retry(row, now, format!("cannot read the contact: {e}")),
-    };
-    let deployed = app.deployed();
-    let template = match &message {
-        Outbound::Template { name, language, .. } => Some(deployed.config.template(name, language)),
+/// Whether a send that may take `longest` can start now and end inside the row's
+/// lease: past the lease, another claim may be sending the same row.
+pub fn within_lease(row: &OutboxRow, now: Millis, longest: Duration) -> bool {
+    now.saturating_add(longest.as_millis() as Millis) < row.leased_until
+}
+
+/// Why the rules keep a message from going now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    OptedOut,
+    MarketingStopped,
+    WindowClosed,
+    HeldByRate(Millis),
+    HeldByTier(Millis),
+}
+
+/// What the rules let through: how the message counts, and its template's parameter
+/// names (the Cloud API wants named parameters by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Admitted {
+    pub business_initiated: bool,
+    pub parameter_names: Vec<String>,
+}
+
+/// The sending rules, without I/O: opt-out (a reply the contact asked for still goes),
+/// marketing opt-out, the 24-hour window, then the limits (whose tokens are taken on
+/// admission). The dispatcher and the simulation (sim.rs) both ask this.
+pub fn judge(
+    message: &Outbound,
+    row: &OutboxRow,
+    contact: &ContactRow,
+    config: &journey_project::ProjectConfig,
+    limits: &mut Limits,
+    window_margin: jiff::SignedDuration,
+    now: Millis,
+) -> Result<Admitted, Refusal> {
+    let template = match message {
+        Outbound::Template { name, language, .. } => Some(config.template(name, language)),
         _ => None,
     };
     if contact.opted_out && !row.by_contact {
-        app.metrics.count(&app.metrics.blocked_opt_out);
-        return dead(app, "the contact opted out".to_owned());
+        return Err(Refusal::OptedOut);
     }
     if let Some(Some(template)) = template
         && template.category == TemplateCategory::Marketing
         && contact.marketing_opt_out
     {
-        app.metrics.count(&app.metrics.blocked_opt_out);
-        return dead(app, "the contact stopped marketing messages".to_owned());
+        return Err(Refusal::MarketingStopped);
     }
-    let open = window_open(app, &contact, now);
+    let open = window::is_open(
+        contact
+            .last_inbound_at
+            .map(crate::clock::millis_to_timestamp),
+        crate::clock::millis_to_timestamp(now),
+        window_margin,
+    );
+    // Never free-form outside the window (error 131047): the checker should make this
+    // unreachable; the runtime makes it impossible.
     if template.is_none() && !open {
-        // Never free-form outside the window (error 131047): the checker should make
-        // this unreachable; the runtime makes it impossible.
-        app.metrics.count(&app.metrics.blocked_window);
-        return dead(
-            app,
-            "the 24-hour window is closed: only a template may be sent".to_owned(),
-        );
+        return Err(Refusal::WindowClosed);
     }
     let business_initiated = !open;
-    let admitted = app
-        .limits
-        .lock()
-        .map(|mut limits| limits.admit(&row.contact, business_initiated, now))
-        .map_err(|_| ());
-    match admitted {
-        Ok(Ok(())) => {}
-        Ok(Err(Hold::Rate(at))) => {
-            app.metrics.count(&app.metrics.held_rate);
-            return hold(at, "held by a rate limit");
-        }
-        Ok(Err(Hold::Tier(at))) => {
-            app.metrics.count(&app.metrics.held_tier);
-            return hold(at, "held: the messaging-limit tier is full for today");
-        }
-        Err(_) => return retry(row, now, "the limits are unavailable".to_owned()),
+    match limits.admit(&row.contact, business_initiated, now) {
+        Ok(()) => {}
+        Err(Hold::Rate(at)) => return Err(Refusal::HeldByRate(at)),
+        Err(Hold::Tier(at)) => return Err(Refusal::HeldByTier(at)),
     }
-    let names: Vec<String> = match template {
+    let parameter_names = match template {
         Some(Some(template)) => template
             .parameter_names()
             .into_iter()
@@ -212,6 +237,81 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> OutboxOutcome {
             .collect(),
         _ => Vec::new(),
     };
+    Ok(Admitted {
+        business_initiated,
+        parameter_names,
+    })
+}
+
+impl Refusal {
+    /// The row's fate: refused for good, or held until a moment.
+    pub fn outcome(&self) -> OutboxOutcome {
+        match self {
+            Refusal::OptedOut => OutboxOutcome::Dead {
+                error: "the contact opted out".to_owned(),
+            },
+            Refusal::MarketingStopped => OutboxOutcome::Dead {
+                error: "the contact stopped marketing messages".to_owned(),
+            },
+            Refusal::WindowClosed => OutboxOutcome::Dead {
+                error: "the 24-hour window is closed: only a template may be sent".to_owned(),
+            },
+            Refusal::HeldByRate(at) => hold(*at, "held by a rate limit"),
+            Refusal::HeldByTier(at) => {
+                hold(*at, "held: the messaging-limit tier is full for today")
+            }
+        }
+    }
+}
+
+/// Sends one WhatsApp message, under the rules; `None` when the lease ran out first.
+async fn message(app: &Arc<App>, row: &OutboxRow) -> Option<OutboxOutcome> {
+    let now = app.clock.now();
+    let message: Outbound = match serde_json::from_str(&row.body) {
+        Ok(message) => message,
+        Err(e) => return Some(dead(app, format!("unreadable message: {e}"))),
+    };
+    let contact = match app.store.contact_row(&row.contact).await {
+        Ok(contact) => contact.unwrap_or_default(),
+        Err(e) => return Some(retry(row, now, format!("cannot read the contact: {e}"))),
+    };
+    let deployed = app.deployed();
+    let judged = match app.limits.lock() {
+        Ok(mut limits) => judge(
+            &message,
+            row,
+            &contact,
+            &deployed.config,
+            &mut limits,
+            app.settings.window_margin,
+            now,
+        ),
+        Err(_) => return Some(retry(row, now, "the limits are unavailable".to_owned())),
+    };
+    let Admitted {
+        business_initiated,
+        parameter_names: names,
+    } = match judged {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            let metrics = &app.metrics;
+            app.metrics.count(match refusal {
+                Refusal::OptedOut | Refusal::MarketingStopped => &metrics.blocked_opt_out,
+                Refusal::WindowClosed => &metrics.blocked_window,
+                Refusal::HeldByRate(_) => &metrics.held_rate,
+                Refusal::HeldByTier(_) => &metrics.held_tier,
+            });
+            let outcome = refusal.outcome();
+            if matches!(outcome, OutboxOutcome::Dead { .. }) {
+                app.metrics.count(&app.metrics.dead);
+            }
+            return Some(outcome);
+        }
+    };
+    if !within_lease(row, app.clock.now(), SEND_TIMEOUT) {
+        tracing::warn!(row = row.id, "a send's lease ran out before it began; left to the next claim");
+        return None;
+    }
     let body = send::body(
         &message,
         &send::Envelope {
@@ -240,21 +340,29 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> OutboxOutcome {
             match response.bytes().await {
                 Ok(bytes) => journey_whatsapp::response::classify(status, &bytes),
                 Err(e) => {
-                    return failed(
+                    return Some(failed(
                         app,
                         row,
                         Class::Retry,
                         now,
                         format!("the answer was cut off: {e}"),
-                    );
+                    ));
                 }
             }
         }
         // Meta may have sent it; we cannot know. Retrying risks a duplicate, which the
         // callback key lets the status webhooks reveal; not retrying risks a loss.
-        Err(e) => return failed(app, row, Class::Retry, now, format!("no answer: {e}")),
+        Err(e) => {
+            return Some(failed(
+                app,
+                row,
+                Class::Retry,
+                now,
+                format!("no answer: {e}"),
+            ));
+        }
     };
-    match answer {
+    Some(match answer {
         Answer::Accepted { message_id } => {
             app.metrics.count(&app.metrics.sent);
             if business_initiated && let Ok(mut limits) = app.limits.lock() {
@@ -266,39 +374,50 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> OutboxOutcome {
             }
         }
         Answer::Failed(failure) => failed(app, row, failure.class, now, failure.message),
-    }
-}
-
-fn window_open(app: &App, contact: &ContactRow, now: Millis) -> bool {
-    window::is_open(
-        contact
-            .last_inbound_at
-            .map(crate::clock::millis_to_timestamp),
-        crate::clock::millis_to_timestamp(now),
-        app.settings.window_margin,
-    )
+    })
 }
 
 fn failed(app: &App, row: &OutboxRow, class: Class, now: Millis, error: String) -> OutboxOutcome {
     app.metrics.send_failed(class);
-    let wait = backoff(row.attempts);
-    if let Ok(mut limits) = app.limits.lock() {
-        match class {
-            Class::Throttle => limits.pause_number(now + wait),
-            // Resellers advise 4^n seconds for the pair limit.
-            Class::PairThrottle => limits.pause_pair(
-                &row.contact,
-                now + 4i64.saturating_pow(row.attempts.clamp(1, 6) as u32) * 1000,
-            ),
-            Class::Retry | Class::Permanent => {}
-        }
+    let outcome = match app.limits.lock() {
+        Ok(mut limits) => after_failure(&mut limits, row, class, now, error, fastrand::f64()),
+        Err(_) => OutboxOutcome::Retry {
+            at: now + backoff(row.attempts),
+            error,
+            attempted: true,
+        },
+    };
+    if matches!(outcome, OutboxOutcome::Dead { .. }) {
+        app.metrics.count(&app.metrics.dead);
+    }
+    outcome
+}
+
+/// What a failed send becomes: throttles pause the number or the pair, permanent
+/// failures and the last attempt end the row, the rest retry with backoff.
+pub fn after_failure(
+    limits: &mut Limits,
+    row: &OutboxRow,
+    class: Class,
+    now: Millis,
+    error: String,
+    jitter: f64,
+) -> OutboxOutcome {
+    let wait = backoff_with(row.attempts, jitter);
+    match class {
+        Class::Throttle => limits.pause_number(now + wait),
+        // Resellers advise 4^n seconds for the pair limit.
+        Class::PairThrottle => limits.pause_pair(
+            &row.contact,
+            now + 4i64.saturating_pow(row.attempts.clamp(1, 6) as u32) * 1000,
+        ),
+        Class::Retry | Class::Permanent => {}
     }
     match class {
-        Class::Permanent => dead(app, error),
-        _ if row.attempts >= MAX_ATTEMPTS => dead(
-            app,
-            format!("gave up after {} attempts: {error}", row.attempts),
-        ),
+        Class::Permanent => OutboxOutcome::Dead { error },
+        _ if row.attempts >= MAX_ATTEMPTS => OutboxOutcome::Dead {
+            error: format!("gave up after {} attempts: {error}", row.attempts),
+        },
         _ => OutboxOutcome::Retry {
             at: now + wait,
             error,
@@ -330,16 +449,21 @@ fn dead(app: &App, error: String) -> OutboxOutcome {
 
 /// Exponential backoff with jitter: base·2^(n−1), capped, times 0.5–1.0.
 pub fn backoff(attempts: i64) -> Millis {
+    backoff_with(attempts, fastrand::f64())
+}
+
+/// The backoff with a given jitter in 0–1 (the simulation draws it from its seed).
+pub fn backoff_with(attempts: i64, jitter: f64) -> Millis {
     let exponent = attempts.clamp(1, 30) as u32 - 1;
     let full = BACKOFF_BASE
         .saturating_mul(1i64 << exponent.min(20))
         .min(BACKOFF_CAP);
-    (full as f64 * (0.5 + fastrand::f64() * 0.5)) as Millis
+    (full as f64 * (0.5 + jitter * 0.5)) as Millis
 }
 
 /// Performs a journey's HTTP request; any failure is status 0, which the journey's
 /// `on_error:` handles.
-async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
+async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome)> {
     let request: HttpRequest = match serde_json::from_str(&row.body) {
         Ok(request) => request,
         Err(e) => {
@@ -348,14 +472,19 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
                 status: 0,
                 body: serde_json::Value::Null,
             };
-            return (
+            return Some((
                 command,
                 OutboxOutcome::Dead {
                     error: format!("unreadable request: {e}"),
                 },
-            );
+            ));
         }
     };
+    let timeout = Duration::from_millis(request.timeout.clamp(1, MAX_HTTP_TIMEOUT));
+    if !within_lease(row, app.clock.now(), timeout) {
+        tracing::warn!(row = row.id, "a request's lease ran out before it began; left to the next claim");
+        return None;
+    }
     app.metrics.count(&app.metrics.http_requests);
     let method = reqwest::Method::from_bytes(request.method.to_uppercase().as_bytes())
         .unwrap_or(reqwest::Method::GET);
@@ -363,7 +492,7 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
         .http
         .request(method, &request.url)
         .query(&request.query)
-        .timeout(Duration::from_millis(request.timeout.clamp(1, 60_000)));
+        .timeout(timeout);
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
@@ -384,12 +513,12 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
             (0, serde_json::Value::Null)
         }
     };
-    (
+    Some((
         Command::Http {
             request: request.id,
             status,
             body,
         },
         OutboxOutcome::Done,
-    )
+    ))
 }

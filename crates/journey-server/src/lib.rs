@@ -22,6 +22,7 @@ mod listen;
 mod metrics;
 mod routes;
 mod scheduler;
+mod sim;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 pub use bundle::Bundle;
 pub use clock::Clock;
 pub use limits::Rates;
+pub use sim::{SimReport, simulate};
 
 /// How `journey serve` is set up (the CLI fills it from flags and the environment).
 #[derive(Clone)]

@@ -768,6 +768,7 @@ async fn claim(
             by_contact: r.get(5),
             attempts: r.get(6),
             created_at: r.get(7),
+            leased_until: now + lease,
         };
         (r.get::<_, Millis>(8), row)
     })
@@ -779,19 +780,21 @@ async fn claim(
 
 async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -> StoreResult<()> {
     for result in results {
-        match &result.outcome {
+        // 0 rows: the result of a claim older than the row's latest; it changes nothing.
+        let updated = match &result.outcome {
             OutboxOutcome::Sent {
                 provider_id,
                 reached,
             } => {
-                exec(
+                let updated = exec(
                     tx,
                     "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
-                     WHERE id = $1",
-                    &[&result.id, provider_id, &now],
+                     WHERE id = $1 AND state = 'sending' AND attempts = $4",
+                    &[&result.id, provider_id, &now, &result.attempt],
                 )
                 .await?;
+                // Sent is sent, by whichever claim: the contact was reached.
                 if *reached {
                     exec(
                         tx,
@@ -802,6 +805,7 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                     )
                     .await?;
                 }
+                updated
             }
             OutboxOutcome::Retry {
                 at,
@@ -812,31 +816,33 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                     tx,
                     "UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END \
-                     WHERE id = $1",
-                    &[&result.id, at, error, attempted],
+                     WHERE id = $1 AND state = 'sending' AND attempts = $5",
+                    &[&result.id, at, error, attempted, &result.attempt],
                 )
-                .await?;
+                .await?
             }
             OutboxOutcome::Dead { error } => {
                 exec(
                     tx,
                     "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
-                     WHERE id = $1",
-                    &[&result.id, error],
+                     WHERE id = $1 AND state = 'sending' AND attempts = $3",
+                    &[&result.id, error, &result.attempt],
                 )
-                .await?;
+                .await?
             }
             OutboxOutcome::Done => {
                 exec(
                     tx,
                     "UPDATE outbox SET state = 'done', sent_at = $2, lease_until = NULL \
-                     WHERE id = $1",
-                    &[&result.id, &now],
+                     WHERE id = $1 AND state = 'sending' AND attempts = $3",
+                    &[&result.id, &now, &result.attempt],
                 )
-                .await?;
+                .await?
             }
-        }
-        if let Some((contact, kind, payload)) = &result.event {
+        };
+        if updated > 0
+            && let Some((contact, kind, payload)) = &result.event
+        {
             insert_event(tx, contact, kind, payload, now).await?;
         }
     }

@@ -554,6 +554,7 @@ fn claim(
                 by_contact: to_bool(r.get(5)?),
                 attempts: r.get::<_, i64>(6)? + 1,
                 created_at: r.get(7)?,
+                leased_until: now + lease,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -569,17 +570,19 @@ fn claim(
 
 fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreResult<()> {
     for result in results {
-        match &result.outcome {
+        // 0 rows: the result of a claim older than the row's latest; it changes nothing.
+        let updated = match &result.outcome {
             OutboxOutcome::Sent {
                 provider_id,
                 reached,
             } => {
-                conn.prepare_cached(
+                let updated = conn.prepare_cached(
                     "UPDATE outbox SET state = 'sent', provider_id = ?2, sent_at = ?3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND state = 'sending' AND attempts = ?4",
                 )?
-                .execute(params![result.id, provider_id, now])?;
+                .execute(params![result.id, provider_id, now, result.attempt])?;
+                // Sent is sent, by whichever claim: the contact was reached.
                 if *reached {
                     conn.prepare_cached(
                         "INSERT INTO reach (contact, at) \
@@ -588,6 +591,7 @@ fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreRe
                     )?
                     .execute(params![result.id, now])?;
                 }
+                updated
             }
             OutboxOutcome::Retry {
                 at,
@@ -597,26 +601,28 @@ fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreRe
                 conn.prepare_cached(
                     "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, last_error = ?3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END \
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND state = 'sending' AND attempts = ?5",
                 )?
-                .execute(params![result.id, at, error, attempted])?;
+                .execute(params![result.id, at, error, attempted, result.attempt])?
             }
             OutboxOutcome::Dead { error } => {
                 conn.prepare_cached(
                     "UPDATE outbox SET state = 'dead', last_error = ?2, lease_until = NULL \
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND state = 'sending' AND attempts = ?3",
                 )?
-                .execute(params![result.id, error])?;
+                .execute(params![result.id, error, result.attempt])?
             }
             OutboxOutcome::Done => {
                 conn.prepare_cached(
                     "UPDATE outbox SET state = 'done', sent_at = ?2, lease_until = NULL \
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND state = 'sending' AND attempts = ?3",
                 )?
-                .execute(params![result.id, now])?;
+                .execute(params![result.id, now, result.attempt])?
             }
-        }
-        if let Some((contact, kind, payload)) = &result.event {
+        };
+        if updated > 0
+            && let Some((contact, kind, payload)) = &result.event
+        {
             insert_event(conn, contact, kind, payload, now)?;
         }
     }

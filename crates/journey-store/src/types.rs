@@ -143,14 +143,20 @@ pub struct OutboxRow {
     pub kind: String,
     pub body: String,
     pub by_contact: bool,
-    /// Attempts so far, this one included.
+    /// Attempts so far, this one included: the claim's fencing token.
     pub attempts: i64,
     pub created_at: Millis,
+    /// The claim holds the row until then; a send must not start after it (another
+    /// claim may have taken the row by then).
+    pub leased_until: Millis,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxResult {
     pub id: i64,
+    /// The claim's `attempts`: a result of an older claim than the row's latest changes
+    /// nothing (its lease ran out and the row was claimed again).
+    pub attempt: i64,
     pub outcome: OutboxOutcome,
     /// An event for the contact's inbox, committed with the result (an HTTP response).
     pub event: Option<(String, String, String)>,

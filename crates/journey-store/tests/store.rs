@@ -229,6 +229,7 @@ async fn outbox_goes_one_row_per_contact_in_order_with_leases(store: &dyn Store)
         .finish_outbox(
             vec![OutboxResult {
                 id: claimed[0].id,
+                attempt: claimed[0].attempts,
                 outcome: OutboxOutcome::Sent {
                     provider_id: "wamid.X".into(),
                     reached: true,

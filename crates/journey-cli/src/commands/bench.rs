@@ -38,6 +38,25 @@ enum What {
     /// The store's timer firing: N pending timers come due at once; fires per second
     /// and lateness.
     Timers(super::bench_serve::TimerArgs),
+    /// The deterministic simulation of the serve loop (crashes, duplicate deliveries,
+    /// racing steps, network failures) over a project, seed after seed; a failing seed
+    /// prints its trace, and `--seed S --seeds 1` replays it.
+    Sim {
+        /// The project whose journeys the simulated contacts talk to.
+        #[arg(long, default_value = "examples")]
+        project: std::path::PathBuf,
+        /// The first seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 10_000)]
+        seeds: u64,
+        /// Random actions per seed (then everything is drained and verified).
+        #[arg(long, default_value_t = 300)]
+        actions: usize,
+        /// Print a failing seed's whole trace, not its last 40 actions.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Interpreter steps per second, in memory, one thread.
     Run {
         /// Events to deliver (after a warm-up of a tenth as many).
@@ -52,7 +71,69 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         What::Run { events } => interpret(events, io),
         What::Serve(args) => super::bench_serve::serve(args, io),
         What::Timers(args) => super::bench_serve::timers(args, io),
+        What::Sim {
+            project,
+            seed,
+            seeds,
+            actions,
+            trace,
+        } => simulate(&project, seed, seeds, actions, trace, io),
     }
+}
+
+fn simulate(
+    project: &std::path::Path,
+    first: u64,
+    seeds: u64,
+    actions: usize,
+    trace: bool,
+    io: &mut Io<'_>,
+) -> Result<u8, String> {
+    let bundle = super::serve::read_bundle(project)?;
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot make a directory: {e}"))?;
+    let started = Instant::now();
+    let mut total = journey_server::SimReport::default();
+    for seed in first..first.saturating_add(seeds) {
+        match journey_server::simulate(&bundle, seed, actions, dir.path()) {
+            Ok(report) => {
+                total.webhooks += report.webhooks;
+                total.redeliveries += report.redeliveries;
+                total.steps += report.steps;
+                total.conflicts += report.conflicts;
+                total.timers += report.timers;
+                total.sends += report.sends;
+                total.duplicate_sends += report.duplicate_sends;
+                total.refused += report.refused;
+                total.crashes += report.crashes;
+            }
+            Err(violation) => {
+                // The whole trace with --trace, else its end.
+                let lines: Vec<&str> = violation.lines().collect();
+                let shown = if trace { 0 } else { lines.len().saturating_sub(41) };
+                io.print(&format!("{}\n", lines[..1].join("\n")))?;
+                io.print(&format!("{}\n", lines[shown.max(1)..].join("\n")))?;
+                return Ok(1);
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    io.print(&format!(
+        "{seeds} seeds × {actions} actions in {:.1} s: every invariant held\n\
+         {} webhooks ({} redelivered), {} steps ({} lost a race on the fence), {} timers, \
+         {} sends ({} repeated after a crash or a lost answer), {} refused by the rules, \
+         {} crashes\n",
+        elapsed.as_secs_f64(),
+        total.webhooks,
+        total.redeliveries,
+        total.steps,
+        total.conflicts,
+        total.timers,
+        total.sends,
+        total.duplicate_sends,
+        total.refused,
+        total.crashes,
+    ))?;
+    Ok(0)
 }
 
 fn check(
