@@ -239,14 +239,40 @@ enum ProjectRoot {
 }
 
 fn project_root(file: &Path) -> ProjectRoot {
-    let parent = file.parent().unwrap_or(Path::new(""));
-    match parent
-        .ancestors()
-        .find(|dir| dir.join(CONFIG_FILE).is_file())
-    {
-        Some(dir) => ProjectRoot::Config(dir.to_path_buf()),
-        None => ProjectRoot::Directory(parent.to_path_buf()),
+    match config_dir(file) {
+        Some(dir) => ProjectRoot::Config(dir),
+        None => ProjectRoot::Directory(parent_dir(file)),
     }
+}
+
+/// The directory a file is in, `.` for a bare file name.
+pub(crate) fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The directory of the nearest `journey.toml` above `file`, looking above the working
+/// directory too (`cd sub && journey check a.journey` finds `../journey.toml`). It is
+/// written as the user wrote the path, or relative to the working directory when above it.
+pub(crate) fn config_dir(file: &Path) -> Option<PathBuf> {
+    let start = parent_dir(file);
+    if let Some(dir) = start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()) {
+        return Some(dir.to_path_buf());
+    }
+    let absolute = std::path::absolute(&start).ok()?;
+    let found = absolute
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file())?;
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.strip_prefix(found).ok().map(Path::to_path_buf))
+        .map(|below| below.components().map(|_| "..").collect::<PathBuf>());
+    Some(match relative {
+        Some(up) if !up.as_os_str().is_empty() => up,
+        _ => found.to_path_buf(),
+    })
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, String> {

@@ -16,19 +16,91 @@ const WIDTH: usize = 30;
 
 /// The journey as Graphviz DOT (`dot -Tsvg`).
 pub fn dot(journey: &CompiledJourney) -> String {
-    let picture = Picture::of(journey);
+    dot_all(std::slice::from_ref(journey))
+}
+
+/// Journeys as one Graphviz DOT picture; with several, each is drawn in a box named
+/// after it (`journey graph DIR`).
+pub fn dot_all(journeys: &[CompiledJourney]) -> String {
+    dot_pictures(journeys, false)
+}
+
+/// DOT without clusters, each card's entry a node named after the card: for layout
+/// engines that draw no clusters (the SVG of `journey graph --format svg`).
+pub fn dot_flat(journeys: &[CompiledJourney]) -> String {
+    dot_pictures(journeys, true)
+}
+
+fn dot_pictures(journeys: &[CompiledJourney], flat: bool) -> String {
+    let name = match journeys {
+        [journey] => journey.name.as_str(),
+        _ => "journeys",
+    };
     let mut lines = vec![
-        format!("digraph {} {{", dot_quote(&journey.name)),
+        format!("digraph {} {{", dot_quote(name)),
         "  node [shape=box, fontname=\"Helvetica\", fontsize=10];".to_owned(),
         "  edge [fontname=\"Helvetica\", fontsize=9];".to_owned(),
     ];
-    if picture.entry.is_some() {
-        lines.push("  start [shape=circle, label=\"start\", style=bold];".to_owned());
-    }
-    for cluster in &picture.clusters {
-        lines.push(format!("  subgraph cluster_{} {{", cluster.index));
+    for (index, journey) in journeys.iter().enumerate() {
+        if journeys.len() == 1 || flat {
+            let prefix = if journeys.len() == 1 {
+                String::new()
+            } else {
+                format!("j{index}_")
+            };
+            dot_journey(journey, &prefix, "  ", flat, &mut lines);
+            continue;
+        }
+        lines.push(format!("  subgraph cluster_j{index} {{"));
         lines.push(format!(
-            "    label={}; style=rounded; color=grey; fontname=\"Helvetica\";",
+            "    label={}; style=bold; fontname=\"Helvetica-Bold\";",
+            dot_quote(&journey.name)
+        ));
+        dot_journey(journey, &format!("j{index}_"), "    ", flat, &mut lines);
+        lines.push("  }".to_owned());
+    }
+    lines.push("}\n".to_owned());
+    lines.join("\n")
+}
+
+/// One journey's statements, its names prefixed so that several can share a picture.
+fn dot_journey(
+    journey: &CompiledJourney,
+    prefix: &str,
+    indent: &str,
+    flat: bool,
+    lines: &mut Vec<String>,
+) {
+    let picture = Picture::of(journey);
+    if picture.entry.is_some() {
+        let label = if flat && !prefix.is_empty() {
+            dot_quote(&journey.name)
+        } else {
+            "\"start\"".to_owned()
+        };
+        lines.push(format!(
+            "{indent}{prefix}start [shape=circle, label={label}, style=bold];"
+        ));
+    }
+    for cluster in picture.clusters.iter().filter(|_| flat) {
+        for node in &cluster.nodes {
+            let attrs = match node.shape {
+                Shape::Entry => format!(
+                    "label={}, shape=ellipse, style=bold",
+                    dot_quote(&cluster.name)
+                ),
+                _ => format!("label={}", dot_quote(&node.label)),
+            };
+            lines.push(format!("{indent}{prefix}n{} [{attrs}];", node.id));
+        }
+    }
+    for cluster in picture.clusters.iter().filter(|_| !flat) {
+        lines.push(format!(
+            "{indent}subgraph cluster_{prefix}{} {{",
+            cluster.index
+        ));
+        lines.push(format!(
+            "{indent}  label={}; style=rounded; color=grey; fontname=\"Helvetica\";",
             dot_quote(&cluster.name)
         ));
         for node in &cluster.nodes {
@@ -40,12 +112,15 @@ pub fn dot(journey: &CompiledJourney) -> String {
                 Shape::Branch => format!("label={}, shape=diamond", dot_quote(&node.label)),
                 Shape::End => format!("label={}, shape=oval", dot_quote(&node.label)),
             };
-            lines.push(format!("    n{} [{attrs}];", node.id));
+            lines.push(format!("{indent}  {prefix}n{} [{attrs}];", node.id));
         }
-        lines.push("  }".to_owned());
+        lines.push(format!("{indent}}}"));
     }
     if let Some(entry) = picture.entry {
-        lines.push(format!("  start -> n{};", entry.index()));
+        lines.push(format!(
+            "{indent}{prefix}start -> {prefix}n{};",
+            entry.index()
+        ));
     }
     for edge in &picture.edges {
         let mut attrs = Vec::new();
@@ -60,22 +135,45 @@ pub fn dot(journey: &CompiledJourney) -> String {
         } else {
             format!(" [{}]", attrs.join(", "))
         };
-        lines.push(format!("  n{} -> n{}{attrs};", edge.from, edge.to));
+        lines.push(format!(
+            "{indent}{prefix}n{} -> {prefix}n{}{attrs};",
+            edge.from, edge.to
+        ));
     }
-    lines.push("}\n".to_owned());
-    lines.join("\n")
 }
 
 /// The journey as a Mermaid `flowchart TD`.
 pub fn mermaid(journey: &CompiledJourney) -> String {
-    let picture = Picture::of(journey);
+    mermaid_all(std::slice::from_ref(journey))
+}
+
+/// Journeys as one Mermaid flowchart; with several, each in a subgraph of its own.
+pub fn mermaid_all(journeys: &[CompiledJourney]) -> String {
     let mut lines = vec!["flowchart TD".to_owned()];
+    for (index, journey) in journeys.iter().enumerate() {
+        if journeys.len() == 1 {
+            mermaid_journey(journey, "", "  ", &mut lines);
+            continue;
+        }
+        lines.push(format!(
+            "  subgraph journey_{index} [{}]",
+            mermaid_quote(&journey.name)
+        ));
+        mermaid_journey(journey, &format!("j{index}_"), "    ", &mut lines);
+        lines.push("  end".to_owned());
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+fn mermaid_journey(journey: &CompiledJourney, prefix: &str, indent: &str, lines: &mut Vec<String>) {
+    let picture = Picture::of(journey);
     if picture.entry.is_some() {
-        lines.push("  start((\"start\"))".to_owned());
+        lines.push(format!("{indent}{prefix}start((\"start\"))"));
     }
     for cluster in &picture.clusters {
         lines.push(format!(
-            "  subgraph card_{} [{}]",
+            "{indent}subgraph {prefix}card_{} [{}]",
             cluster.index,
             mermaid_quote(&cluster.name)
         ));
@@ -88,12 +186,15 @@ pub fn mermaid(journey: &CompiledJourney) -> String {
                 Shape::Branch => format!("{{{text}}}"),
                 Shape::End => format!("([{text}])"),
             };
-            lines.push(format!("    n{}{shape}", node.id));
+            lines.push(format!("{indent}  {prefix}n{}{shape}", node.id));
         }
-        lines.push("  end".to_owned());
+        lines.push(format!("{indent}end"));
     }
     if let Some(entry) = picture.entry {
-        lines.push(format!("  start --> n{}", entry.index()));
+        lines.push(format!(
+            "{indent}{prefix}start --> {prefix}n{}",
+            entry.index()
+        ));
     }
     for edge in &picture.edges {
         let arrow = if edge.dashed { "-.->" } else { "-->" };
@@ -101,10 +202,11 @@ pub fn mermaid(journey: &CompiledJourney) -> String {
             Some(label) => format!("|{}|", mermaid_quote(label)),
             None => String::new(),
         };
-        lines.push(format!("  n{} {arrow}{label} n{}", edge.from, edge.to));
+        lines.push(format!(
+            "{indent}{prefix}n{} {arrow}{label} {prefix}n{}",
+            edge.from, edge.to
+        ));
     }
-    lines.push(String::new());
-    lines.join("\n")
 }
 
 /// What both renderers draw.
