@@ -121,3 +121,35 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that went away: `journey graph … | head -1`.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_not_an_error() {
+        let (mut stdout, mut stderr) = (Closed, Vec::new());
+        let mut io = Io {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            terminal: false,
+        };
+        let code = run(["journey", "graph", "../../examples"], &mut io);
+        assert_eq!(
+            (code, String::from_utf8(stderr).unwrap()),
+            (0, String::new())
+        );
+    }
+}

@@ -55,7 +55,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let picture = match args.format {
         Format::Dot => journey_model::render::dot_all(&compiled),
         Format::Mermaid => journey_model::render::mermaid_all(&compiled),
-        Format::Svg => svg(&journey_model::render::dot_flat(&compiled))?,
+        Format::Svg => svg(&compiled)?,
     };
     io.print(&picture)?;
     if syntax_errors {
@@ -67,9 +67,48 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     Ok(0)
 }
 
-/// Lays the DOT picture out and draws it as SVG in-process (layout-rs), so that no
-/// Graphviz installation is needed.
-fn svg(dot: &str) -> Result<String, String> {
+/// Lays each journey out and draws it as SVG in-process (layout-rs), so that no
+/// Graphviz installation is needed; several journeys are stacked top to bottom, each
+/// under its name, so that the picture grows down rather than across.
+fn svg(journeys: &[CompiledJourney]) -> Result<String, String> {
+    const TITLE: f64 = 28.0;
+    let mut parts = Vec::new();
+    for journey in journeys {
+        let picture = layout(&journey_model::render::dot_flat(std::slice::from_ref(
+            journey,
+        )))?;
+        let (width, height) = size(&picture);
+        parts.push((journey.name.as_str(), picture, width, height));
+    }
+    if let [(_, picture, _, _)] = parts.as_slice() {
+        return Ok(picture.clone());
+    }
+    let width = parts.iter().map(|p| p.2).fold(0.0, f64::max);
+    let height: f64 = parts.iter().map(|p| p.3 + TITLE).sum();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    );
+    let mut y = 0.0;
+    for (name, picture, _, h) in &parts {
+        let name = name.replace('&', "&amp;").replace('<', "&lt;");
+        out.push_str(&format!(
+            "<text x=\"8\" y=\"{}\" font-family=\"Helvetica, sans-serif\" font-size=\"18\" font-weight=\"bold\">{name}</text>\n",
+            y + TITLE - 8.0
+        ));
+        // A nested <svg> keeps each picture's own coordinates and ids apart.
+        let body = picture
+            .split_once("?>")
+            .map_or(picture.as_str(), |(_, rest)| rest);
+        out.push_str(&body.replacen("<svg ", &format!("<svg x=\"0\" y=\"{}\" ", y + TITLE), 1));
+        out.push('\n');
+        y += TITLE + h;
+    }
+    out.push_str("</svg>\n");
+    Ok(out)
+}
+
+/// One DOT picture as SVG.
+fn layout(dot: &str) -> Result<String, String> {
     use layout::backends::svg::SVGWriter;
     use layout::gv::{DotParser, GraphBuilder};
 
@@ -82,4 +121,15 @@ fn svg(dot: &str) -> Result<String, String> {
     let mut writer = SVGWriter::new();
     visual.do_it(false, false, false, &mut writer);
     Ok(writer.finalize())
+}
+
+/// The `width` and `height` of an SVG's root element.
+fn size(svg: &str) -> (f64, f64) {
+    let attribute = |name: &str| {
+        svg.split_once(&format!(" {name}=\""))
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .and_then(|(value, _)| value.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (attribute("width"), attribute("height"))
 }

@@ -479,7 +479,7 @@ mod tests {
             "broken",
             &[
                 ("hello.journey", broken),
-                ("hello.test", "## one\n> hi\n< hi\n"),
+                ("hello.test", "journey: Hello\n\n## one\n> hi\n< hi\n"),
             ],
         );
         let (code, out) = journey(&["test", project.path()]);
