@@ -444,7 +444,7 @@ fn graph_draws_every_journey_of_a_directory_and_svg_needs_no_graphviz() {
     let svg = journey(&["graph", "--format", "svg", "../examples"]);
     assert_eq!(svg.code, 0, "{}", svg.transcript());
     assert!(svg.stdout.starts_with("<?xml"), "{}", &svg.stdout[..100]);
-    for name in ["ClinicMenu", "HelpAndStop"] {
+    for name in ["ClinicMenu", "Helpline"] {
         assert!(
             svg.stdout.contains(&format!(">{name}</text>")),
             "{name} is not drawn"
