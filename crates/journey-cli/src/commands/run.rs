@@ -511,4 +511,36 @@ end
              you: "
         );
     }
+
+    #[test]
+    fn stop_after_the_journey_ended_opts_out() {
+        let out = chat_output("hi\n1\nstop\n/state\n", None);
+        assert!(
+            out.contains("* ended\n> stop\n* opted out (no journey was running)\n"),
+            "{out}"
+        );
+        assert!(out.contains("contact:\n  opted_in = false\n"), "{out}");
+    }
+
+    #[test]
+    fn http_fixtures_are_read_from_a_file_of_http_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("content.http");
+        std::fs::write(
+            &path,
+            "# The content API\nhttp: GET https://api.example.org/pages/* -> 200 {\"title\": \"Rest\"}\n",
+        )
+        .unwrap();
+        let read = fixtures(&path).unwrap();
+        assert_eq!((read.len(), read[0].status), (1, 200));
+        std::fs::write(&path, "http: GET https://api.example.org/pages\n").unwrap();
+        let error = fixtures(&path).unwrap_err();
+        assert!(error.contains("content.http:1: "), "{error}");
+        std::fs::write(&path, "# nothing\n").unwrap();
+        assert!(
+            fixtures(&path)
+                .unwrap_err()
+                .contains("has no `http:` lines")
+        );
+    }
 }
