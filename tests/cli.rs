@@ -461,6 +461,43 @@ fn graph_draws_every_journey_of_a_directory_and_svg_needs_no_graphviz() {
     assert!(one.stdout.contains("<svg") && one.stdout.matches("<svg").count() == 1);
 }
 
+/// A large journey gets a hint, and `--cards` draws one node per card.
+#[test]
+fn graph_cards_draws_an_overview_of_a_large_journey() {
+    let scratch = Scratch::new();
+    let cards: String = (1..=14)
+        .map(|n| {
+            format!(
+                "card C{n}, then: C{} do\n  text(\"Step {n}\")\nend\n\n",
+                n + 1
+            )
+        })
+        .chain(["card C15 do\n  text(\"The end\")\nend\n".to_owned()])
+        .collect();
+    scratch.write("long.journey", &cards);
+    let steps = journey(&["graph", &scratch.path("long.journey")]);
+    assert_eq!(steps.code, 0, "{}", steps.transcript());
+    assert!(
+        steps
+            .stderr
+            .contains("has 15 cards; `--cards` draws one node per card"),
+        "{}",
+        steps.stderr
+    );
+    let overview = journey(&["graph", "--cards", &scratch.path("long.journey")]);
+    assert_eq!((overview.code, overview.stderr.as_str()), (0, ""));
+    assert!(!overview.stdout.contains("subgraph"), "{}", overview.stdout);
+    assert_eq!(
+        overview.stdout.matches("shape=ellipse").count(),
+        15,
+        "{}",
+        overview.stdout
+    );
+    insta::assert_snapshot!(
+        journey(&["graph", "--cards", "../examples/buttons_menu.journey"]).stdout
+    );
+}
+
 #[test]
 #[cfg_attr(
     no_graphviz,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use journey_model::CompiledJourney;
+use journey_model::render::Detail;
 
 use crate::Io;
 use crate::workspace;
@@ -28,7 +29,14 @@ pub struct Args {
     /// Draw only this journey (`stack Name do`) of the file or directory.
     #[arg(long)]
     journey: Option<String>,
+    /// One node per card and the ways between cards, without the steps inside: an
+    /// overview that stays readable for large journeys.
+    #[arg(long)]
+    cards: bool,
 }
+
+/// Journeys with more cards than this get a hint about `--cards`.
+const LARGE: usize = 12;
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let workspace = workspace::load(std::slice::from_ref(&args.path))?;
@@ -52,12 +60,26 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
             ));
         }
     }
+    let detail = if args.cards {
+        Detail::Cards
+    } else {
+        Detail::Steps
+    };
     let picture = match args.format {
-        Format::Dot => journey_model::render::dot_all(&compiled),
-        Format::Mermaid => journey_model::render::mermaid_all(&compiled),
-        Format::Svg => svg(&compiled)?,
+        Format::Dot => journey_model::render::dot_all(&compiled, detail),
+        Format::Mermaid => journey_model::render::mermaid_all(&compiled, detail),
+        Format::Svg => svg(&compiled, detail)?,
     };
     io.print(&picture)?;
+    if let Some(large) = compiled.iter().find(|j| j.cards.len() > LARGE)
+        && !args.cards
+    {
+        io.warn(&format!(
+            "`{}` has {} cards; `--cards` draws one node per card, which stays readable",
+            large.name,
+            large.cards.len()
+        ))?;
+    }
     if syntax_errors {
         io.warn(&format!(
             "`{}` has syntax errors; the picture shows what could be read (run `journey check`)",
@@ -70,13 +92,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
 /// Lays each journey out and draws it as SVG in-process (layout-rs), so that no
 /// Graphviz installation is needed; several journeys are stacked top to bottom, each
 /// under its name, so that the picture grows down rather than across.
-fn svg(journeys: &[CompiledJourney]) -> Result<String, String> {
+fn svg(journeys: &[CompiledJourney], detail: Detail) -> Result<String, String> {
     const TITLE: f64 = 28.0;
     let mut parts = Vec::new();
     for journey in journeys {
-        let picture = layout(&journey_model::render::dot_flat(std::slice::from_ref(
-            journey,
-        )))?;
+        let picture = layout(&journey_model::render::dot_flat(
+            std::slice::from_ref(journey),
+            detail,
+        ))?;
         let (width, height) = size(&picture);
         parts.push((journey.name.as_str(), picture, width, height));
     }
