@@ -81,10 +81,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     };
     let rt = project.runtime();
     let contact = contact(&args.contact)?;
-    if !contact.fields.contains_key("name") {
-        io.warn(
-            "the contact has no name, so `@contact.name` is empty; give one with `--contact name=Thandi`",
-        )?;
+    if let Some(hint) = missing_name(&contact) {
+        io.warn(hint)?;
     }
     let mut sim = Simulator::new(&rt, contact, now);
     sim.set_journey(journey);
@@ -121,6 +119,13 @@ fn journey_of(project: &Deployed, file: &Path) -> Result<String, String> {
         .find(|j| canonical(Path::new(&project.sources.get(j.file).name)) == wanted)
         .map(|j| j.name.clone())
         .ok_or_else(|| format!("`{}` holds no journey", file.display()))
+}
+
+/// Greetings read `@contact.name`: without one they say "Hi !", so say how to set it.
+fn missing_name(contact: &Contact) -> Option<&'static str> {
+    (!contact.fields.contains_key("name")).then_some(
+        "the contact has no name, so `@contact.name` is empty; give one with `--contact name=Thandi`",
+    )
 }
 
 /// The `http:` lines of a file, read as the header of a `.test` file.
@@ -541,6 +546,16 @@ end
             fixtures(&path)
                 .unwrap_err()
                 .contains("has no `http:` lines")
+        );
+    }
+
+    #[test]
+    fn a_contact_without_a_name_gets_a_hint() {
+        let hint = missing_name(&contact(&[]).unwrap()).unwrap();
+        assert!(hint.contains("--contact name="), "{hint}");
+        assert_eq!(
+            missing_name(&contact(&["name=Thandi".to_owned()]).unwrap()),
+            None
         );
     }
 }
