@@ -146,7 +146,7 @@ mod tests {
             stderr: &mut stderr,
             terminal: false,
         };
-        let code = run(["journey", "graph", "../../examples"], &mut io);
+        let code = run(["journey", "graph", "--cards", "../../examples"], &mut io);
         assert_eq!(
             (code, String::from_utf8(stderr).unwrap()),
             (0, String::new())
