@@ -275,6 +275,22 @@ fn opting_out_cancels_timers_and_stops_later_messages() {
     assert_eq!(answer["refused"][0]["reason"], "the contact opted out");
 }
 
+/// STOP from a contact with no run waiting (the journey ended) starts no journey, and
+/// is still honoured (issue 15).
+#[test]
+fn stop_with_no_run_waiting_still_opts_out() {
+    let s = setup(None);
+    let contact = "27820000015";
+    assert_eq!(
+        s.server
+            .post_signed(&text_message(contact, "wamid.S1", "STOP")),
+        200
+    );
+    let view = s.server.settled_contact(contact);
+    assert_eq!(view["opted_out"], true, "{view}");
+    assert_eq!(s.graph.sent_to(contact).len(), 0);
+}
+
 #[test]
 fn a_duplicate_delivery_gives_no_duplicate_step() {
     let s = setup(None);

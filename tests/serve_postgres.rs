@@ -7,7 +7,7 @@
 //! sends are counted.
 //!
 //! Needs `JOURNEY_TEST_DATABASE_URL` (CI sets it to the local server); without it the
-//! test says it was skipped. `JOURNEY_PG_KILLS` sets the number of kills (default 12).
+//! test is compiled as ignored, with the reason (tests/build.rs). `JOURNEY_PG_KILLS` sets the number of kills (default 12).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,10 @@ const CONTACTS: usize = 40;
 const LOADERS: usize = 3;
 
 #[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
 fn three_processes_on_one_database_survive_kill_9() {
     let Ok(base) = std::env::var("JOURNEY_TEST_DATABASE_URL") else {
         eprintln!(

@@ -22,6 +22,7 @@ use journey_project::ProjectConfig;
 
 pub use registry::{RULES, rule};
 pub use rule::{Context, Rule};
+pub use rules::template_unknown_or_unapproved::awaits_approval;
 pub use suppression::suppress;
 
 /// Runs every rule that the project's `[check]` settings enable on every journey of

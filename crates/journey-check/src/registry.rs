@@ -20,6 +20,7 @@ pub static RULES: &[&Rule] = &[
     &duplicate_journey::RULE,
     &invalid_arguments::RULE,
     &no_effect::RULE,
+    &ambiguous_trigger::RULE,
     &unreachable_card::RULE,
     &loop_without_wait::RULE,
     &missing_fallback::RULE,
@@ -29,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_variable::RULE,
     &type_mismatch::RULE,
     &missing_translation::RULE,
+    &unknown_contact_field::RULE,
     &freeform_outside_window::RULE,
     &window_margin::RULE,
     &business_initiated_needs_template::RULE,
@@ -67,8 +69,7 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
         .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
 
-/// A code of the WhatsApp rule catalogue (`whatsapp-platform.md` §8) that another
-/// rule checks.
+/// A code of the WhatsApp rule catalogue that another rule checks.
 pub struct Covered {
     pub code: &'static str,
     pub name: &'static str,

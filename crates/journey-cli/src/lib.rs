@@ -27,7 +27,7 @@ struct Cli {
 enum Command {
     /// Check journeys (`.journey` files and Turn `.md` notebooks) for mistakes.
     Check(commands::check::Args),
-    /// Draw a journey's state machine (Graphviz DOT or Mermaid).
+    /// Draw the journeys' state machines (Graphviz DOT, Mermaid or SVG).
     Graph(commands::graph::Args),
     /// Create a new project with a starter journey.
     New(commands::new::Args),
@@ -45,6 +45,14 @@ enum Command {
     Import(commands::import::Args),
     /// Run a project on the WhatsApp Cloud API (webhook, timers, outbox, admin API).
     Serve(commands::serve::Args),
+    /// Print a shell completion script (`journey completions bash > …`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell: bash, elvish, fish, powershell or zsh.
+    shell: clap_complete::Shell,
 }
 
 /// Where a command writes. `terminal` says whether stdout is a terminal (for colour).
@@ -55,10 +63,15 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
+    /// Writes to stdout. A reader that has gone away (`journey graph … | head`) is not
+    /// an error worth a message: what is left is not wanted.
     pub(crate) fn print(&mut self, text: &str) -> Result<(), String> {
-        self.stdout
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write the output: {e}"))
+        match self.stdout.write_all(text.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn warn(&mut self, text: &str) -> Result<(), String> {
@@ -93,6 +106,12 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Import(args) => commands::import::run(args, io),
         Command::Playbook(args) => commands::playbook::run(args, io),
         Command::Serve(args) => commands::serve::run(args, io),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "journey", &mut script);
+            io.print(&String::from_utf8_lossy(&script)).map(|()| 0)
+        }
     };
     match result {
         Ok(code) => code,
@@ -100,5 +119,37 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
             let _ = writeln!(io.stderr, "error: {message}");
             2
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that went away: `journey graph … | head -1`.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_not_an_error() {
+        let (mut stdout, mut stderr) = (Closed, Vec::new());
+        let mut io = Io {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            terminal: false,
+        };
+        let code = run(["journey", "graph", "--cards", "../../examples"], &mut io);
+        assert_eq!(
+            (code, String::from_utf8(stderr).unwrap()),
+            (0, String::new())
+        );
     }
 }

@@ -239,14 +239,48 @@ enum ProjectRoot {
 }
 
 fn project_root(file: &Path) -> ProjectRoot {
-    let parent = file.parent().unwrap_or(Path::new(""));
-    match parent
-        .ancestors()
-        .find(|dir| dir.join(CONFIG_FILE).is_file())
-    {
-        Some(dir) => ProjectRoot::Config(dir.to_path_buf()),
-        None => ProjectRoot::Directory(parent.to_path_buf()),
+    match config_dir(file) {
+        Some(dir) => ProjectRoot::Config(dir),
+        None => ProjectRoot::Directory(parent_dir(file)),
     }
+}
+
+/// The directory a file is in, `.` for a bare file name.
+pub(crate) fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The directory of the nearest `journey.toml` above `file`, looking above the working
+/// directory too (`cd sub && journey check a.journey` finds `../journey.toml`). It is
+/// written as the user wrote the path, or relative to the working directory when above it.
+pub(crate) fn config_dir(file: &Path) -> Option<PathBuf> {
+    config_dir_in(file, &std::env::current_dir().ok()?)
+}
+
+/// [`config_dir`] with the working directory given.
+fn config_dir_in(file: &Path, cwd: &Path) -> Option<PathBuf> {
+    let start = parent_dir(file);
+    if let Some(dir) = start
+        .ancestors()
+        .find(|d| cwd.join(d).join(CONFIG_FILE).is_file())
+    {
+        return Some(dir.to_path_buf());
+    }
+    let absolute = cwd.join(&start);
+    let found = absolute
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file())?;
+    let up = cwd
+        .strip_prefix(found)
+        .ok()
+        .map(|below| below.components().map(|_| "..").collect::<PathBuf>());
+    Some(match up {
+        Some(up) if !up.as_os_str().is_empty() => up,
+        _ => found.to_path_buf(),
+    })
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, String> {
@@ -274,4 +308,39 @@ fn file_stem(name: &str) -> String {
     Path::new(name)
         .file_stem()
         .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_is_found_above_the_working_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("sub/deeper");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(root.path().join(CONFIG_FILE), "").unwrap();
+        let found = |file: &str, cwd: &Path| config_dir_in(Path::new(file), cwd);
+        // `cd sub/deeper && journey check a.journey`
+        assert_eq!(found("a.journey", &sub), Some(PathBuf::from("../..")));
+        // `cd sub && journey check deeper/a.journey`
+        assert_eq!(
+            found("deeper/a.journey", &root.path().join("sub")),
+            Some(PathBuf::from(".."))
+        );
+        // From the root, as written.
+        assert_eq!(
+            found("sub/deeper/a.journey", root.path()),
+            Some(PathBuf::from(""))
+        );
+        // An absolute path finds it however it is written.
+        let absolute = sub.join("a.journey");
+        assert_eq!(
+            found(absolute.to_str().unwrap(), Path::new("/")),
+            Some(root.path().to_path_buf())
+        );
+        // No journey.toml anywhere above: none.
+        let loose = tempfile::tempdir().unwrap();
+        assert_eq!(found("a.journey", loose.path()), None);
+    }
 }

@@ -88,21 +88,7 @@ fn journey_name(path: &str, module: &journey_syntax::Module) -> String {
         return name.name.clone();
     }
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let stem = file.strip_suffix(".md").unwrap_or(file);
-    let mut name = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            name.push(c.to_ascii_lowercase());
-        } else if !name.is_empty() && !name.ends_with('_') {
-            name.push('_');
-        }
-    }
-    let name = name.trim_end_matches('_');
-    match name.chars().next() {
-        None => "imported".to_owned(),
-        Some(c) if c.is_ascii_digit() => format!("journey_{name}"),
-        Some(_) => name.to_owned(),
-    }
+    map::identifier(file.strip_suffix(".md").unwrap_or(file))
 }
 
 #[cfg(test)]

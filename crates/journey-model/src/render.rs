@@ -14,21 +14,114 @@ use crate::lower::constant_seconds;
 /// Characters of source text kept in a label before it is cut with `…`.
 const WIDTH: usize = 30;
 
+/// How much of a journey a picture shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Every step, each card a box around its steps.
+    #[default]
+    Steps,
+    /// One node per card and the ways between cards: an overview that stays readable
+    /// for large journeys.
+    Cards,
+}
+
 /// The journey as Graphviz DOT (`dot -Tsvg`).
 pub fn dot(journey: &CompiledJourney) -> String {
-    let picture = Picture::of(journey);
+    dot_all(std::slice::from_ref(journey), Detail::Steps)
+}
+
+/// Journeys as one Graphviz DOT picture; with several, each is drawn in a box named
+/// after it (`journey graph DIR`).
+pub fn dot_all(journeys: &[CompiledJourney], detail: Detail) -> String {
+    dot_pictures(journeys, false, detail)
+}
+
+/// DOT without clusters, each card's entry a node named after the card: for layout
+/// engines that draw no clusters (the SVG of `journey graph --format svg`).
+pub fn dot_flat(journeys: &[CompiledJourney], detail: Detail) -> String {
+    dot_pictures(journeys, true, detail)
+}
+
+fn dot_pictures(journeys: &[CompiledJourney], flat: bool, detail: Detail) -> String {
+    let name = match journeys {
+        [journey] => journey.name.as_str(),
+        _ => "journeys",
+    };
     let mut lines = vec![
-        format!("digraph {} {{", dot_quote(&journey.name)),
+        format!("digraph {} {{", dot_quote(name)),
         "  node [shape=box, fontname=\"Helvetica\", fontsize=10];".to_owned(),
         "  edge [fontname=\"Helvetica\", fontsize=9];".to_owned(),
     ];
-    if picture.entry.is_some() {
-        lines.push("  start [shape=circle, label=\"start\", style=bold];".to_owned());
-    }
-    for cluster in &picture.clusters {
-        lines.push(format!("  subgraph cluster_{} {{", cluster.index));
+    for (index, journey) in journeys.iter().enumerate() {
+        if journeys.len() == 1 || flat {
+            let prefix = if journeys.len() == 1 {
+                String::new()
+            } else {
+                format!("j{index}_")
+            };
+            dot_journey(journey, &prefix, "  ", flat, detail, &mut lines);
+            continue;
+        }
+        lines.push(format!("  subgraph cluster_j{index} {{"));
         lines.push(format!(
-            "    label={}; style=rounded; color=grey; fontname=\"Helvetica\";",
+            "    label={}; style=bold; fontname=\"Helvetica-Bold\";",
+            dot_quote(&journey.name)
+        ));
+        dot_journey(
+            journey,
+            &format!("j{index}_"),
+            "    ",
+            flat,
+            detail,
+            &mut lines,
+        );
+        lines.push("  }".to_owned());
+    }
+    lines.push("}\n".to_owned());
+    lines.join("\n")
+}
+
+/// One journey's statements, its names prefixed so that several can share a picture.
+fn dot_journey(
+    journey: &CompiledJourney,
+    prefix: &str,
+    indent: &str,
+    flat: bool,
+    detail: Detail,
+    lines: &mut Vec<String>,
+) {
+    let picture = Picture::of(journey, detail);
+    // A card overview has one node per card: no box around it.
+    let flat = flat || detail == Detail::Cards;
+    if picture.entry.is_some() {
+        let label = if flat && !prefix.is_empty() {
+            dot_quote(&journey.name)
+        } else {
+            "\"start\"".to_owned()
+        };
+        lines.push(format!(
+            "{indent}{prefix}start [shape=circle, label={label}, style=bold];"
+        ));
+    }
+    for cluster in picture.clusters.iter().filter(|_| flat) {
+        for node in &cluster.nodes {
+            let attrs = match node.shape {
+                Shape::Entry => format!(
+                    "label={}, shape=ellipse, style=bold",
+                    dot_quote(&cluster.name)
+                ),
+                _ => format!("label={}", dot_quote(&node.label)),
+            };
+            lines.push(format!("{indent}{prefix}n{} [{attrs}];", node.id));
+        }
+    }
+    for cluster in picture.clusters.iter().filter(|_| !flat) {
+        lines.push(format!(
+            "{indent}subgraph cluster_{prefix}{} {{",
+            cluster.index
+        ));
+        lines.push(format!(
+            "{indent}  label={}; style=rounded; color=grey; fontname=\"Helvetica\";",
             dot_quote(&cluster.name)
         ));
         for node in &cluster.nodes {
@@ -40,12 +133,15 @@ pub fn dot(journey: &CompiledJourney) -> String {
                 Shape::Branch => format!("label={}, shape=diamond", dot_quote(&node.label)),
                 Shape::End => format!("label={}, shape=oval", dot_quote(&node.label)),
             };
-            lines.push(format!("    n{} [{attrs}];", node.id));
+            lines.push(format!("{indent}  {prefix}n{} [{attrs}];", node.id));
         }
-        lines.push("  }".to_owned());
+        lines.push(format!("{indent}}}"));
     }
     if let Some(entry) = picture.entry {
-        lines.push(format!("  start -> n{};", entry.index()));
+        lines.push(format!(
+            "{indent}{prefix}start -> {prefix}n{};",
+            entry.index()
+        ));
     }
     for edge in &picture.edges {
         let mut attrs = Vec::new();
@@ -60,22 +156,57 @@ pub fn dot(journey: &CompiledJourney) -> String {
         } else {
             format!(" [{}]", attrs.join(", "))
         };
-        lines.push(format!("  n{} -> n{}{attrs};", edge.from, edge.to));
+        lines.push(format!(
+            "{indent}{prefix}n{} -> {prefix}n{}{attrs};",
+            edge.from, edge.to
+        ));
     }
-    lines.push("}\n".to_owned());
-    lines.join("\n")
 }
 
 /// The journey as a Mermaid `flowchart TD`.
 pub fn mermaid(journey: &CompiledJourney) -> String {
-    let picture = Picture::of(journey);
+    mermaid_all(std::slice::from_ref(journey), Detail::Steps)
+}
+
+/// Journeys as one Mermaid flowchart; with several, each in a subgraph of its own.
+pub fn mermaid_all(journeys: &[CompiledJourney], detail: Detail) -> String {
     let mut lines = vec!["flowchart TD".to_owned()];
-    if picture.entry.is_some() {
-        lines.push("  start((\"start\"))".to_owned());
-    }
-    for cluster in &picture.clusters {
+    for (index, journey) in journeys.iter().enumerate() {
+        if journeys.len() == 1 {
+            mermaid_journey(journey, "", "  ", detail, &mut lines);
+            continue;
+        }
         lines.push(format!(
-            "  subgraph card_{} [{}]",
+            "  subgraph journey_{index} [{}]",
+            mermaid_quote(&journey.name)
+        ));
+        mermaid_journey(journey, &format!("j{index}_"), "    ", detail, &mut lines);
+        lines.push("  end".to_owned());
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+fn mermaid_journey(
+    journey: &CompiledJourney,
+    prefix: &str,
+    indent: &str,
+    detail: Detail,
+    lines: &mut Vec<String>,
+) {
+    let picture = Picture::of(journey, detail);
+    if picture.entry.is_some() {
+        lines.push(format!("{indent}{prefix}start((\"start\"))"));
+    }
+    for cluster in picture.clusters.iter().filter(|_| detail == Detail::Cards) {
+        for node in &cluster.nodes {
+            let name = mermaid_quote(&cluster.name);
+            lines.push(format!("{indent}{prefix}n{}([{name}])", node.id));
+        }
+    }
+    for cluster in picture.clusters.iter().filter(|_| detail == Detail::Steps) {
+        lines.push(format!(
+            "{indent}subgraph {prefix}card_{} [{}]",
             cluster.index,
             mermaid_quote(&cluster.name)
         ));
@@ -88,12 +219,15 @@ pub fn mermaid(journey: &CompiledJourney) -> String {
                 Shape::Branch => format!("{{{text}}}"),
                 Shape::End => format!("([{text}])"),
             };
-            lines.push(format!("    n{}{shape}", node.id));
+            lines.push(format!("{indent}  {prefix}n{}{shape}", node.id));
         }
-        lines.push("  end".to_owned());
+        lines.push(format!("{indent}end"));
     }
     if let Some(entry) = picture.entry {
-        lines.push(format!("  start --> n{}", entry.index()));
+        lines.push(format!(
+            "{indent}{prefix}start --> {prefix}n{}",
+            entry.index()
+        ));
     }
     for edge in &picture.edges {
         let arrow = if edge.dashed { "-.->" } else { "-->" };
@@ -101,10 +235,11 @@ pub fn mermaid(journey: &CompiledJourney) -> String {
             Some(label) => format!("|{}|", mermaid_quote(label)),
             None => String::new(),
         };
-        lines.push(format!("  n{} {arrow}{label} n{}", edge.from, edge.to));
+        lines.push(format!(
+            "{indent}{prefix}n{} {arrow}{label} {prefix}n{}",
+            edge.from, edge.to
+        ));
     }
-    lines.push(String::new());
-    lines.join("\n")
 }
 
 /// What both renderers draw.
@@ -112,6 +247,8 @@ struct Picture {
     entry: Option<NodeIndex>,
     clusters: Vec<Cluster>,
     edges: Vec<Line>,
+    /// Each node's card, as the id of the card's entry node.
+    card_of: std::collections::HashMap<usize, usize>,
 }
 
 struct Cluster {
@@ -145,7 +282,65 @@ struct Line {
 }
 
 impl Picture {
-    fn of(journey: &CompiledJourney) -> Picture {
+    fn of(journey: &CompiledJourney, detail: Detail) -> Picture {
+        let steps = Picture::steps(journey);
+        match detail {
+            Detail::Steps => steps,
+            Detail::Cards => steps.by_card(),
+        }
+    }
+
+    /// Each card as its entry alone, and the edges that lead from one card to another
+    /// (once per label).
+    fn by_card(self) -> Picture {
+        let mut card_of = std::collections::HashMap::new();
+        let mut clusters = Vec::new();
+        for cluster in self.clusters {
+            let Some(entry) = cluster
+                .nodes
+                .iter()
+                .position(|n| matches!(n.shape, Shape::Entry))
+            else {
+                continue;
+            };
+            let entry = cluster.nodes.into_iter().nth(entry).expect("found above");
+            clusters.push(Cluster {
+                index: cluster.index,
+                name: cluster.name,
+                nodes: Vec::new(),
+            });
+            let at = clusters.len() - 1;
+            card_of.insert(entry.id, (at, entry.id));
+            clusters[at].nodes.push(entry);
+        }
+        let mut edges: Vec<Line> = Vec::new();
+        for edge in self.edges {
+            let (Some(&(from_card, _)), Some(&(to_card, to))) = (
+                self.card_of.get(&edge.from).and_then(|c| card_of.get(c)),
+                self.card_of.get(&edge.to).and_then(|c| card_of.get(c)),
+            ) else {
+                continue;
+            };
+            if from_card == to_card && to != edge.to {
+                continue;
+            }
+            let from = clusters[from_card].nodes[0].id;
+            let duplicate = edges
+                .iter()
+                .any(|e| e.from == from && e.to == to && e.label == edge.label);
+            if !duplicate {
+                edges.push(Line { from, to, ..edge });
+            }
+        }
+        Picture {
+            entry: self.entry,
+            clusters,
+            edges,
+            card_of: self.card_of,
+        }
+    }
+
+    fn steps(journey: &CompiledJourney) -> Picture {
         let mut clusters: Vec<Cluster> = journey
             .cards
             .iter()
@@ -178,10 +373,19 @@ impl Picture {
                 });
             }
         }
+        let card_of = journey
+            .graph
+            .node_indices()
+            .map(|node| {
+                let card = journey.graph[node].card;
+                (node.index(), journey.card(card).entry.index())
+            })
+            .collect();
         Picture {
             entry: journey.entry,
             clusters,
             edges,
+            card_of,
         }
     }
 }

@@ -6,6 +6,7 @@ pub fn scaffold(name: &str) -> Vec<(String, String)> {
     vec![
         ("journey.toml".to_owned(), journey_toml(name)),
         ("main.journey".to_owned(), main_journey(&journey_name(name))),
+        ("main.test".to_owned(), MAIN_TEST.to_owned()),
         (".gitignore".to_owned(), GITIGNORE.to_owned()),
     ]
 }
@@ -165,6 +166,31 @@ stack {journey} do
 end
 "#;
 
+const MAIN_TEST: &str = r#"# Conversation tests of main.journey: `journey test` runs them. A case is a
+# conversation written as the transcript it expects: `>` the contact, `<` the bot,
+# `*` what happened, `?` a check (docs/testing.md). After changing the journey,
+# `journey test --update` rewrites the expected lines of failing cases.
+
+contact: name = "Thandi"
+
+## a contact reads the health tips
+> hi
+< Hi Thandi! Welcome.
+< [buttons] What would you like to do? | 1. Health tips | 2. Talk to a person
+> [tap Health tips]
+< Drink clean water, wash your hands often and sleep well.
+< [buttons] What would you like to do? | 1. Health tips | 2. Talk to a person
+
+## STOP opts out at any question
+> hi
+< Hi Thandi! Welcome.
+< [buttons] What would you like to do? ...
+> stop
+< You will get no more messages from us. Write HI at any time to chat again.
+* ended
+? field opted_in = false
+"#;
+
 const GITIGNORE: &str = "# Local run state of `journey run` and `journey serve` (SQLite).
 *.db
 *.db-wal
@@ -182,10 +208,13 @@ mod tests {
     }
 
     #[test]
-    fn writes_exactly_three_files() {
+    fn writes_exactly_four_files() {
         let files = scaffold("clinic-line");
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(paths, ["journey.toml", "main.journey", ".gitignore"]);
+        assert_eq!(
+            paths,
+            ["journey.toml", "main.journey", "main.test", ".gitignore"]
+        );
         assert!(file(&files, ".gitignore").contains("*.db-wal"));
     }
 

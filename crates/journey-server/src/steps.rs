@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use journey_expr::Value;
 use journey_runtime::{
-    Contact, Effect, Event, Inbound, Outbound, Outcome, RunState, Status, TimerTarget, triggers,
+    Contact, Effect, Event, Inbound, Outbound, Outcome, RunState, Status, TimerTarget,
+    says_keyword, triggers,
 };
 use journey_store::{
     ContactRow, InboxEvent, JournalEntry, Millis, NewOutbox, StepCommit, StoreError, TimerOp,
@@ -203,6 +204,14 @@ impl<'a> Planner<'a> {
                 );
                 match picked {
                     Some(journey) => self.begin(&journey, Some(inbound)),
+                    // No run is waiting and no trigger takes the opt-out keyword: it is
+                    // still honoured, as WhatsApp requires (`finish` cancels the timers).
+                    None if says_keyword(&inbound.text, &self.d.config.keywords.opt_out) => {
+                        self.contact
+                            .fields
+                            .insert("opted_in".to_owned(), Value::Bool(false));
+                        self.note("opted out (no journey was running)".to_owned());
+                    }
                     None => self.note("no journey started".to_owned()),
                 }
             }

@@ -1,6 +1,7 @@
 //! The store's guarantees, one test each, run against both stores: SQLite in a
 //! temporary file, and PostgreSQL in a fresh schema of the database named by
-//! `JOURNEY_TEST_DATABASE_URL` (the tests say they were skipped without it; CI sets it).
+//! `JOURNEY_TEST_DATABASE_URL` (without it they are compiled as ignored, with the reason:
+//! build.rs; CI sets it).
 //! Then what only one of them has: SQLite's file, PostgreSQL's several processes.
 
 use std::sync::Arc;
@@ -44,6 +45,7 @@ macro_rules! on_both_stores {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(no_postgres, ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)")]
                 async fn $name() {
                     let Some(store) = super::postgres(stringify!($name)).await else {
                         return;
@@ -346,6 +348,10 @@ async fn two_processes(test: &str) -> Option<(Arc<PgStore>, Arc<PgStore>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
 async fn postgres_one_of_two_racing_steps_commits() {
     let Some((a, b)) = two_processes("one_of_two_racing_steps_commits").await else {
         return;
@@ -374,6 +380,10 @@ async fn postgres_one_of_two_racing_steps_commits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
 async fn postgres_processes_fire_each_timer_and_claim_each_row_once() {
     let Some((a, b)) = two_processes("processes_fire_each_timer_and_claim_each_row_once").await
     else {
@@ -434,6 +444,10 @@ async fn postgres_processes_fire_each_timer_and_claim_each_row_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
 async fn postgres_migrates_once_and_refuses_a_newer_schema() {
     let Some(store) = postgres("migrates_once_and_refuses_a_newer_schema").await else {
         return;

@@ -114,6 +114,15 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// The `http:` lines of a file (`journey run --http`), or each line that could not be read
+/// with its number.
+pub fn http_fixtures(text: &str) -> Result<Vec<Fixture>, Vec<(usize, String)>> {
+    match parse(text) {
+        Ok(file) => Ok(file.header.http),
+        Err(errors) => Err(errors.into_iter().map(|e| (e.line, e.message)).collect()),
+    }
+}
+
 /// Parses a whole file; reports every line it could not read.
 pub fn parse(text: &str) -> Result<TestFile, Vec<ParseError>> {
     let mut file = TestFile::default();

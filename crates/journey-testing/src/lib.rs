@@ -13,9 +13,12 @@ mod report;
 mod runner;
 mod simulator;
 mod transcript;
+mod update;
 
+pub use format::http_fixtures;
 pub use http::Fixture;
-pub use report::{CaseReport, FileReport};
+pub use report::{CaseReport, FileReport, Segment};
 pub use runner::{CONTACT_ID, notebook, run_file};
 pub use simulator::{Choice, Simulator, Timer};
 pub use transcript::{Kind, Line, moment, timer_name};
+pub use update::update;

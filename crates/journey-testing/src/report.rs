@@ -21,6 +21,20 @@ pub struct CaseReport {
     pub line: usize,
     /// What went wrong, ready to print; `None` when the case passed.
     pub failure: Option<String>,
+    /// The case's expected lines and what happened instead, for `journey test --update`.
+    pub segments: Vec<Segment>,
+}
+
+/// The expected lines written after one action (or after the `##` line), and the lines
+/// that followed the action when it ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// The source line of the action (or of the case's `##` line).
+    pub after: usize,
+    /// The source lines of the expected (`<`, `*`) lines of this segment.
+    pub expected: Vec<usize>,
+    /// What the run wrote here, as `.test` lines.
+    pub actual: Vec<String>,
 }
 
 impl CaseReport {
@@ -156,11 +170,13 @@ mod tests {
                     name: "tips".to_owned(),
                     line: 3,
                     failure: None,
+                    segments: Vec::new(),
                 },
                 CaseReport {
                     name: "nurse".to_owned(),
                     line: 9,
                     failure: Some("one\ntwo\n".to_owned()),
+                    segments: Vec::new(),
                 },
             ],
         };

@@ -8,7 +8,7 @@ use journey_runtime::{Contact, Runtime};
 
 use crate::checks;
 use crate::format::{self, Action, Case, Header};
-use crate::report::{self, CaseReport, FileReport};
+use crate::report::{self, CaseReport, FileReport, Segment};
 use crate::simulator::Simulator;
 use crate::transcript::{Kind, Line};
 
@@ -40,12 +40,13 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
             Some(sim) if case.continues => sim,
             _ => fresh(&rt, &file.header),
         };
-        let mut run = CaseRun::new(sim, file_name);
+        let mut run = CaseRun::new(sim, file_name, case.line);
         let failure = run.run(case);
         cases.push(CaseReport {
             name: case.name.clone(),
             line: case.line,
             failure,
+            segments: std::mem::take(&mut run.segments),
         });
         previous = Some(run.sim);
     }
@@ -125,10 +126,14 @@ struct CaseRun<'a> {
     /// Where the lines that followed the last action start in the simulator's transcript.
     mark: usize,
     failed_checks: Vec<String>,
+    /// The source line of the last action, and of the expected lines written since.
+    anchor: usize,
+    wanted_lines: Vec<usize>,
+    segments: Vec<Segment>,
 }
 
 impl<'a> CaseRun<'a> {
-    fn new(sim: Simulator<'a>, file: &'a str) -> Self {
+    fn new(sim: Simulator<'a>, file: &'a str, line: usize) -> Self {
         let mark = sim.transcript().len();
         CaseRun {
             sim,
@@ -138,18 +143,25 @@ impl<'a> CaseRun<'a> {
             wanted: Vec::new(),
             mark,
             failed_checks: Vec::new(),
+            anchor: line,
+            wanted_lines: Vec::new(),
+            segments: Vec::new(),
         }
     }
 
     fn run(&mut self, case: &Case) -> Option<String> {
         for step in &case.steps {
+            let at = step.line;
             match &step.action {
-                Action::Say(text) => self.act(|sim| sim.say(text)),
-                Action::Tap(option) => self.act(|sim| sim.tap_option(option)),
-                Action::Advance(by) => self.act(|sim| sim.advance(*by)),
-                Action::Start(journey) => self.act(|sim| sim.start(journey)),
-                Action::AgentReturns => self.act(Simulator::handoff_return),
-                Action::Expect(line) => self.wanted.push(line.clone()),
+                Action::Say(text) => self.act(at, |sim| sim.say(text)),
+                Action::Tap(option) => self.act(at, |sim| sim.tap_option(option)),
+                Action::Advance(by) => self.act(at, |sim| sim.advance(*by)),
+                Action::Start(journey) => self.act(at, |sim| sim.start(journey)),
+                Action::AgentReturns => self.act(at, Simulator::handoff_return),
+                Action::Expect(line) => {
+                    self.wanted.push(line.clone());
+                    self.wanted_lines.push(at);
+                }
                 Action::Check(assertion) => {
                     if let Err(found) = checks::check(assertion, &self.sim) {
                         let failed = format!(
@@ -175,8 +187,9 @@ impl<'a> CaseRun<'a> {
     /// Performs an action. Its echo line is the same on both sides, except that an
     /// echo that is an event (`* start X`, `* back from agent`) counts as an event that
     /// the case may or may not write.
-    fn act(&mut self, action: impl FnOnce(&mut Simulator<'a>)) {
+    fn act(&mut self, line: usize, action: impl FnOnce(&mut Simulator<'a>)) {
         self.close_segment();
+        self.anchor = line;
         let before = self.sim.transcript().len();
         action(&mut self.sim);
         let echo = &self.sim.transcript()[before];
@@ -194,6 +207,11 @@ impl<'a> CaseRun<'a> {
     /// is copied to the expected side, where the actual side has it.
     fn close_segment(&mut self) {
         let outputs = &self.sim.transcript()[self.mark..];
+        self.segments.push(Segment {
+            after: self.anchor,
+            expected: std::mem::take(&mut self.wanted_lines),
+            actual: outputs.iter().map(Line::to_string).collect(),
+        });
         let mut mentioned: Vec<Line> = self
             .wanted
             .iter()

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use journey_expr::Value;
 use journey_runtime::{
     Contact, Effect, Event, HttpRequest, Inbound, Outbound, Outcome, RunState, Runtime, Status,
-    TimerTarget, triggers,
+    TimerTarget, says_keyword, triggers,
 };
 
 use crate::duration;
@@ -194,6 +194,11 @@ impl<'a> Simulator<'a> {
         &self.sent
     }
 
+    /// The deployed journeys this contact talks to.
+    pub fn runtime(&self) -> &'a Runtime<'a> {
+        self.rt
+    }
+
     pub fn contact(&self) -> &Contact {
         &self.contact
     }
@@ -269,10 +274,19 @@ impl<'a> Simulator<'a> {
                 self.step(Event::Message(inbound))
             }
             _ => {
-                let journey = self.journey.clone().or_else(|| {
-                    triggers::select(self.rt, &self.contact, &inbound, first_visit, self.now)
-                });
-                match journey {
+                let picked =
+                    triggers::select(self.rt, &self.contact, &inbound, first_visit, self.now);
+                // No run is waiting and no trigger takes the opt-out keyword: it is still
+                // honoured (WhatsApp requires it), as `journey serve` does.
+                if picked.is_none() && says_keyword(&inbound.text, &self.rt.config.keywords.opt_out)
+                {
+                    self.contact
+                        .fields
+                        .insert("opted_in".to_owned(), Value::Bool(false));
+                    self.timers.clear();
+                    return self.log(Kind::Event, "opted out (no journey was running)");
+                }
+                match self.journey.clone().or(picked) {
                     Some(journey) => self.begin(&journey, Some(inbound)),
                     None => self.log(Kind::Event, "no journey started"),
                 }

@@ -1,4 +1,4 @@
-//! The WhatsApp Cloud API as data (whatsapp-platform.md §5): what `journey serve` reads
+//! The WhatsApp Cloud API as data (Meta's Cloud API reference): what `journey serve` reads
 //! from Meta and writes to it, with no I/O of its own.
 //!
 //! - [`signature`]: `X-Hub-Signature-256` over the raw body, in constant time;

@@ -1,5 +1,6 @@
 //! One file per rule. The registry (`crate::registry`) lists them.
 
+pub(crate) mod ambiguous_trigger;
 pub(crate) mod body_length;
 pub(crate) mod burst_send;
 pub(crate) mod business_initiated_needs_template;
@@ -43,6 +44,7 @@ pub(crate) mod unbounded_reengagement_loop;
 pub(crate) mod unknown_argument;
 pub(crate) mod unknown_card;
 pub(crate) mod unknown_config_key;
+pub(crate) mod unknown_contact_field;
 pub(crate) mod unknown_function;
 pub(crate) mod unknown_journey;
 pub(crate) mod unknown_variable;

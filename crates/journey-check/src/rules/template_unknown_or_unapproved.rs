@@ -34,6 +34,15 @@ Use the registered name (the help suggests the closest), register the template i
     check: Some(check),
 };
 
+/// The label of a finding about a registered template that is not approved yet.
+const NOT_APPROVED: &str = "not approved";
+
+/// A finding that a registered template waits for Meta's approval: it changes what
+/// `journey serve` may send, not how a conversation runs, so `journey test` runs anyway.
+pub fn awaits_approval(diagnostic: &Diagnostic) -> bool {
+    diagnostic.code == RULE.code && diagnostic.primary.message == NOT_APPROVED
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let registry = &ctx.config.templates;
     if registry.is_empty() {
@@ -55,7 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         format!("{:?}", template.status).to_lowercase()
                     ),
                 )
-                .with_label("not approved")
+                .with_label(NOT_APPROVED)
                 .with_help("send it once Meta approves it, and set `status = \"approved\"` in journey.toml"),
             ),
             None => {

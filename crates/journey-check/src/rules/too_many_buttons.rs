@@ -1,5 +1,5 @@
-use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::MenuKind;
+use journey_diagnostics::{Diagnostic, Severity, Span};
+use journey_model::{Issue, MenuKind};
 
 use crate::limits;
 use crate::rule::{Context, Rule};
@@ -40,7 +40,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for options in limits::option_sets(ctx.journey, menu) {
-            if options.is_empty() {
+            // Options naming unknown cards were dropped by lowering and are reported
+            // as J101: the menu is not empty as written.
+            if options.is_empty() && !names_unknown_cards(ctx, span) {
                 out.push(
                     RULE.diagnostic(ctx, span, "these buttons have no options")
                         .with_label("WhatsApp needs 1 to 3 reply buttons")
@@ -64,4 +66,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+fn names_unknown_cards(ctx: &Context<'_>, menu: Span) -> bool {
+    ctx.journey.issues.iter().any(|issue| {
+        matches!(issue, Issue::UnknownCard { span, .. }
+            if span.start >= menu.start && span.end <= menu.end)
+    })
 }

@@ -30,7 +30,8 @@ struct TurnArgs {
     /// Turn notebook exports (markdown with ```stack cells).
     #[arg(required = true)]
     notebooks: Vec<PathBuf>,
-    /// Journey UUIDs and the names they become: lines of `"<uuid>" = "JourneyName"`.
+    /// Journey UUIDs and the names they become: a `uuids.toml` of lines
+    /// `"<uuid>" = "JourneyName"`, or a Turn team's `stacks_config.yaml` (`.yaml`/`.yml`).
     #[arg(long)]
     map: Option<PathBuf>,
     /// Where to write the `.journey` files.
@@ -94,7 +95,13 @@ fn turn(args: TurnArgs, io: &mut Io<'_>) -> Result<u8, String> {
 fn read_map(path: &Path) -> Result<UuidMap, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the map `{}`: {e}", path.display()))?;
-    UuidMap::parse(&text).map_err(|e| format!("{}:{e}", path.display()))
+    let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let map = if yaml {
+        UuidMap::parse_stacks_config(&text)
+    } else {
+        UuidMap::parse(&text)
+    };
+    map.map_err(|e| format!("{}:{e}", path.display()))
 }
 
 /// Why a notebook was not imported: its syntax errors as `journey check` shows them.

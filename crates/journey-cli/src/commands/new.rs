@@ -38,6 +38,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         io.print(&format!("created {}\n", path.display()))?;
     }
-    io.print(&format!("\nNext: `journey check {}`\n", dir.display()))?;
+    io.print(&format!(
+        "\nNext: `journey check {0}`, `journey test {0}`, then chat with it: \
+         `journey run {0} --contact name=Thandi`\n",
+        dir.display()
+    ))?;
     Ok(0)
 }

@@ -13,8 +13,11 @@ use journey_playbook::{ImportError, Options, Plan, Playbook, TextFile};
 use crate::Io;
 use crate::workspace;
 
-/// The playbook library when `--dir` is not given and `$JOURNEY_PLAYBOOKS` is not set.
-const DEFAULT_LIBRARY: &str = "playbooks";
+// The library built into the binary (build.rs): `EMBEDDED`.
+include!(concat!(env!("OUT_DIR"), "/playbooks.rs"));
+
+/// How the built-in library shows in messages.
+const BUILT_IN: &str = "playbooks";
 const LIBRARY_VARIABLE: &str = "JOURNEY_PLAYBOOKS";
 const MANIFEST: &str = "playbook.toml";
 
@@ -41,7 +44,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct Library {
-    /// The playbook library (default: `$JOURNEY_PLAYBOOKS`, else `playbooks/`).
+    /// The playbook library, a directory (default: `$JOURNEY_PLAYBOOKS`, else the
+    /// library built into `journey`).
     #[arg(long)]
     dir: Option<PathBuf>,
 }
@@ -83,11 +87,7 @@ struct Loaded {
 
 impl Loaded {
     fn read(dir: &Path) -> Result<Loaded, String> {
-        let manifest = dir.join(MANIFEST);
-        let text = workspace::read(&manifest)?;
-        let mut sources = SourceMap::new();
-        let file = sources.add(workspace::display(&manifest), text.clone());
-        let (playbook, diagnostics) = journey_playbook::parse_playbook(file, &text);
+        let manifest = workspace::read(&dir.join(MANIFEST))?;
         let mut files = Vec::new();
         for path in files_under(dir, &["journey", "test"])? {
             files.push(TextFile {
@@ -95,13 +95,20 @@ impl Loaded {
                 text: workspace::read(&path)?,
             });
         }
-        Ok(Loaded {
+        Ok(Loaded::parse(dir, manifest, files))
+    }
+
+    fn parse(dir: &Path, manifest: String, files: Vec<TextFile>) -> Loaded {
+        let mut sources = SourceMap::new();
+        let file = sources.add(workspace::display(&dir.join(MANIFEST)), manifest.clone());
+        let (playbook, diagnostics) = journey_playbook::parse_playbook(file, &manifest);
+        Loaded {
             dir: dir.to_path_buf(),
             playbook,
             diagnostics,
             sources,
             files,
-        })
+        }
     }
 
     fn has_errors(&self) -> bool {
@@ -129,20 +136,23 @@ impl Loaded {
     }
 }
 
-fn library_dir(library: &Library) -> PathBuf {
+/// The library's directory, or `None` for the library built into `journey`.
+fn library_dir(library: &Library) -> Option<PathBuf> {
     library
         .dir
         .clone()
         .or_else(|| std::env::var_os(LIBRARY_VARIABLE).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_LIBRARY))
 }
 
-/// The directories of the library that hold a playbook.toml, by name.
-fn playbook_dirs(library: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(library).map_err(|e| {
+/// Every playbook of the library, by name.
+fn library(library: &Library) -> Result<Vec<Loaded>, String> {
+    let Some(dir) = library_dir(library) else {
+        return Ok(embedded());
+    };
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
         format!(
             "cannot read the playbook library `{}`: {e} (give it with `--dir` or `${LIBRARY_VARIABLE}`)",
-            library.display()
+            dir.display()
         )
     })?;
     let mut dirs: Vec<PathBuf> = entries
@@ -151,46 +161,77 @@ fn playbook_dirs(library: &Path) -> Result<Vec<PathBuf>, String> {
         .filter(|p| p.join(MANIFEST).is_file())
         .collect();
     dirs.sort();
-    Ok(dirs)
+    dirs.iter().map(|d| Loaded::read(d)).collect()
+}
+
+/// The built-in library: each directory of `EMBEDDED` with a playbook.toml.
+fn embedded() -> Vec<Loaded> {
+    let names: BTreeSet<&str> = EMBEDDED
+        .iter()
+        .filter_map(|(path, _)| path.strip_suffix(&format!("/{MANIFEST}")))
+        .filter(|name| !name.contains('/'))
+        .collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let prefix = format!("{name}/");
+            let mut manifest = String::new();
+            let mut files = Vec::new();
+            for (path, text) in EMBEDDED {
+                let Some(inner) = path.strip_prefix(&prefix) else {
+                    continue;
+                };
+                if inner == MANIFEST {
+                    manifest = (*text).to_owned();
+                } else if inner.ends_with(".journey") || inner.ends_with(".test") {
+                    files.push(TextFile {
+                        path: inner.to_owned(),
+                        text: (*text).to_owned(),
+                    });
+                }
+            }
+            Loaded::parse(&Path::new(BUILT_IN).join(name), manifest, files)
+        })
+        .collect()
+}
+
+fn library_name(library: &Library) -> String {
+    library_dir(library).map_or_else(
+        || {
+            format!(
+                "the built-in library (`{BUILT_IN}/` of journey {})",
+                env!("CARGO_PKG_VERSION")
+            )
+        },
+        |dir| format!("`{}`", workspace::display(&dir)),
+    )
 }
 
 /// A playbook given as a directory, or by name in the library.
-fn find(playbook: &str, library: &Library) -> Result<PathBuf, String> {
+fn find(playbook: &str, library: &Library) -> Result<Loaded, String> {
     let as_dir = Path::new(playbook);
     if as_dir.join(MANIFEST).is_file() {
-        return Ok(as_dir.to_path_buf());
+        return Loaded::read(as_dir);
     }
-    let library = library_dir(library);
-    let dirs = playbook_dirs(&library)?;
-    let names: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+    let mut all = self::library(library)?;
+    let names: Vec<String> = all.iter().map(|l| dir_name(&l.dir)).collect();
     if let Some(at) = names.iter().position(|n| n == playbook) {
-        return Ok(dirs[at].clone());
+        return Ok(all.swap_remove(at));
     }
     let hint = journey_model::suggest(playbook, names.iter().map(String::as_str))
         .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
     Err(format!(
-        "no playbook `{playbook}` in `{}`{hint} (`journey playbook list` shows them)",
-        workspace::display(&library)
+        "no playbook `{playbook}` in {}{hint} (`journey playbook list` shows them)",
+        library_name(library)
     ))
 }
 
 fn list(library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
-    let dir = library_dir(library);
-    let dirs = playbook_dirs(&dir)?;
-    if dirs.is_empty() {
-        io.print(&format!(
-            "No playbooks in `{}`.\n",
-            workspace::display(&dir)
-        ))?;
+    let loaded = self::library(library)?;
+    if loaded.is_empty() {
+        io.print(&format!("No playbooks in {}.\n", library_name(library)))?;
         return Ok(0);
     }
-    let loaded = dirs
-        .iter()
-        .map(|d| Loaded::read(d))
-        .collect::<Result<Vec<_>, _>>()?;
     let width = loaded
         .iter()
         .map(|l| dir_name(&l.dir).len())
@@ -222,7 +263,7 @@ fn dir_name(dir: &Path) -> String {
 }
 
 fn show(name: &str, library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
-    let loaded = Loaded::read(&find(name, library)?)?;
+    let loaded = find(name, library)?;
     if loaded.report(io)? {
         return Ok(1);
     }
@@ -312,7 +353,7 @@ fn section(out: &mut String, title: &str, lines: impl Iterator<Item = String>) {
 }
 
 fn import(args: &ImportArgs, io: &mut Io<'_>) -> Result<u8, String> {
-    let loaded = Loaded::read(&find(&args.playbook, &args.library)?)?;
+    let loaded = find(&args.playbook, &args.library)?;
     if loaded.report(io)? {
         io.print("error: not importing: the playbook's playbook.toml has errors\n")?;
         return Ok(1);

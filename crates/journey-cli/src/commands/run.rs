@@ -28,6 +28,10 @@ pub struct Args {
     /// Where the virtual clock starts, like `2026-01-15T09:00:00Z` (default: now).
     #[arg(long)]
     now: Option<String>,
+    /// Canned answers for the journeys' web requests: a file of `http:` lines, as in
+    /// the header of a `.test` file (docs/testing.md).
+    #[arg(long, value_name = "FIXTURES")]
+    http: Option<PathBuf>,
 }
 
 const HELP: &str = "\
@@ -35,7 +39,7 @@ Type a message, or a number to tap that option. Commands:
   /advance 2h    move the clock on (timers fire)
   /start NAME    the business starts a journey (a template reminder, say)
   /return        the agent hands the contact back to the bot
-  /state         the run state, as JSON
+  /state         where the run is, its variables and the contact
   /timers        pending timers
   /quit          stop
 ";
@@ -76,8 +80,17 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         None => jiff::Timestamp::now(),
     };
     let rt = project.runtime();
-    let mut sim = Simulator::new(&rt, contact(&args.contact)?, now);
+    let contact = contact(&args.contact)?;
+    if let Some(hint) = missing_name(&contact) {
+        io.warn(hint)?;
+    }
+    let mut sim = Simulator::new(&rt, contact, now);
     sim.set_journey(journey);
+    if let Some(path) = &args.http {
+        for fixture in fixtures(path)? {
+            sim.add_fixture(fixture);
+        }
+    }
     let stdin = std::io::stdin();
     let screen = stdin.is_terminal().then(|| Screen {
         color: io.terminal && std::env::var_os("NO_COLOR").is_none(),
@@ -106,6 +119,32 @@ fn journey_of(project: &Deployed, file: &Path) -> Result<String, String> {
         .find(|j| canonical(Path::new(&project.sources.get(j.file).name)) == wanted)
         .map(|j| j.name.clone())
         .ok_or_else(|| format!("`{}` holds no journey", file.display()))
+}
+
+/// Greetings read `@contact.name`: without one they say "Hi !", so say how to set it.
+fn missing_name(contact: &Contact) -> Option<&'static str> {
+    (!contact.fields.contains_key("name")).then_some(
+        "the contact has no name, so `@contact.name` is empty; give one with `--contact name=Thandi`",
+    )
+}
+
+/// The `http:` lines of a file, read as the header of a `.test` file.
+fn fixtures(path: &Path) -> Result<Vec<journey_testing::Fixture>, String> {
+    let text = crate::workspace::read(path)?;
+    let header = journey_testing::http_fixtures(&text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|(line, message)| format!("{}:{line}: {message}", path.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    if header.is_empty() {
+        return Err(format!(
+            "`{}` has no `http:` lines (like `http: GET https://api.example.org/pages/* -> 200 {{\"title\": \"Rest\"}}`)",
+            path.display()
+        ));
+    }
+    Ok(header)
 }
 
 fn contact(fields: &[String]) -> Result<Contact, String> {
@@ -212,11 +251,69 @@ impl Seen {
     }
 }
 
+/// The run as an author reads it: the journey, the card it waits at, its variables
+/// and the contact's fields.
 fn state(sim: &Simulator<'_>) -> String {
-    match sim.state() {
-        Some(state) => serde_json::to_string_pretty(state).unwrap_or_default() + "\n",
-        None => "no run yet\n".to_owned(),
+    let Some(state) = sim.state() else {
+        return "no run yet\n".to_owned();
+    };
+    let journey = sim.runtime().journey(&state.journey);
+    let card = |node: u32| {
+        journey
+            .and_then(|j| {
+                let index = j
+                    .graph
+                    .node_indices()
+                    .find(|n| n.index() == node as usize)?;
+                Some(format!("card `{}`", j.card(j.graph[index].card).name))
+            })
+            .unwrap_or_else(|| "a step of an older version".to_owned())
+    };
+    let status = match &state.status {
+        journey_runtime::Status::Waiting {
+            node,
+            retries,
+            timer,
+            ..
+        } => {
+            let mut text = format!("waiting for an answer at {}", card(*node));
+            if *retries > 0 {
+                text.push_str(&format!(
+                    ", {retries} re-prompt{} left",
+                    if *retries == 1 { "" } else { "s" }
+                ));
+            }
+            if timer.is_some() {
+                text.push_str(", with a timeout");
+            }
+            text
+        }
+        journey_runtime::Status::Http { node, .. } => {
+            format!("waiting for a web response at {}", card(*node))
+        }
+        journey_runtime::Status::Handoff { node, .. } => {
+            format!("with an agent since {}", card(*node))
+        }
+        journey_runtime::Status::Ended => "ended".to_owned(),
+        journey_runtime::Status::Failed { error } => format!("failed: {error}"),
+    };
+    let mut out = format!("journey: {}\nstatus:  {status}\n", state.journey);
+    for frame in state.stack.iter().rev() {
+        out.push_str(&format!("called from: {}\n", frame.journey));
     }
+    let values = |title: &str, values: &std::collections::BTreeMap<String, Value>| {
+        if values.is_empty() {
+            return format!("{title}: none\n");
+        }
+        let mut text = format!("{title}:\n");
+        for (name, value) in values {
+            text.push_str(&format!("  {name} = {}\n", value.to_json()));
+        }
+        text
+    };
+    out.push_str(&values("variables", &state.vars));
+    out.push_str(&values("contact", &sim.contact().fields));
+    out
 }
 
 fn timers(sim: &Simulator<'_>) -> String {
@@ -397,7 +494,10 @@ end
         let out = chat_output("hi\n7\n/advance soon\n/state\n", None);
         assert!(out.contains("> 7\n< [buttons] How can we help?"), "{out}");
         assert!(out.contains("expected a duration such as `2h`"), "{out}");
-        assert!(out.contains("\"Waiting\""), "{out}");
+        assert!(
+            out.contains("journey: Menu\nstatus:  waiting for an answer at card `Menu`\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -414,6 +514,48 @@ end
              you:      * back from agent\n\
              \x20    * ended\n\
              you: "
+        );
+    }
+
+    #[test]
+    fn stop_after_the_journey_ended_opts_out() {
+        let out = chat_output("hi\n1\nstop\n/state\n", None);
+        assert!(
+            out.contains("* ended\n> stop\n* opted out (no journey was running)\n"),
+            "{out}"
+        );
+        assert!(out.contains("contact:\n  opted_in = false\n"), "{out}");
+    }
+
+    #[test]
+    fn http_fixtures_are_read_from_a_file_of_http_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("content.http");
+        std::fs::write(
+            &path,
+            "# The content API\nhttp: GET https://api.example.org/pages/* -> 200 {\"title\": \"Rest\"}\n",
+        )
+        .unwrap();
+        let read = fixtures(&path).unwrap();
+        assert_eq!((read.len(), read[0].status), (1, 200));
+        std::fs::write(&path, "http: GET https://api.example.org/pages\n").unwrap();
+        let error = fixtures(&path).unwrap_err();
+        assert!(error.contains("content.http:1: "), "{error}");
+        std::fs::write(&path, "# nothing\n").unwrap();
+        assert!(
+            fixtures(&path)
+                .unwrap_err()
+                .contains("has no `http:` lines")
+        );
+    }
+
+    #[test]
+    fn a_contact_without_a_name_gets_a_hint() {
+        let hint = missing_name(&contact(&[]).unwrap()).unwrap();
+        assert!(hint.contains("--contact name="), "{hint}");
+        assert_eq!(
+            missing_name(&contact(&["name=Thandi".to_owned()]).unwrap()),
+            None
         );
     }
 }

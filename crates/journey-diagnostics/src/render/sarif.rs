@@ -32,7 +32,6 @@ struct Tool<'a> {
 struct Driver<'a> {
     name: &'static str,
     version: &'a str,
-    information_uri: &'static str,
     rules: Vec<Rule>,
 }
 
@@ -160,7 +159,6 @@ pub fn render_sarif(
                 driver: Driver {
                     name: "journey",
                     version: tool_version,
-                    information_uri: env!("CARGO_PKG_REPOSITORY"),
                     rules,
                 },
             },
@@ -225,7 +223,7 @@ mod tests {
                 name: "unknown-card",
                 summary: "A `then` names a card that does not exist.",
                 default_severity: Severity::Error,
-                help_uri: Some("https://example.invalid/journey/rules/J101"),
+                help_uri: Some("docs/rules/J101.md"),
             },
             RuleMeta {
                 code: "J202",
