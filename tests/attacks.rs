@@ -497,3 +497,81 @@ fn a_deep_expression_deployed_over_the_api_does_not_kill_the_server() {
     assert_eq!(server.get("/healthz").0, 200, "the server is still up");
     stops_promptly(server);
 }
+
+/// Two processes started together on a fresh schema both come up (the schema is
+/// created under the migration lock), again and again; a third joins while they run;
+/// a bad URL says what PostgreSQL said.
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn processes_starting_together_on_a_fresh_postgres_schema_all_start() {
+    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    for round in 0..5 {
+        let schema = format!("journey_race_{}_{round}", std::process::id());
+        let database = format!("{base}{separator}schema={schema}");
+        let options = Options {
+            project: project.path(),
+            database: &database,
+            graph_url: &graph.url,
+            time_scale: None,
+            extra: Extra::default(),
+        };
+        let (a, b) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| Server::try_start(&options));
+            let b = scope.spawn(|| Server::try_start(&options));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let (a, b) = (
+            a.expect("the first process starts"),
+            b.expect("the second process starts"),
+        );
+        let c = Server::start(&options);
+        for server in [&a, &b, &c] {
+            assert_eq!(server.get("/healthz").0, 200);
+        }
+        for server in [a, b, c] {
+            stops_promptly(server);
+        }
+        drop_schema(&base, &schema);
+    }
+    let output = std::process::Command::new(serve::binary())
+        .args(["serve", "--project"])
+        .arg(project.path())
+        .args([
+            "--database",
+            "postgres://nobody@127.0.0.1:5432/test?schema=x",
+        ])
+        .args(["--phone-number-id", "1", "--listen", "127.0.0.1:0"])
+        .env("JOURNEY_APP_SECRET", "a")
+        .env("JOURNEY_VERIFY_TOKEN", "b")
+        .env("JOURNEY_ACCESS_TOKEN", "c")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("role \"nobody\" does not exist") && !stderr.contains("db error"),
+        "{stderr}"
+    );
+}
+
+fn drop_schema(base: &str, schema: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = format!(
+            "{base}{}schema={schema}",
+            if base.contains('?') { '&' } else { '?' }
+        );
+        if let Ok(store) = journey_store::PgStore::open_url(&url).await {
+            let _ = store.drop_schema().await;
+        }
+    });
+}

@@ -309,7 +309,10 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> Option<OutboxOutcome> {
         }
     };
     if !within_lease(row, app.clock.now(), SEND_TIMEOUT) {
-        tracing::warn!(row = row.id, "a send's lease ran out before it began; left to the next claim");
+        tracing::warn!(
+            row = row.id,
+            "a send's lease ran out before it began; left to the next claim"
+        );
         return None;
     }
     let body = send::body(
@@ -482,7 +485,10 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
     };
     let timeout = Duration::from_millis(request.timeout.clamp(1, MAX_HTTP_TIMEOUT));
     if !within_lease(row, app.clock.now(), timeout) {
-        tracing::warn!(row = row.id, "a request's lease ran out before it began; left to the next claim");
+        tracing::warn!(
+            row = row.id,
+            "a request's lease ran out before it began; left to the next claim"
+        );
         return None;
     }
     app.metrics.count(&app.metrics.http_requests);

@@ -49,7 +49,12 @@ pub struct SimReport {
 
 /// Runs one seed of `actions` random actions over `bundle`, with its database in
 /// `dir`; the report, or the invariant broken with the run's trace.
-pub fn simulate(bundle: &Bundle, seed: u64, actions: usize, dir: &Path) -> Result<SimReport, String> {
+pub fn simulate(
+    bundle: &Bundle,
+    seed: u64,
+    actions: usize,
+    dir: &Path,
+) -> Result<SimReport, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -206,9 +211,18 @@ impl Sim {
                 self.send(true).await;
             }
             self.record().await;
-            let idle = self.store.contacts_with_events().await.unwrap_or_default().is_empty()
+            let idle = self
+                .store
+                .contacts_with_events()
+                .await
+                .unwrap_or_default()
+                .is_empty()
                 && self.planned.is_empty();
-            let pending = self.store.stats().await.map_or(0, |s| s.outbox_queued + s.outbox_sending);
+            let pending = self
+                .store
+                .stats()
+                .await
+                .map_or(0, |s| s.outbox_queued + s.outbox_sending);
             if idle && pending == 0 {
                 return;
             }
@@ -243,10 +257,17 @@ impl Sim {
             Ok(accepted) => {
                 self.report.webhooks += 1;
                 if accepted.first() == Some(&Accepted::New) {
-                    self.accepted.entry(contact.clone()).or_default().push(wamid.clone());
-                    self.delivered.push((wamid.clone(), contact.clone(), text.clone()));
+                    self.accepted
+                        .entry(contact.clone())
+                        .or_default()
+                        .push(wamid.clone());
+                    self.delivered
+                        .push((wamid.clone(), contact.clone(), text.clone()));
                 }
-                self.trace.push(format!("{} webhook {wamid} {contact} {text:?} {accepted:?}", self.now));
+                self.trace.push(format!(
+                    "{} webhook {wamid} {contact} {text:?} {accepted:?}",
+                    self.now
+                ));
             }
             Err(e) => self.fail(format!("a webhook was not accepted: {e}")),
         }
@@ -278,7 +299,10 @@ impl Sim {
             }
         }
         let commit = plan(&self.deployed, &event, row, live, self.now);
-        self.trace.push(format!("{} plan {contact} event {} {}", self.now, event.id, event.kind));
+        self.trace.push(format!(
+            "{} plan {contact} event {} {}",
+            self.now, event.id, event.kind
+        ));
         self.planned.push((contact, commit));
     }
 
@@ -286,17 +310,23 @@ impl Sim {
         if self.planned.is_empty() {
             return;
         }
-        let index = if first { 0 } else { self.rng.usize(..self.planned.len()) };
+        let index = if first {
+            0
+        } else {
+            self.rng.usize(..self.planned.len())
+        };
         let (contact, commit) = self.planned.remove(index);
         let event = commit.consumed;
         match self.store.commit_step(commit, self.now).await {
             Ok(()) => {
                 self.report.steps += 1;
-                self.trace.push(format!("{} commit {contact} event {event}", self.now));
+                self.trace
+                    .push(format!("{} commit {contact} event {event}", self.now));
             }
             Err(StoreError::Conflict) => {
                 self.report.conflicts += 1;
-                self.trace.push(format!("{} conflict {contact} event {event}", self.now));
+                self.trace
+                    .push(format!("{} conflict {contact} event {event}", self.now));
             }
             Err(e) => self.fail(format!("a step could not commit: {e}")),
         }
@@ -326,7 +356,11 @@ impl Sim {
     }
 
     async fn claim(&mut self) {
-        match self.store.claim_outbox(self.now, LEASE, self.rng.usize(1..=8)).await {
+        match self
+            .store
+            .claim_outbox(self.now, LEASE, self.rng.usize(1..=8))
+            .await
+        {
             Ok(rows) => {
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
                 if !ids.is_empty() {
@@ -346,7 +380,8 @@ impl Sim {
         let row = self.claimed.remove(self.rng.usize(..self.claimed.len()));
         // As the dispatcher does: a claim whose lease would run out mid-send is dropped.
         if !within_lease(&row, self.now, SEND_TIME) {
-            self.trace.push(format!("{} lease ran out for {}", self.now, row.id));
+            self.trace
+                .push(format!("{} lease ran out for {}", self.now, row.id));
             return;
         }
         let outcome = if row.kind == "http" {
@@ -385,14 +420,18 @@ impl Sim {
             Ok(message) => message,
             Err(e) => {
                 self.fail(format!("an unreadable outbox row {}: {e}", row.id));
-                return OutboxOutcome::Dead { error: e.to_string() };
+                return OutboxOutcome::Dead {
+                    error: e.to_string(),
+                };
             }
         };
         let contact = match self.store.contact_row(&row.contact).await {
             Ok(contact) => contact.unwrap_or_default(),
             Err(e) => {
                 self.fail(format!("cannot read {}: {e}", row.contact));
-                return OutboxOutcome::Dead { error: e.to_string() };
+                return OutboxOutcome::Dead {
+                    error: e.to_string(),
+                };
             }
         };
         let judged = judge(
@@ -408,7 +447,8 @@ impl Sim {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 self.report.refused += 1;
-                self.trace.push(format!("{} refused {} {refusal:?}", self.now, row.id));
+                self.trace
+                    .push(format!("{} refused {} {refusal:?}", self.now, row.id));
                 return refusal.outcome();
             }
         };
@@ -425,7 +465,10 @@ impl Sim {
             ));
         }
         if contact.opted_out && !row.by_contact {
-            self.fail(format!("row {} sent to {}, who opted out", row.id, row.contact));
+            self.fail(format!(
+                "row {} sent to {}, who opted out",
+                row.id, row.contact
+            ));
         }
         let roll = if reliable { 0 } else { self.rng.u32(0..100) };
         let class = match roll {
@@ -435,14 +478,20 @@ impl Sim {
             93..96 => Some(Class::PairThrottle),
             _ => Some(Class::Permanent),
         };
-        self.trace.push(format!("{} send {} to {} {class:?}", self.now, row.id, row.contact));
+        self.trace.push(format!(
+            "{} send {} to {} {class:?}",
+            self.now, row.id, row.contact
+        ));
         match class {
             None => {
                 self.report.sends += 1;
                 if !self.sent_ids.insert(row.id) {
                     self.report.duplicate_sends += 1;
                 } else {
-                    self.sent_order.entry(row.contact.clone()).or_default().push(row.id);
+                    self.sent_order
+                        .entry(row.contact.clone())
+                        .or_default()
+                        .push(row.id);
                 }
                 if admitted.business_initiated {
                     self.limits.reached(&row.contact, self.now);
@@ -454,7 +503,14 @@ impl Sim {
             }
             Some(class) => {
                 let jitter = self.rng.f64();
-                after_failure(&mut self.limits, row, class, self.now, "simulated".to_owned(), jitter)
+                after_failure(
+                    &mut self.limits,
+                    row,
+                    class,
+                    self.now,
+                    "simulated".to_owned(),
+                    jitter,
+                )
             }
         }
     }
@@ -484,7 +540,8 @@ impl Sim {
             kind: COMMAND.to_owned(),
             payload: serde_json::to_string(&Command::Return).unwrap_or_default(),
         };
-        self.trace.push(format!("{} return {}", self.now, handoff.contact));
+        self.trace
+            .push(format!("{} return {}", self.now, handoff.contact));
         if let Err(e) = self.store.accept(vec![intake], self.now).await {
             self.fail(format!("cannot queue a return: {e}"));
         }
@@ -497,7 +554,11 @@ impl Sim {
         self.planned.clear();
         self.claimed.clear();
         self.answered.clear();
-        let reach = self.store.reach_since(self.now - DAY).await.unwrap_or_default();
+        let reach = self
+            .store
+            .reach_since(self.now - DAY)
+            .await
+            .unwrap_or_default();
         self.limits = Limits::new(self.rates, reach, self.now);
         self.trace.push(format!("{} crash", self.now));
     }

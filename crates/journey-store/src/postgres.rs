@@ -781,65 +781,64 @@ async fn claim(
 async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -> StoreResult<()> {
     for result in results {
         // 0 rows: the result of a claim older than the row's latest; it changes nothing.
-        let updated = match &result.outcome {
-            OutboxOutcome::Sent {
-                provider_id,
-                reached,
-            } => {
-                let updated = exec(
-                    tx,
-                    "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
+        let updated =
+            match &result.outcome {
+                OutboxOutcome::Sent {
+                    provider_id,
+                    reached,
+                } => {
+                    let updated = exec(
+                        tx,
+                        "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
                      WHERE id = $1 AND state = 'sending' AND attempts = $4",
-                    &[&result.id, provider_id, &now, &result.attempt],
-                )
-                .await?;
-                // Sent is sent, by whichever claim: the contact was reached.
-                if *reached {
-                    exec(
-                        tx,
-                        "INSERT INTO reach (contact, at) \
-                         SELECT contact, $2 FROM outbox WHERE id = $1 \
-                         ON CONFLICT (contact) DO UPDATE SET at = excluded.at",
-                        &[&result.id, &now],
+                        &[&result.id, provider_id, &now, &result.attempt],
                     )
                     .await?;
+                    // Sent is sent, by whichever claim: the contact was reached.
+                    if *reached {
+                        exec(
+                            tx,
+                            "INSERT INTO reach (contact, at) \
+                         SELECT contact, $2 FROM outbox WHERE id = $1 \
+                         ON CONFLICT (contact) DO UPDATE SET at = excluded.at",
+                            &[&result.id, &now],
+                        )
+                        .await?;
+                    }
+                    updated
                 }
-                updated
-            }
-            OutboxOutcome::Retry {
-                at,
-                error,
-                attempted,
-            } => {
-                exec(
+                OutboxOutcome::Retry {
+                    at,
+                    error,
+                    attempted,
+                } => exec(
                     tx,
                     "UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END \
                      WHERE id = $1 AND state = 'sending' AND attempts = $5",
                     &[&result.id, at, error, attempted, &result.attempt],
                 )
-                .await?
-            }
-            OutboxOutcome::Dead { error } => {
-                exec(
-                    tx,
-                    "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
+                .await?,
+                OutboxOutcome::Dead { error } => {
+                    exec(
+                        tx,
+                        "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
                      WHERE id = $1 AND state = 'sending' AND attempts = $3",
-                    &[&result.id, error, &result.attempt],
-                )
-                .await?
-            }
-            OutboxOutcome::Done => {
-                exec(
-                    tx,
-                    "UPDATE outbox SET state = 'done', sent_at = $2, lease_until = NULL \
+                        &[&result.id, error, &result.attempt],
+                    )
+                    .await?
+                }
+                OutboxOutcome::Done => {
+                    exec(
+                        tx,
+                        "UPDATE outbox SET state = 'done', sent_at = $2, lease_until = NULL \
                      WHERE id = $1 AND state = 'sending' AND attempts = $3",
-                    &[&result.id, &now, &result.attempt],
-                )
-                .await?
-            }
-        };
+                        &[&result.id, &now, &result.attempt],
+                    )
+                    .await?
+                }
+            };
         if updated > 0
             && let Some((contact, kind, payload)) = &result.event
         {

@@ -576,12 +576,13 @@ fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreRe
                 provider_id,
                 reached,
             } => {
-                let updated = conn.prepare_cached(
-                    "UPDATE outbox SET state = 'sent', provider_id = ?2, sent_at = ?3, \
+                let updated = conn
+                    .prepare_cached(
+                        "UPDATE outbox SET state = 'sent', provider_id = ?2, sent_at = ?3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
                      WHERE id = ?1 AND state = 'sending' AND attempts = ?4",
-                )?
-                .execute(params![result.id, provider_id, now, result.attempt])?;
+                    )?
+                    .execute(params![result.id, provider_id, now, result.attempt])?;
                 // Sent is sent, by whichever claim: the contact was reached.
                 if *reached {
                     conn.prepare_cached(
@@ -597,28 +598,25 @@ fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreRe
                 at,
                 error,
                 attempted,
-            } => {
-                conn.prepare_cached(
+            } => conn
+                .prepare_cached(
                     "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, last_error = ?3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END \
                      WHERE id = ?1 AND state = 'sending' AND attempts = ?5",
                 )?
-                .execute(params![result.id, at, error, attempted, result.attempt])?
-            }
-            OutboxOutcome::Dead { error } => {
-                conn.prepare_cached(
+                .execute(params![result.id, at, error, attempted, result.attempt])?,
+            OutboxOutcome::Dead { error } => conn
+                .prepare_cached(
                     "UPDATE outbox SET state = 'dead', last_error = ?2, lease_until = NULL \
                      WHERE id = ?1 AND state = 'sending' AND attempts = ?3",
                 )?
-                .execute(params![result.id, error, result.attempt])?
-            }
-            OutboxOutcome::Done => {
-                conn.prepare_cached(
+                .execute(params![result.id, error, result.attempt])?,
+            OutboxOutcome::Done => conn
+                .prepare_cached(
                     "UPDATE outbox SET state = 'done', sent_at = ?2, lease_until = NULL \
                      WHERE id = ?1 AND state = 'sending' AND attempts = ?3",
                 )?
-                .execute(params![result.id, now, result.attempt])?
-            }
+                .execute(params![result.id, now, result.attempt])?,
         };
         if updated > 0
             && let Some((contact, kind, payload)) = &result.event

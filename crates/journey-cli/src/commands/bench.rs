@@ -109,7 +109,11 @@ fn simulate(
             Err(violation) => {
                 // The whole trace with --trace, else its end.
                 let lines: Vec<&str> = violation.lines().collect();
-                let shown = if trace { 0 } else { lines.len().saturating_sub(41) };
+                let shown = if trace {
+                    0
+                } else {
+                    lines.len().saturating_sub(41)
+                };
                 io.print(&format!("{}\n", lines[..1].join("\n")))?;
                 io.print(&format!("{}\n", lines[shown.max(1)..].join("\n")))?;
                 return Ok(1);
