@@ -174,6 +174,9 @@ pub enum Refusal {
     OptedOut,
     MarketingStopped,
     WindowClosed,
+    /// A template parameter is empty (a contact field that is not set, say): WhatsApp
+    /// would send a broken message or refuse it.
+    EmptyParameter(usize),
     HeldByRate(Millis),
     HeldByTier(Millis),
 }
@@ -223,6 +226,11 @@ pub fn judge(
     if template.is_none() && !open {
         return Err(Refusal::WindowClosed);
     }
+    if let Outbound::Template { params, .. } = message
+        && let Some(empty) = params.iter().position(|p| p.trim().is_empty())
+    {
+        return Err(Refusal::EmptyParameter(empty + 1));
+    }
     let business_initiated = !open;
     match limits.admit(&row.contact, business_initiated, now) {
         Ok(()) => {}
@@ -255,6 +263,12 @@ impl Refusal {
             },
             Refusal::WindowClosed => OutboxOutcome::Dead {
                 error: "the 24-hour window is closed: only a template may be sent".to_owned(),
+            },
+            Refusal::EmptyParameter(n) => OutboxOutcome::Dead {
+                error: format!(
+                    "the template's parameter {n} is empty (a contact field that is not set?): \
+                     not sent"
+                ),
             },
             Refusal::HeldByRate(at) => hold(*at, "held by a rate limit"),
             Refusal::HeldByTier(at) => {
@@ -298,12 +312,14 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> Option<OutboxOutcome> {
             app.metrics.count(match refusal {
                 Refusal::OptedOut | Refusal::MarketingStopped => &metrics.blocked_opt_out,
                 Refusal::WindowClosed => &metrics.blocked_window,
+                Refusal::EmptyParameter(_) => &metrics.blocked_empty_parameter,
                 Refusal::HeldByRate(_) => &metrics.held_rate,
                 Refusal::HeldByTier(_) => &metrics.held_tier,
             });
             let outcome = refusal.outcome();
-            if matches!(outcome, OutboxOutcome::Dead { .. }) {
+            if let OutboxOutcome::Dead { error } = &outcome {
                 app.metrics.count(&app.metrics.dead);
+                tracing::warn!(contact = %row.contact, key = %row.idem_key, "a message will not be sent: {error}");
             }
             return Some(outcome);
         }
@@ -382,6 +398,7 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> Option<OutboxOutcome> {
 
 fn failed(app: &App, row: &OutboxRow, class: Class, now: Millis, error: String) -> OutboxOutcome {
     app.metrics.send_failed(class);
+    tracing::warn!(contact = %row.contact, key = %row.idem_key, attempt = row.attempts, "a send failed ({class:?}): {error}");
     let outcome = match app.limits.lock() {
         Ok(mut limits) => after_failure(&mut limits, row, class, now, error, fastrand::f64()),
         Err(_) => OutboxOutcome::Retry {
@@ -527,4 +544,72 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
         },
         OutboxOutcome::Done,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> OutboxRow {
+        OutboxRow {
+            id: 1,
+            contact: "27820000001".to_owned(),
+            idem_key: "27820000001:1:0".to_owned(),
+            kind: "message".to_owned(),
+            body: String::new(),
+            by_contact: false,
+            attempts: 1,
+            created_at: 0,
+            leased_until: LEASE,
+        }
+    }
+
+    fn judged(message: &Outbound, contact: &ContactRow) -> Result<Admitted, Refusal> {
+        let rates = Rates {
+            per_number: 80.0,
+            pair_interval_secs: 6.0,
+            pair_burst: 45.0,
+            tier: 1000,
+        };
+        judge(
+            message,
+            &row(),
+            contact,
+            &journey_project::ProjectConfig::default(),
+            &mut Limits::new(rates, Vec::new(), 0),
+            jiff::SignedDuration::from_mins(1),
+            3_600_000,
+        )
+    }
+
+    use crate::limits::Rates;
+
+    #[test]
+    fn a_template_with_an_empty_parameter_is_not_sent() {
+        let template = |params: &[&str]| Outbound::Template {
+            name: "visit_reminder".to_owned(),
+            language: "en".to_owned(),
+            params: params.iter().map(|p| (*p).to_owned()).collect(),
+            buttons: Vec::new(),
+        };
+        let contact = ContactRow::default();
+        assert_eq!(
+            judged(&template(&["Thandi", " "]), &contact),
+            Err(Refusal::EmptyParameter(2))
+        );
+        assert!(judged(&template(&["Thandi", "Hillbrow Clinic"]), &contact).is_ok());
+    }
+
+    #[test]
+    fn free_form_goes_only_inside_the_window_and_never_to_an_opted_out_contact() {
+        let text = Outbound::Text {
+            body: "Hello".to_owned(),
+        };
+        let mut contact = ContactRow::default();
+        assert_eq!(judged(&text, &contact), Err(Refusal::WindowClosed));
+        contact.last_inbound_at = Some(0);
+        assert!(judged(&text, &contact).is_ok());
+        contact.opted_out = true;
+        assert_eq!(judged(&text, &contact), Err(Refusal::OptedOut));
+    }
 }

@@ -24,9 +24,10 @@ pub struct Metrics {
     pub steps: AtomicU64,
     pub step_conflicts: AtomicU64,
     pub timers_fired: AtomicU64,
-    /// Sum and maximum of how late timers were handled, in milliseconds.
-    pub timer_lateness_ms: AtomicU64,
-    pub timer_lateness_max_ms: AtomicU64,
+    /// How late timers were handled.
+    pub timer_lateness: Histogram,
+    /// From a webhook's arrival to its acknowledgement (the durable commit).
+    pub webhook_ack: Histogram,
     pub sent: AtomicU64,
     pub failed_throttle: AtomicU64,
     pub failed_retry: AtomicU64,
@@ -34,6 +35,7 @@ pub struct Metrics {
     pub dead: AtomicU64,
     pub blocked_window: AtomicU64,
     pub blocked_opt_out: AtomicU64,
+    pub blocked_empty_parameter: AtomicU64,
     pub held_rate: AtomicU64,
     pub held_tier: AtomicU64,
     pub http_requests: AtomicU64,
@@ -57,15 +59,23 @@ impl Metrics {
         let Ok(timer) = serde_json::from_str::<FiredTimer>(&event.payload) else {
             return;
         };
-        let late = (now - timer.fire_at).max(0) as u64;
         self.count(&self.timers_fired);
-        self.timer_lateness_ms.fetch_add(late, Ordering::Relaxed);
-        self.timer_lateness_max_ms
-            .fetch_max(late, Ordering::Relaxed);
+        self.timer_lateness
+            .observe((now - timer.fire_at).max(0) as f64 / 1000.0);
     }
 
     pub fn render(&self, stats: &Stats, busy_contacts: usize) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP journey_build_info The running journey's version."
+        );
+        let _ = writeln!(out, "# TYPE journey_build_info gauge");
+        let _ = writeln!(
+            out,
+            "journey_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut family = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
             let _ = writeln!(out, "# HELP journey_{name} {help}");
@@ -142,18 +152,6 @@ impl Metrics {
             &[("", get(&self.timers_fired))],
         );
         family(
-            "timer_lateness_milliseconds_sum",
-            "counter",
-            "Total lateness of handled timers.",
-            &[("", get(&self.timer_lateness_ms))],
-        );
-        family(
-            "timer_lateness_milliseconds_max",
-            "gauge",
-            "The latest-handled timer's worst lateness.",
-            &[("", get(&self.timer_lateness_max_ms))],
-        );
-        family(
             "messages_sent_total",
             "counter",
             "Messages the Graph API accepted.",
@@ -182,6 +180,10 @@ impl Metrics {
             &[
                 ("rule=\"window\"", get(&self.blocked_window)),
                 ("rule=\"opt_out\"", get(&self.blocked_opt_out)),
+                (
+                    "rule=\"empty_parameter\"",
+                    get(&self.blocked_empty_parameter),
+                ),
             ],
         );
         family(
@@ -241,6 +243,58 @@ impl Metrics {
             "Contacts being stepped now.",
             &[("", busy_contacts as u64)],
         );
+        histogram(
+            &mut out,
+            "timer_lateness_seconds",
+            "How late timers were handled after their time.",
+            &self.timer_lateness,
+        );
+        histogram(
+            &mut out,
+            "webhook_ack_seconds",
+            "From a webhook's arrival to its acknowledgement.",
+            &self.webhook_ack,
+        );
         out
     }
+}
+
+/// Upper bounds of the histograms' buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0,
+];
+
+/// A Prometheus histogram: cumulative counts per bucket, the sum and the count.
+#[derive(Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    /// The sum in microseconds (atomics hold integers).
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, seconds: f64) {
+        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+}
+
+fn histogram(out: &mut String, name: &str, help: &str, histogram: &Histogram) {
+    let _ = writeln!(out, "# HELP journey_{name} {help}");
+    let _ = writeln!(out, "# TYPE journey_{name} histogram");
+    let mut cumulative = 0;
+    for (bound, bucket) in BUCKETS.iter().zip(&histogram.buckets) {
+        cumulative += bucket.load(Ordering::Relaxed);
+        let _ = writeln!(out, "journey_{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+    }
+    let count = histogram.count.load(Ordering::Relaxed);
+    let _ = writeln!(out, "journey_{name}_bucket{{le=\"+Inf\"}} {count}");
+    let sum = histogram.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let _ = writeln!(out, "journey_{name}_sum {sum}");
+    let _ = writeln!(out, "journey_{name}_count {count}");
 }

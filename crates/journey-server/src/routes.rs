@@ -106,6 +106,7 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let arrived = std::time::Instant::now();
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -227,6 +228,9 @@ async fn receive(
                 }
             }
             app.metrics.count(&app.metrics.webhooks_ok);
+            app.metrics
+                .webhook_ack
+                .observe(arrived.elapsed().as_secs_f64());
             (StatusCode::OK, "EVENT_RECEIVED").into_response()
         }
         Err(e) => {

@@ -14,6 +14,16 @@ use crate::Io;
 use crate::workspace::{display, is_skipped_dir};
 
 #[derive(clap::Args)]
+#[command(after_help = "\
+Environment:
+  JOURNEY_APP_SECRET     the Meta app's secret: webhook signatures (required)
+  JOURNEY_VERIFY_TOKEN   the token of Meta's webhook verification handshake (required)
+  JOURNEY_ACCESS_TOKEN   the Graph API access token messages are sent with (required)
+  JOURNEY_ADMIN_TOKEN    the bearer token of the admin API (unset: the admin API is off)
+  JOURNEY_SECRET_<NAME>  the value of secret(\"NAME\") in journeys
+  RUST_LOG               log level (default info), e.g. RUST_LOG=debug
+
+See docs/serve.md.")]
 pub struct Args {
     /// The project directory (with `journey.toml`).
     #[arg(long, default_value = ".")]
