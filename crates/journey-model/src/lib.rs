@@ -51,6 +51,7 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                 journey,
                 source.text,
                 source.has_syntax_errors,
+                source.module.turn,
                 &index,
             );
             // A notebook's data cells, beside what `config(…)`/`table(…)` settings gave.

@@ -9,6 +9,7 @@ use journey_model::{
     CompiledJourney, MenuKind as ModelMenuKind, MenuOptions, Message, MessageKind, ScheduleTime,
     StepKind, Target, Transition,
 };
+use journey_project::FieldType;
 use journey_syntax::{Call, Expr};
 use petgraph::stable_graph::NodeIndex;
 
@@ -371,12 +372,23 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// What a field declared in journey.toml stores: its type's value (`"1990"` in a
+    /// number field is 1990, `"false"` in a boolean field is `false`), as Turn's typed
+    /// fields do.
+    fn field_value(&self, field: &str, value: Value) -> Value {
+        let kind = self.rt.config.field(field).map(|spec| spec.kind);
+        value.typed(
+            kind == Some(FieldType::Number),
+            kind == Some(FieldType::Boolean),
+        )
+    }
+
     fn effect(&mut self, call: &Call) -> Result<(), Stop> {
         match call.callee.name.as_str() {
             "update_contact" => {
                 for arg in &call.args {
                     let Some(name) = &arg.name else { continue };
-                    let value = self.eval(&arg.value)?;
+                    let value = self.field_value(&name.name, self.eval(&arg.value)?);
                     self.contact.fields.insert(name.name.clone(), value.clone());
                     self.effects.push(Effect::UpdateContact {
                         field: name.name.clone(),
@@ -525,10 +537,7 @@ impl<'a> Machine<'a> {
             MenuOptions::Static(options) => {
                 let mut shown = Vec::new();
                 for option in options {
-                    let title = match &option.label {
-                        Some(label) => self.eval(label)?.to_text(),
-                        None => journey.card(option.card).title(),
-                    };
+                    let title = self.option_title(journey, option)?;
                     shown.push((journey.card(option.card).name.clone(), title));
                 }
                 (shown, Vec::new())
@@ -588,6 +597,21 @@ impl<'a> Machine<'a> {
         call.named(name)
             .map(|arg| self.eval(&arg.value).map(|v| v.to_text()))
             .transpose()
+    }
+
+    /// A menu option's title: its inline label, else its card's display label, which may
+    /// be an expression (`card ThisMonth, "@datevalue(m, \"%B\")"`) evaluated as it is
+    /// offered; else the card's name.
+    pub(crate) fn option_title(
+        &self,
+        journey: &CompiledJourney,
+        option: &journey_model::MenuOption,
+    ) -> Result<String, Stop> {
+        let card = journey.card(option.card);
+        match option.label.as_ref().or_else(|| card.label()) {
+            Some(label) => Ok(self.eval(label)?.to_text()),
+            None => Ok(card.name.clone()),
+        }
     }
 
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Value, Stop> {
