@@ -249,8 +249,9 @@ impl Lowerer<'_> {
                 }
                 self.lower_branch(&stmts[i..i + run], dangling);
                 i += run;
-            } else if let Some((image, text)) = captioned_image(&stmts[i..]).filter(|_| self.turn) {
-                self.check_call_shape(image, builtins::lookup("image").expect("a built-in"));
+            } else if let Some((image, text)) = captioned_media(&stmts[i..]).filter(|_| self.turn) {
+                let media = builtins::lookup(&image.callee.name).expect("a built-in");
+                self.check_call_shape(image, media);
                 self.check_call_shape(text, builtins::lookup("text").expect("a built-in"));
                 let mut message = self.message(image);
                 let caption = text.positional().next().cloned();
@@ -1158,10 +1159,10 @@ impl Lowerer<'_> {
     }
 }
 
-/// `image(url)` then `text(body)` in a Turn notebook: Turn sends them as one image with
-/// the text as its caption (a `.journey` file says `caption:`). Only when the image has no caption of its own and the text is plain (one
+/// `image(url)` (or `video`) then `text(body)` in a Turn notebook: Turn sends them as one
+/// message with the text as its caption (a `.journey` file says `caption:`). Only when the image has no caption of its own and the text is plain (one
 /// argument, no language variants), so nothing is lost.
-fn captioned_image(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
+fn captioned_media(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
     let [first, second, ..] = stmts else {
         return None;
     };
@@ -1172,7 +1173,8 @@ fn captioned_image(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
         return None;
     };
     let plain = |call: &Call, n: usize| call.args.len() == n && call.positional().count() == n;
-    (image.callee.name == "image"
+    // Turn's compiled flows caption images and videos, not audio.
+    (matches!(image.callee.name.as_str(), "image" | "video")
         && text.callee.name == "text"
         && plain(image, 1)
         && plain(text, 1))
