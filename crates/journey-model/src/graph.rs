@@ -500,6 +500,8 @@ pub enum Issue {
         name: String,
         span: Span,
         first: Span,
+        /// Both definitions are the same text, byte for byte: a copy left behind.
+        identical: bool,
     },
     DuplicateJourney {
         name: String,

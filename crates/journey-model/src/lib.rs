@@ -14,7 +14,7 @@ use journey_diagnostics::FileId;
 use journey_syntax::Module;
 
 pub use graph::*;
-pub use lower::constant_seconds;
+pub use lower::{captioned_media, constant_seconds};
 pub use project::ProjectIndex;
 pub use suggest::suggest;
 

@@ -34,6 +34,7 @@ pub(crate) fn lower_journey(
 ) -> CompiledJourney {
     let mut lowerer = Lowerer {
         index,
+        source,
         turn,
         graph: StableDiGraph::new(),
         cards: Vec::new(),
@@ -77,6 +78,8 @@ pub(crate) fn lower_journey(
 
 struct Lowerer<'a> {
     index: &'a ProjectIndex,
+    /// The file's text, to tell byte-identical duplicate cards.
+    source: &'a str,
     /// A Turn notebook: Turn's behaviour where ours differs by design.
     turn: bool,
     graph: StableDiGraph<Step, Transition>,
@@ -93,7 +96,7 @@ impl Lowerer<'_> {
     /// Gives every card name an id and an entry node, and reports duplicates.
     fn declare_cards<'j>(&mut self, journey: &'j Journey) -> Vec<(&'j Card, CardId)> {
         let mut definitions = Vec::new();
-        let mut unguarded: HashMap<&str, Span> = HashMap::new();
+        let mut unguarded: HashMap<&str, &Card> = HashMap::new();
         for card in journey.cards() {
             let id = match self.card_ids.get(&card.name.name) {
                 Some(&id) => id,
@@ -116,14 +119,16 @@ impl Lowerer<'_> {
             };
             if card.guard.is_none() && !card.recovered {
                 if let Some(&first) = unguarded.get(card.name.name.as_str()) {
+                    let text = |c: &Card| self.source.get(c.span.range());
                     self.issues.push(Issue::DuplicateCard {
                         name: card.name.name.clone(),
                         span: card.name.span,
-                        first,
+                        first: first.name.span,
+                        identical: text(first).is_some() && text(first) == text(card),
                     });
                     continue;
                 }
-                unguarded.insert(&card.name.name, card.name.span);
+                unguarded.insert(&card.name.name, card);
             }
             definitions.push((card, id));
         }
@@ -1162,7 +1167,7 @@ impl Lowerer<'_> {
 /// `image(url)` (or `video`) then `text(body)` in a Turn notebook: Turn sends them as one
 /// message with the text as its caption (a `.journey` file says `caption:`). Only when the image has no caption of its own and the text is plain (one
 /// argument, no language variants), so nothing is lost.
-fn captioned_media(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
+pub fn captioned_media(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
     let [first, second, ..] = stmts else {
         return None;
     };
