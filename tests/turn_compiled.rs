@@ -1,8 +1,8 @@
 //! Differential test against Turn's compiler. Every corpus notebook with Turn's compiled
 //! FLOIP JSON beside it (`QA/flows_json/<name>.json` for `QA/flows/<name>.md`) is
 //! compiled here too, and both are reduced to the same facts: per card, how many steps
-//! of each kind; per menu, its option names, where each option leads and where a reply
-//! that matches nothing goes. A fact on one side only fails the test unless
+//! of each kind and which other cards it leads to; per menu, its option names, where
+//! each option leads and where a reply that matches nothing goes. A fact on one side only fails the test unless
 //! `tests/turn_compiled_differences.txt` lists it with the reason it is intended; a
 //! listed difference that no longer occurs fails too, so the list stays true.
 
@@ -168,7 +168,17 @@ fn turn_facts(path: &Path) -> TurnFacts {
     };
     let mut kinds: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut menus: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut exits: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for block in &blocks {
+        if by_card {
+            let card = card_of(block).expect("checked");
+            for exit in block["exits"].as_array().expect("exits") {
+                let to = destination(exit);
+                if to != card && to != END {
+                    exits.entry(card.clone()).or_default().insert(to);
+                }
+            }
+        }
         let card = if by_card {
             card_of(block).expect("checked")
         } else {
@@ -207,7 +217,7 @@ fn turn_facts(path: &Path) -> TurnFacts {
         }
     }
     TurnFacts {
-        facts: facts(kinds, menus),
+        facts: facts(kinds, menus, exits),
         by_card,
     }
 }
@@ -215,8 +225,13 @@ fn turn_facts(path: &Path) -> TurnFacts {
 fn facts(
     kinds: BTreeMap<String, BTreeMap<&str, usize>>,
     menus: BTreeMap<String, Vec<String>>,
+    exits: BTreeMap<String, BTreeSet<String>>,
 ) -> BTreeSet<String> {
     let mut facts = BTreeSet::new();
+    for (card, targets) in exits {
+        let targets: Vec<String> = targets.into_iter().collect();
+        facts.insert(format!("card {card}: leads to [{}]", targets.join(", ")));
+    }
     for (card, counts) in kinds {
         let counts: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
         facts.insert(format!("card {card}: {}", counts.join(" ")));
@@ -271,10 +286,19 @@ fn our_facts(notebook: &Path, by_card: bool) -> BTreeSet<String> {
     let journeys = journey_model::compile(&[module], ProjectIndex::default());
     let mut kinds: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut menus: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut exits: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for journey in &journeys {
         for node in journey.graph.node_indices() {
             let step = &journey.graph[node];
             let card = &journey.card(step.card).name;
+            if by_card {
+                for (_, _, to) in journey.edges_from(node) {
+                    let to = &journey.card(journey.graph[to].card).name;
+                    if to != card {
+                        exits.entry(card.clone()).or_default().insert(to.clone());
+                    }
+                }
+            }
             let card = if by_card {
                 card.clone()
             } else {
@@ -306,7 +330,7 @@ fn our_facts(notebook: &Path, by_card: bool) -> BTreeSet<String> {
             }
         }
     }
-    facts(kinds, menus)
+    facts(kinds, menus, exits)
 }
 
 /// The card a transition leads to, `END` when it ends the flow, `AGAIN` when the step
