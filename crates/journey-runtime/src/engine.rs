@@ -536,9 +536,8 @@ impl<'a> Machine<'a> {
         let (options, choices) = match &menu.options {
             MenuOptions::Static(options) => {
                 let mut shown = Vec::new();
-                for option in options {
-                    let title = self.option_title(journey, option)?;
-                    shown.push((journey.card(option.card).name.clone(), title));
+                for (option, id) in options.iter().zip(option_ids(journey, options)) {
+                    shown.push((id, self.option_title(journey, option)?));
                 }
                 (shown, Vec::new())
             }
@@ -691,6 +690,28 @@ impl<'a> Machine<'a> {
             self.effects.push(Effect::CancelTimer { id });
         }
     }
+}
+
+/// The reply ids of a menu's options: each card's name, with `#2`, `#3`… when several
+/// options lead to one card (WhatsApp refuses a message whose ids repeat).
+pub(crate) fn option_ids(
+    journey: &CompiledJourney,
+    options: &[journey_model::MenuOption],
+) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::with_capacity(options.len());
+    for option in options {
+        let name = &journey.card(option.card).name;
+        let earlier = ids
+            .iter()
+            .filter(|id| id.split('#').next() == Some(name.as_str()))
+            .count();
+        ids.push(if earlier == 0 {
+            name.clone()
+        } else {
+            format!("{name}#{}", earlier + 1)
+        });
+    }
+    ids
 }
 
 fn timer_target(journey: &CompiledJourney, target: &Target) -> TimerTarget {

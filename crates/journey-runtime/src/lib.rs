@@ -364,9 +364,8 @@ fn reply(
         }
         StepKind::Menu(menu) => match &menu.options {
             journey_model::MenuOptions::Static(options) => {
-                let shown: Vec<(String, String)> = options
-                    .iter()
-                    .map(|o| journey.card(o.card).name.clone())
+                let shown: Vec<(String, String)> = engine::option_ids(journey, options)
+                    .into_iter()
                     .zip(menu_titles(m, journey, options))
                     .collect();
                 choose(&shown, inbound.reply_id.as_deref(), &inbound.text).map(|index| {
