@@ -2,7 +2,8 @@
 //! HelpCentre/QA/tests/*_test.exs`, conversations run against Turn's flow runner),
 //! converted at run time into `.test` conversations and played against the notebooks
 //! they test. The content they fetch (`content/*.csv`, FakeCMS in Elixir) becomes `http:`
-//! fixtures; Turn's own API becomes the fixed answers the tests' helper gives. A test the
+//! fixtures; Turn's own API becomes the fixed answers the tests' helper gives, and a test
+//! file's own fake services (handlers with a literal body) their answers. A test the
 //! converter cannot express is listed in `tests/flowtester_left_out.txt` with why; a
 //! listed test that converts and passes fails this test, so the list stays true.
 
@@ -58,7 +59,7 @@ fn help_centre_flowtester_tests_pass() {
                 skipped += 1;
                 continue;
             }
-            match convert(flow, &test, &mut children) {
+            match convert(flow, &source, &test, &mut children) {
                 Ok(case) => {
                     converted.insert(key);
                     text.push_str(&case);
@@ -156,7 +157,16 @@ fn header(flow: &str, source: &str, cms: &[String]) -> String {
     text.push_str(&format!(
         "global: settings.contentrepo_qa_token = \"{TOKEN}\"\n"
     ));
-    for call in calls(source)
+    text.push_str(&fake_services(source, &[]));
+    // The settings `setup_flow` gives, itself or through the functions it pipes through.
+    let setup = function(source, "setup_flow").unwrap_or_default();
+    let mut dicts = calls(setup, source);
+    for (name, _) in calls(setup, source) {
+        if let Some(body) = function(source, &name) {
+            dicts.extend(calls(body, source));
+        }
+    }
+    for call in dicts
         .into_iter()
         .filter(|(n, _)| n == "FlowTester.set_global_dict")
     {
@@ -232,17 +242,34 @@ fn elixir_tests(source: &str) -> Vec<ElixirTest> {
 /// One test as a `.test` case.
 fn convert(
     flow: &str,
+    source: &str,
     test: &ElixirTest,
     children: &mut BTreeSet<String>,
 ) -> Result<String, String> {
     let mut case = format!("\n## {}\n", test.name);
     for tag in &test.tags {
-        match tag.as_str() {
-            "chat_assigned_to: nil" => case.push_str(&turn_api(false)),
-            other => return Err(format!("@tag {other}")),
+        match tag.split_once(':') {
+            Some(("chat_assigned_to", " nil")) => case.push_str(&turn_api(false)),
+            Some((name, value)) if source_reads_tag(source, name) => {
+                case.push_str(&fake_services(source, &[(name.trim(), value.trim())]));
+            }
+            _ => return Err(format!("@tag {tag}")),
         }
     }
-    for (name, args) in calls(&test.body) {
+    steps(flow, source, &test.body, children, &mut case)?;
+    Ok(case)
+}
+
+/// The steps of a test body (or of a function of the test file it calls), appended to
+/// the case.
+fn steps(
+    flow: &str,
+    source: &str,
+    body: &str,
+    children: &mut BTreeSet<String>,
+    case: &mut String,
+) -> Result<(), String> {
+    for (name, args) in calls(body, source) {
         match name.as_str() {
             "FlowTester.set_contact_properties" => {
                 for (key, value) in map_pairs(&args) {
@@ -274,10 +301,14 @@ fn convert(
                     case.push_str(&format!("? field {key} = {value}\n"));
                 }
             }
-            other => return Err(format!("`{other}`")),
+            // A function of the test file (`setup_flow_search_myhealth(flow)`): its steps.
+            other => match function(source, other) {
+                Some(inner) => steps(flow, source, inner, children, case)?,
+                None => return Err(format!("`{other}`")),
+            },
         }
     }
-    Ok(case)
+    Ok(())
 }
 
 /// `%{text: "…" <> _, buttons: button_labels([…])}` as a `<` line.
@@ -396,7 +427,7 @@ fn split_top(text: &str) -> Vec<String> {
 
 /// The calls of a test body in order, by name, with their argument text: the pipeline
 /// steps `FlowTester.start()`, `receive_message(%{…})` and so on.
-fn calls(body: &str) -> Vec<(String, String)> {
+fn calls(body: &str, source: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let chars: Vec<char> = body.chars().collect();
     let mut i = 0;
@@ -414,7 +445,14 @@ fn calls(body: &str) -> Vec<(String, String)> {
                     i += 1;
                 }
                 let name: String = chars[start..i].iter().collect();
-                if chars.get(i) == Some(&'(') && is_step(&name) {
+                // A call piped into (`|> name(…)`) is a step too.
+                let piped = chars[..start]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_whitespace())
+                    .is_some_and(|&c| c == '>');
+                let local = source.contains(&format!("defp {name}("));
+                if chars.get(i) == Some(&'(') && (piped || local || is_step(&name)) {
                     let open = i;
                     let mut depth = 0;
                     while i < chars.len() {
@@ -445,8 +483,8 @@ fn calls(body: &str) -> Vec<(String, String)> {
     found
 }
 
-/// The names the converter reads as steps; a call to anything else in a test body is a
-/// pipeline step it does not know (reported), except Elixir's own.
+/// The calls read as steps wherever they are; any other call piped (`|> name(…)`) is a
+/// step too, and one the converter does not know is reported.
 fn is_step(name: &str) -> bool {
     name.starts_with("FlowTester.")
         || matches!(
@@ -547,4 +585,142 @@ fn csv(text: &str) -> Vec<Vec<String>> {
     }
     rows.retain(|r| !(r.len() == 1 && r[0].is_empty()));
     rows
+}
+
+/// The body of `def`/`defp NAME(` (after its header line), up to the next definition.
+fn function<'s>(source: &'s str, name: &str) -> Option<&'s str> {
+    let start = [format!("defp {name}("), format!("def {name}(")]
+        .iter()
+        .find_map(|head| source.find(head.as_str()))?;
+    let rest = &source[start..];
+    let rest = &rest[rest.find('\n')? + 1..];
+    let end = [
+        "\n  defp ",
+        "\n  def ",
+        "\n  defmacro ",
+        "\n  setup",
+        "\n  test ",
+        "\n  describe ",
+    ]
+    .iter()
+    .filter_map(|next| rest.find(next))
+    .min()
+    .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// Does a fake service read this test tag (`Map.get(ctx, :NAME, …)`)?
+fn source_reads_tag(source: &str, name: &str) -> bool {
+    source.contains(&format!("Map.get(ctx, :{}", name.trim()))
+}
+
+/// The test file's own fake services (`Generic.add_handler(gen_pid, "/path", &f(&1,
+/// ctx))` under `WH.set_adapter(step, "https://base/", …)`), each handler's literal
+/// `body = %{…}` as JSON; a value read from a test tag takes the tag's value, or the
+/// default the handler gives.
+fn fake_services(source: &str, tags: &[(&str, &str)]) -> String {
+    const ADAPTER: &str = "WH.set_adapter(step, \"";
+    let mut lines = String::new();
+    let mut searched = 0;
+    while let Some(found) = source[searched..].find(ADAPTER) {
+        let at = searched + found;
+        searched = at + ADAPTER.len();
+        let base = source[searched..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let block = &source[source[..at].rfind("defp ").unwrap_or(0)..at];
+        for (_, args) in calls(block, source)
+            .into_iter()
+            .filter(|(n, _)| n == "Generic.add_handler")
+        {
+            let parts = split_top(&args);
+            let (Some(path), Some(handler)) = (parts.get(1), parts.get(2)) else {
+                continue;
+            };
+            let Ok((path, _)) = string(path.trim()) else {
+                continue;
+            };
+            let name = handler
+                .trim()
+                .trim_start_matches('&')
+                .split('(')
+                .next()
+                .unwrap_or_default();
+            let Some(body) = function(source, name).and_then(|f| handler_body(f, tags)) else {
+                continue;
+            };
+            for method in ["GET", "POST"] {
+                lines.push_str(&format!("http: {method} {base}{path} -> 200 {body}\n"));
+            }
+        }
+    }
+    lines
+}
+
+/// A handler's `body = %{…}` as JSON, its variables bound from `Map.get(ctx, :tag,
+/// default)`.
+fn handler_body(function: &str, tags: &[(&str, &str)]) -> Option<String> {
+    let mut vars = BTreeMap::new();
+    for line in function.lines() {
+        let Some((var, value)) = line.trim().split_once(" = Map.get(ctx, :") else {
+            continue;
+        };
+        let (tag, default) = value.trim_end_matches(')').split_once(',')?;
+        let given = tags.iter().find(|(t, _)| *t == tag).map(|(_, v)| *v);
+        vars.insert(
+            var.trim().to_owned(),
+            given.unwrap_or(default.trim()).to_owned(),
+        );
+    }
+    let start = function.find("body = %{")? + "body = ".len();
+    let literal = &function[start..];
+    let end = literal.find("%Tesla.Env")?;
+    elixir_json(literal[..end].trim(), &vars)
+}
+
+/// An Elixir literal (maps `%{"k" => v}`, lists, strings, numbers, `true`, `false`,
+/// `nil`, bound variables) as JSON text; `None` for anything else.
+fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    let chars: Vec<char> = literal.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                let end = skip_string(&chars, i);
+                let text: String = chars[i..end].iter().collect();
+                out.push_str(&serde_json::to_string(&string(&text).ok()?.0).ok()?);
+                i = end;
+                continue;
+            }
+            '%' if chars.get(i + 1) == Some(&'{') => {
+                out.push('{');
+                i += 1;
+            }
+            '=' if chars.get(i + 1) == Some(&'>') => {
+                out.push(':');
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && is_name(chars[i]) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                match word.as_str() {
+                    "true" | "false" => out.push_str(&word),
+                    "nil" => out.push_str("null"),
+                    var => out.push_str(&elixir_json(vars.get(var)?, vars)?),
+                }
+                continue;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    serde_json::from_str::<serde_json::Value>(&out)
+        .ok()
+        .map(|v| v.to_string())
 }
