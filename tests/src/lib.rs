@@ -79,7 +79,13 @@ pub fn fixture_files(dir: &str) -> Vec<String> {
 /// for licence reasons), or `None` after saying the test is skipped. CI sets
 /// `JOURNEY_REQUIRE_CORPUS`, so that a missing corpus fails there instead.
 pub fn turn_corpus() -> Option<PathBuf> {
-    let corpus = repo_root().join("../shared/corpus/turn-contentrepo");
+    shared_corpus("turn-contentrepo")
+}
+
+/// A folder of `../shared/corpus/` (`turn-platform-mnch`), or `None` after saying the
+/// test is skipped; a failure instead when `JOURNEY_REQUIRE_CORPUS` is set.
+pub fn shared_corpus(folder: &str) -> Option<PathBuf> {
+    let corpus = repo_root().join("../shared/corpus").join(folder);
     if corpus.is_dir() {
         return Some(corpus);
     }

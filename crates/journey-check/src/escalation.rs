@@ -15,17 +15,34 @@ pub(crate) fn escalates(
     node: NodeIndex,
 ) -> bool {
     match &journey.graph[node].kind {
-        StepKind::RunJourney { journey: callee } => project
-            .iter()
-            .find(|j| j.name == callee.name)
-            .is_some_and(|callee| {
-                callee
-                    .graph
-                    .node_indices()
-                    .any(|n| escalates_here(callee, n))
-            }),
+        StepKind::RunJourney { journey: callee } => {
+            reaches_a_person(project, &callee.name, &mut Vec::new())
+        }
         _ => escalates_here(journey, node),
     }
+}
+
+/// Does the journey named `name` have a way to a person, itself or through the
+/// journeys it runs (`run_stack` chains, however deep; `visited` stops cycles)?
+fn reaches_a_person<'p>(
+    project: &'p [CompiledJourney],
+    name: &str,
+    visited: &mut Vec<&'p str>,
+) -> bool {
+    let Some(callee) = project.iter().find(|j| j.name == name) else {
+        return false;
+    };
+    if visited.contains(&callee.name.as_str()) {
+        return false;
+    }
+    visited.push(&callee.name);
+    callee
+        .graph
+        .node_indices()
+        .any(|n| match &callee.graph[n].kind {
+            StepKind::RunJourney { journey } => reaches_a_person(project, &journey.name, visited),
+            _ => escalates_here(callee, n),
+        })
 }
 
 /// A handoff, or the entry of a card declared as a non-chat escalation.

@@ -67,6 +67,26 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
+    /// For a finding whose cause is the project's, said once per project: `None` when an
+    /// earlier journey of the project has it too (that one reports it), else the names
+    /// of the later journeys that have it.
+    pub(crate) fn once_per_project(
+        &self,
+        has: impl Fn(&CompiledJourney) -> bool,
+    ) -> Option<Vec<&'a str>> {
+        let here = self.journey_index();
+        if self.project[..here].iter().any(&has) {
+            return None;
+        }
+        Some(
+            self.project[here + 1..]
+                .iter()
+                .filter(|j| has(j))
+                .map(|j| j.name.as_str())
+                .collect(),
+        )
+    }
+
     /// The variable dataflow, computed once for the rules that need it.
     pub(crate) fn variables(&self) -> &Facts {
         self.variables
@@ -113,5 +133,22 @@ impl Rule {
             span,
             message,
         )
+    }
+}
+
+/// The other journeys of the project with the same finding: "journey `b`", "2 other
+/// journeys of this project (`b`, `c`)"; `None` when there are none.
+pub(crate) fn others_text(others: &[&str]) -> Option<String> {
+    match others {
+        [] => None,
+        [one] => Some(format!("journey `{one}`")),
+        many => Some(format!(
+            "{} other journeys of this project ({})",
+            many.len(),
+            many.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }

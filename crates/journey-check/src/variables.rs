@@ -85,12 +85,16 @@ fn written(step: &Step) -> Option<&str> {
 }
 
 /// Does leaving a step along this transition complete its assignment? A question
-/// that timed out has no answer to store.
-fn assigns_along(transition: &Transition) -> bool {
-    matches!(
-        transition,
-        Transition::Next | Transition::Reply | Transition::Option { .. } | Transition::Error
-    )
+/// that timed out has no answer to store. A menu stores even a reply that matches no
+/// option (Turn's "question, `then:` an error card that re-asks" reads it there).
+fn assigns_along(step: &Step, transition: &Transition) -> bool {
+    match transition {
+        Transition::Next | Transition::Reply | Transition::Option { .. } | Transition::Error => {
+            true
+        }
+        Transition::Invalid => matches!(step.kind, StepKind::Menu(_)),
+        _ => false,
+    }
 }
 
 /// The set of definitely assigned names on entry to each reachable step (`None`:
@@ -114,7 +118,7 @@ fn definitely_assigned(
         for edge in graph.edges(node) {
             let mut out = state.clone();
             if let Some(id) = gen_id
-                && assigns_along(edge.weight())
+                && assigns_along(&graph[node], edge.weight())
             {
                 out.insert(id);
             }

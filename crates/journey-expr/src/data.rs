@@ -44,12 +44,18 @@ fn isnumber(_: &mut Evaluator<'_>, args: &Args) -> Outcome {
     Ok(Value::Bool(args.get(0).as_number().is_some()))
 }
 
+/// A boolean, or text that spells one (`"false"`), as Turn reads stored text.
 fn isbool(_: &mut Evaluator<'_>, args: &Args) -> Outcome {
-    Ok(Value::Bool(matches!(args.get(0), Value::Bool(_))))
+    Ok(Value::Bool(args.get(0).as_bool().is_some()))
 }
 
+/// Text that is neither a number nor a boolean: consistent with `isnumber` and `isbool`,
+/// so exactly one of the three holds for any text.
 fn isstring(_: &mut Evaluator<'_>, args: &Args) -> Outcome {
-    Ok(Value::Bool(matches!(args.get(0), Value::Text(_))))
+    let value = args.get(0);
+    Ok(Value::Bool(
+        matches!(value, Value::Text(_)) && value.as_number().is_none() && value.as_bool().is_none(),
+    ))
 }
 
 /// `secret("NAME")`: what the runtime provides under the scope root `secrets`; nil when unset.
@@ -113,7 +119,8 @@ mod tests {
     #[test]
     fn types() {
         check(r#"isnumber(1) and isnumber("1.0") and not isnumber("a") and not isnumber(nil)"#);
-        check(r#"isbool(false) and not isbool("true") and isstring("") and not isstring(1)"#);
+        check(r#"isbool(false) and isbool("true") and not isbool("yes") and isstring("")"#);
+        check(r#"not isstring(1) and not isstring("1990") and not isstring("false")"#);
     }
 
     #[test]

@@ -309,9 +309,9 @@ fn date(ev: &mut Evaluator<'_>, args: &Args) -> Outcome {
         .ok()
         .zip(i8::try_from(m).ok())
         .zip(i8::try_from(d).ok())
-        .and_then(|((y, m), d)| Date::new(y, m, d).ok())
-        .ok_or_else(|| Fail::new(format!("no such date: {y}-{m}-{d}")))?;
-    start_of(date, &ev.env.time_zone)
+        .and_then(|((y, m), d)| Date::new(y, m, d).ok());
+    // No such day (`date(2023, 2, 29)`): Turn goes on without a date, and so does this.
+    date.map_or(Ok(Value::Nil), |date| start_of(date, &ev.env.time_zone))
 }
 
 /// `time(h, m, s)`: a time of day, as text `"HH:MM:SS"`.
@@ -522,7 +522,7 @@ mod tests {
         check(r#"local_time("09:00", date(2026, 2, 1)) == "2026-02-01T07:00:00Z""#);
         fails(r#"datetime_add(now(), 1, "fortnights")"#, "unknown unit");
         fails(r#"datetime_add(now(), 1.5, "D")"#, "whole number");
-        fails(r#"date(2026, 2, 30)"#, "no such date");
+        check(r#"date(2026, 2, 30) == nil"#);
         fails(r#"datevalue(now(), "%J")"#, "bad date format");
         fails(r#"year("soon")"#, "not a date");
         fails(r#"year("10:30")"#, "has no year");

@@ -21,6 +21,8 @@ pub(crate) fn equals(a: &Value, b: &Value, tz: &TimeZone) -> bool {
         (Value::Text(_), Value::Number(y)) => a.as_number() == Some(*y),
         (Value::Text(x), Value::Text(y)) => x == y,
         (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Bool(x), Value::Text(_)) => b.as_bool() == Some(*x),
+        (Value::Text(_), Value::Bool(y)) => a.as_bool() == Some(*y),
         (Value::DateTime(x), Value::DateTime(y)) => x == y,
         (Value::DateTime(at), Value::Text(text)) | (Value::Text(text), Value::DateTime(at)) => {
             dates::parse_instant(text, tz) == Some(*at)
@@ -38,8 +40,9 @@ pub(crate) fn equals(a: &Value, b: &Value, tz: &TimeZone) -> bool {
     }
 }
 
-/// `<`, `<=`, `>`, `>=`. `None` when either side is nil: the comparison is then false, so a
-/// missing field fails a guard instead of the run. Numbers (and numeric text) compare
+/// `<`, `<=`, `>`, `>=`. `None` when either side is nil, or text that is no number meets a
+/// number: the comparison is then false, so a missing field or a mistyped answer fails a
+/// guard instead of the run. Numbers (and numeric text) compare
 /// numerically, other text by code point, date-times in time (with date text too).
 pub(crate) fn compare(a: &Value, b: &Value, tz: &TimeZone) -> Result<Option<Ordering>, String> {
     let date = |text: &str| {
@@ -57,6 +60,10 @@ pub(crate) fn compare(a: &Value, b: &Value, tz: &TimeZone) -> Result<Option<Orde
         },
         _ => match (a.as_number(), b.as_number()) {
             (Some(x), Some(y)) => x.partial_cmp(&y),
+            // Text that is no number against a number (a typed `"abc"` against a year):
+            // Turn's guard is false and the run goes on, so the comparison is false.
+            (None, Some(_)) if matches!(a, Value::Text(_)) => None,
+            (Some(_), None) if matches!(b, Value::Text(_)) => None,
             _ => {
                 return Err(format!(
                     "cannot compare {} with {}",
@@ -186,6 +193,9 @@ mod tests {
         assert!(!equals(&text("Yes"), &text("yes"), &tz));
         assert!(!equals(&Value::Nil, &text(""), &tz));
         assert!(equals(&Value::Nil, &Value::Nil, &tz));
+        assert!(equals(&text("false"), &Value::Bool(false), &tz));
+        assert!(equals(&Value::Bool(true), &text("TRUE"), &tz));
+        assert!(!equals(&text("no"), &Value::Bool(false), &tz));
     }
 
     #[test]
@@ -195,7 +205,9 @@ mod tests {
         assert_eq!(cmp(&text("10"), &text("9")), Some(Ordering::Greater));
         assert_eq!(cmp(&text("apple"), &text("banana")), Some(Ordering::Less));
         assert_eq!(cmp(&Value::Nil, &Value::Number(1.0)), None);
-        assert!(compare(&text("abc"), &Value::Number(1.0), &tz).is_err());
+        assert_eq!(cmp(&text("abc"), &Value::Number(1.0)), None);
+        assert_eq!(cmp(&Value::Number(1.0), &text("abc")), None);
+        assert!(compare(&Value::List(vec![]), &Value::Number(1.0), &tz).is_err());
         assert!(compare(&Value::Bool(true), &Value::Bool(false), &tz).is_err());
     }
 

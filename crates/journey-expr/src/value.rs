@@ -17,13 +17,15 @@ pub enum Value {
 }
 
 impl Value {
-    /// `nil`, `false`, `""`, `0`, `[]` and `{}` are false; everything else is true.
+    /// `nil`, `false`, `""`, `0`, `[]` and `{}` are false, and so is the text `"false"`
+    /// (Turn reads stored text that spells a boolean as that boolean); everything else is
+    /// true.
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Number(n) => *n != 0.0,
-            Value::Text(s) => !s.is_empty(),
+            Value::Text(s) => !s.is_empty() && self.as_bool() != Some(false),
             Value::List(items) => !items.is_empty(),
             Value::Map(map) => !map.is_empty(),
             Value::DateTime(_) => true,
@@ -113,6 +115,32 @@ impl Value {
         }
     }
 
+    /// A boolean, or text that spells one (`"true"`, `" FALSE "`), as Turn's expression
+    /// library reads stored text.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The value a typed contact field stores: numeric text in a number field becomes the
+    /// number, `"true"`/`"false"` in a boolean field the boolean; anything else is kept.
+    pub fn typed(self, number: bool, boolean: bool) -> Value {
+        if number && let Some(n) = self.as_number() {
+            return Value::Number(n);
+        }
+        if boolean && let Some(b) = self.as_bool() {
+            return Value::Bool(b);
+        }
+        self
+    }
+
     /// A number, or text that is one (contact fields and `"@x"` interpolations are text).
     pub(crate) fn as_number(&self) -> Option<f64> {
         match self {
@@ -175,12 +203,15 @@ mod tests {
             Value::Bool(false),
             Value::Number(0.0),
             Value::Text(String::new()),
+            Value::Text("false".into()),
             Value::List(vec![]),
             Value::Map(BTreeMap::new()),
         ] {
             assert!(!falsy.is_truthy(), "{falsy:?}");
         }
-        assert!(Value::Text("false".into()).is_truthy());
+        assert!(!Value::Text("false".into()).is_truthy());
+        assert!(!Value::Text(" False ".into()).is_truthy());
+        assert!(Value::Text("falsehood".into()).is_truthy());
         assert!(Value::Number(-1.0).is_truthy());
     }
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use journey_diagnostics::{SourceFile, Span};
 use journey_model::builtins;
-use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Ident, Item, Module, Stmt, StmtKind, print};
+use journey_syntax::{
+    Arg, Call, Card, Expr, ExprKind, Ident, Item, Journey, Module, Stmt, StmtKind, print,
+};
 
 use crate::data::{self, text};
 use crate::map::{UuidMap, looks_like_uuid};
@@ -226,16 +228,112 @@ impl Converter<'_> {
 
     fn cards_and_settings(&mut self, module: &mut Module) {
         for journey in &mut module.journeys {
+            let end = end_card_name(journey);
+            let mut ends = false;
             for item in &mut journey.items {
                 match item {
-                    Item::Card(card) => self.card(card),
+                    Item::Card(card) => {
+                        self.card(card);
+                        self.captions(card);
+                        ends |= self.menus_end(card, &end);
+                    }
                     Item::Setting(setting) if setting.call.callee.name == "trigger" => {
                         self.trigger(&setting.call);
                     }
                     Item::Setting(_) => {}
                 }
             }
+            if ends {
+                journey
+                    .items
+                    .push(Item::Card(empty_card(&end, journey.span)));
+            }
         }
+    }
+
+    /// Turn sends `image(url)` (or `video`) then `text(body)` as one message with the
+    /// text as its caption; a `.journey` file says `caption:`.
+    fn captions(&mut self, card: &mut Card) {
+        let mut i = 0;
+        while i + 1 < card.body.len() {
+            let caption = journey_model::captioned_media(&card.body[i..])
+                .and_then(|(_, text)| text.args.first().cloned());
+            if let Some(caption) = caption
+                && let StmtKind::Expr(Expr {
+                    kind: ExprKind::Call(media),
+                    ..
+                }) = &mut card.body[i].kind
+            {
+                media.args.push(Arg {
+                    name: Some(Ident {
+                        name: "caption".to_owned(),
+                        span: caption.span,
+                    }),
+                    value: caption.value,
+                    span: caption.span,
+                });
+                let message = format!(
+                    "`{}` then `text` is one message with the text as its caption, as in Turn",
+                    media.callee.name
+                );
+                let span = media.span;
+                card.body.remove(i + 1);
+                self.changed("caption", span, message);
+            }
+            i += 1;
+        }
+    }
+
+    /// A menu of a card with no `then:` ends the flow in Turn when the reply matches no
+    /// option; a `.journey` menu asks again, so it gets `on_invalid:` an empty card.
+    fn menus_end(&mut self, card: &mut Card, end: &str) -> bool {
+        if card.option("then").is_some() {
+            return false;
+        }
+        let mut ends = false;
+        for stmt in &mut card.body {
+            let call = match &mut stmt.kind {
+                StmtKind::Expr(Expr {
+                    kind: ExprKind::Call(call),
+                    ..
+                })
+                | StmtKind::Assign {
+                    value:
+                        Expr {
+                            kind: ExprKind::Call(call),
+                            ..
+                        },
+                    ..
+                } => call,
+                _ => continue,
+            };
+            if !matches!(call.callee.name.as_str(), "buttons" | "list")
+                || call.named("on_invalid").is_some()
+            {
+                continue;
+            }
+            let span = Span::new(call.span.end as usize, call.span.end as usize);
+            call.args.push(Arg {
+                name: Some(Ident {
+                    name: "on_invalid".to_owned(),
+                    span,
+                }),
+                value: Expr {
+                    kind: ExprKind::Name(end.to_owned()),
+                    span,
+                },
+                span,
+            });
+            self.changed(
+                "menu end",
+                call.span,
+                format!(
+                    "a reply that matches no option ends the flow, as in Turn: `on_invalid: {end}`"
+                ),
+            );
+            ends = true;
+        }
+        ends
     }
 
     /// Canvas metadata (`code_generator:`) goes; Turn's generated handover card hands
@@ -314,5 +412,37 @@ fn handover(card: &mut Card) {
             }),
             span,
         });
+    }
+}
+
+/// A card name the journey does not use, for the empty card that ends the flow.
+fn end_card_name(journey: &Journey) -> String {
+    let taken = |name: &str| journey.cards().any(|c| c.name.name == name);
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                "EndOfFlow".to_owned()
+            } else {
+                format!("EndOfFlow{n}")
+            }
+        })
+        .find(|name| !taken(name))
+        .expect("an unused name")
+}
+
+/// `card Name do end` at the end of the journey: reaching it ends the flow.
+fn empty_card(name: &str, journey: Span) -> Card {
+    let span = Span::new(journey.end as usize, journey.end as usize);
+    Card {
+        name: Ident {
+            name: name.to_owned(),
+            span,
+        },
+        guard: None,
+        options: Vec::new(),
+        body: Vec::new(),
+        span,
+        header_span: span,
+        recovered: false,
     }
 }

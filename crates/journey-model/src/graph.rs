@@ -58,6 +58,11 @@ impl CardInfo {
         self.definitions.iter().find_map(|d| d.label.as_ref())
     }
 
+    /// The value a menu stores when this card's option is chosen: Turn's option name.
+    pub fn option_name(&self) -> String {
+        option_name(&self.name)
+    }
+
     /// How the card is titled as a menu option or quick reply: its literal display
     /// label, else its name.
     pub fn title(&self) -> String {
@@ -65,6 +70,25 @@ impl CardInfo {
             .and_then(Expr::literal_text)
             .unwrap_or_else(|| self.name.clone())
     }
+}
+
+/// Turn's name for a menu option leading to `card`, which is also what `x = buttons(…)`
+/// stores: the card name in snake case, an acronym kept as one word
+/// (`GotoFAQTopicsList` → `goto_faq_topics_list`), as Turn's compiled flows show.
+pub fn option_name(card: &str) -> String {
+    let chars: Vec<char> = card.chars().collect();
+    let mut name = String::with_capacity(card.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
+                name.push('_');
+            }
+        }
+        name.extend(c.to_lowercase());
+    }
+    name
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -476,6 +500,8 @@ pub enum Issue {
         name: String,
         span: Span,
         first: Span,
+        /// Both definitions are the same text, byte for byte: a copy left behind.
+        identical: bool,
     },
     DuplicateJourney {
         name: String,
@@ -490,4 +516,25 @@ pub enum Issue {
         span: Span,
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::option_name;
+
+    #[test]
+    fn option_names_are_turns() {
+        // Pairs seen in Turn's compiled flows of the corpus (`choices[].name`).
+        for (card, name) in [
+            ("GotoMainMenu", "goto_main_menu"),
+            ("GotoFAQTopicsList", "goto_faq_topics_list"),
+            ("FaqWasHelpful", "faq_was_helpful"),
+            ("No", "no"),
+            ("Exit", "exit"),
+            ("Card2Next", "card2_next"),
+            ("already_snake", "already_snake"),
+        ] {
+            assert_eq!(option_name(card), name, "{card}");
+        }
+    }
 }

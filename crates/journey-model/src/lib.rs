@@ -14,7 +14,7 @@ use journey_diagnostics::FileId;
 use journey_syntax::Module;
 
 pub use graph::*;
-pub use lower::constant_seconds;
+pub use lower::{captioned_media, constant_seconds};
 pub use project::ProjectIndex;
 pub use suggest::suggest;
 
@@ -51,6 +51,7 @@ pub fn compile(modules: &[SourceModule<'_>], mut index: ProjectIndex) -> Vec<Com
                 journey,
                 source.text,
                 source.has_syntax_errors,
+                source.module.turn,
                 &index,
             );
             // A notebook's data cells, beside what `config(…)`/`table(…)` settings gave.

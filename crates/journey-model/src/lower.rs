@@ -29,10 +29,13 @@ pub(crate) fn lower_journey(
     journey: &Journey,
     source: &str,
     has_syntax_errors: bool,
+    turn: bool,
     index: &ProjectIndex,
 ) -> CompiledJourney {
     let mut lowerer = Lowerer {
         index,
+        source,
+        turn,
         graph: StableDiGraph::new(),
         cards: Vec::new(),
         card_ids: HashMap::new(),
@@ -75,6 +78,10 @@ pub(crate) fn lower_journey(
 
 struct Lowerer<'a> {
     index: &'a ProjectIndex,
+    /// The file's text, to tell byte-identical duplicate cards.
+    source: &'a str,
+    /// A Turn notebook: Turn's behaviour where ours differs by design.
+    turn: bool,
     graph: StableDiGraph<Step, Transition>,
     cards: Vec<CardInfo>,
     card_ids: HashMap<String, CardId>,
@@ -89,7 +96,7 @@ impl Lowerer<'_> {
     /// Gives every card name an id and an entry node, and reports duplicates.
     fn declare_cards<'j>(&mut self, journey: &'j Journey) -> Vec<(&'j Card, CardId)> {
         let mut definitions = Vec::new();
-        let mut unguarded: HashMap<&str, Span> = HashMap::new();
+        let mut unguarded: HashMap<&str, &Card> = HashMap::new();
         for card in journey.cards() {
             let id = match self.card_ids.get(&card.name.name) {
                 Some(&id) => id,
@@ -112,14 +119,16 @@ impl Lowerer<'_> {
             };
             if card.guard.is_none() && !card.recovered {
                 if let Some(&first) = unguarded.get(card.name.name.as_str()) {
+                    let text = |c: &Card| self.source.get(c.span.range());
                     self.issues.push(Issue::DuplicateCard {
                         name: card.name.name.clone(),
                         span: card.name.span,
-                        first,
+                        first: first.name.span,
+                        identical: text(first).is_some() && text(first) == text(card),
                     });
                     continue;
                 }
-                unguarded.insert(&card.name.name, card.name.span);
+                unguarded.insert(&card.name.name, card);
             }
             definitions.push((card, id));
         }
@@ -245,6 +254,20 @@ impl Lowerer<'_> {
                 }
                 self.lower_branch(&stmts[i..i + run], dangling);
                 i += run;
+            } else if let Some((image, text)) = captioned_media(&stmts[i..]).filter(|_| self.turn) {
+                let media = builtins::lookup(&image.callee.name).expect("a built-in");
+                self.check_call_shape(image, media);
+                self.check_call_shape(text, builtins::lookup("text").expect("a built-in"));
+                let mut message = self.message(image);
+                let caption = text.positional().next().cloned();
+                message
+                    .options
+                    .extend(caption.map(|c| ("caption".to_owned(), c)));
+                let span = stmts[i].span.to(stmts[i + 1].span);
+                let node = self.add_node(StepKind::Send(Box::new(message)), span);
+                self.connect(dangling, node);
+                dangling.push((node, Transition::Next));
+                i += 2;
             } else {
                 self.lower_stmt(&stmts[i], dangling);
                 i += 1;
@@ -457,19 +480,21 @@ impl Lowerer<'_> {
 
     /// The `Invalid` and `Timeout` edges of a menu or a validated question.
     fn input_edges(&mut self, node: NodeIndex, call: &Call) {
-        self.invalid_edge(node, call);
+        self.invalid_edge(node, call, true);
         self.timeout_edge(node, call);
     }
 
-    fn invalid_edge(&mut self, node: NodeIndex, call: &Call) {
+    /// Where an answer that matches nothing goes: the card's `then:`; with none, the
+    /// question is asked again, except a menu of a Turn notebook, which ends the flow as
+    /// in Turn (its compiled default exit has no destination).
+    fn invalid_edge(&mut self, node: NodeIndex, call: &Call, menu: bool) {
         let invalid = match (call.named("on_invalid"), self.card_arg(call, "on_invalid")) {
             (_, Some(card)) => self.entry(card),
             // An unknown `on_invalid:` card is reported; ask again meanwhile.
             (Some(_), None) => node,
-            // Turn: an answer matching no option takes the card's `then:`; with none,
-            // the question is asked again.
             (None, None) => match self.current_then {
                 Some(card) => self.entry(card),
+                None if menu && self.turn => self.end_node(false, call.span),
                 None => node,
             },
         };
@@ -699,7 +724,7 @@ impl Lowerer<'_> {
         self.connect(dangling, node);
         // A question without `validate:` accepts any answer: nothing is invalid.
         if validate.is_some() || call.named("on_invalid").is_some() {
-            self.invalid_edge(node, call);
+            self.invalid_edge(node, call, false);
         }
         self.timeout_edge(node, call);
         dangling.push((node, Transition::Reply));
@@ -1137,6 +1162,28 @@ impl Lowerer<'_> {
             message: message.to_owned(),
         });
     }
+}
+
+/// `image(url)` (or `video`) then `text(body)` in a Turn notebook: Turn sends them as one
+/// message with the text as its caption (a `.journey` file says `caption:`). Only when the image has no caption of its own and the text is plain (one
+/// argument, no language variants), so nothing is lost.
+pub fn captioned_media(stmts: &[Stmt]) -> Option<(&Call, &Call)> {
+    let [first, second, ..] = stmts else {
+        return None;
+    };
+    let (StmtKind::Expr(first), StmtKind::Expr(second)) = (&first.kind, &second.kind) else {
+        return None;
+    };
+    let (ExprKind::Call(image), ExprKind::Call(text)) = (&first.kind, &second.kind) else {
+        return None;
+    };
+    let plain = |call: &Call, n: usize| call.args.len() == n && call.positional().count() == n;
+    // Turn's compiled flows caption images and videos, not audio.
+    (matches!(image.callee.name.as_str(), "image" | "video")
+        && text.callee.name == "text"
+        && plain(image, 1)
+        && plain(text, 1))
+    .then_some((&**image, &**text))
 }
 
 /// The call a statement performs, when it is a statement built-in

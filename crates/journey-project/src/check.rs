@@ -22,6 +22,9 @@ pub struct CheckConfig {
     /// Severity overrides by rule code or prefix.
     #[serde(deserialize_with = "severity_map")]
     pub severity: BTreeMap<String, Severity>,
+    /// Every finding in detail, where some rules otherwise summarise a project-wide
+    /// cause once (WA420 without a field schema); `journey check --show-all`.
+    pub show_all: bool,
 }
 
 impl Default for CheckConfig {
@@ -31,6 +34,7 @@ impl Default for CheckConfig {
             ignore: Vec::new(),
             fail_on: Severity::Error,
             severity: BTreeMap::new(),
+            show_all: false,
         }
     }
 }
@@ -109,6 +113,7 @@ pub(crate) const SHAPE: Shape = Shape::Table(&[
     ("ignore", Shape::Value),
     ("fail_on", Shape::Value),
     ("severity", Shape::Map(&Shape::Value)),
+    ("show_all", Shape::Value),
 ]);
 
 /// Codes must look like codes, or a typo would silently select nothing.

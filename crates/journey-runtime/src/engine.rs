@@ -9,6 +9,7 @@ use journey_model::{
     CompiledJourney, MenuKind as ModelMenuKind, MenuOptions, Message, MessageKind, ScheduleTime,
     StepKind, Target, Transition,
 };
+use journey_project::FieldType;
 use journey_syntax::{Call, Expr};
 use petgraph::stable_graph::NodeIndex;
 
@@ -371,12 +372,23 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// What a field declared in journey.toml stores: its type's value (`"1990"` in a
+    /// number field is 1990, `"false"` in a boolean field is `false`), as Turn's typed
+    /// fields do.
+    fn field_value(&self, field: &str, value: Value) -> Value {
+        let kind = self.rt.config.field(field).map(|spec| spec.kind);
+        value.typed(
+            kind == Some(FieldType::Number),
+            kind == Some(FieldType::Boolean),
+        )
+    }
+
     fn effect(&mut self, call: &Call) -> Result<(), Stop> {
         match call.callee.name.as_str() {
             "update_contact" => {
                 for arg in &call.args {
                     let Some(name) = &arg.name else { continue };
-                    let value = self.eval(&arg.value)?;
+                    let value = self.field_value(&name.name, self.eval(&arg.value)?);
                     self.contact.fields.insert(name.name.clone(), value.clone());
                     self.effects.push(Effect::UpdateContact {
                         field: name.name.clone(),
@@ -524,12 +536,8 @@ impl<'a> Machine<'a> {
         let (options, choices) = match &menu.options {
             MenuOptions::Static(options) => {
                 let mut shown = Vec::new();
-                for option in options {
-                    let title = match &option.label {
-                        Some(label) => self.eval(label)?.to_text(),
-                        None => journey.card(option.card).title(),
-                    };
-                    shown.push((journey.card(option.card).name.clone(), title));
+                for (option, id) in options.iter().zip(option_ids(journey, options)) {
+                    shown.push((id, self.option_title(journey, option)?));
                 }
                 (shown, Vec::new())
             }
@@ -588,6 +596,21 @@ impl<'a> Machine<'a> {
         call.named(name)
             .map(|arg| self.eval(&arg.value).map(|v| v.to_text()))
             .transpose()
+    }
+
+    /// A menu option's title: its inline label, else its card's display label, which may
+    /// be an expression (`card ThisMonth, "@datevalue(m, \"%B\")"`) evaluated as it is
+    /// offered; else the card's name.
+    pub(crate) fn option_title(
+        &self,
+        journey: &CompiledJourney,
+        option: &journey_model::MenuOption,
+    ) -> Result<String, Stop> {
+        let card = journey.card(option.card);
+        match option.label.as_ref().or_else(|| card.label()) {
+            Some(label) => Ok(self.eval(label)?.to_text()),
+            None => Ok(card.name.clone()),
+        }
     }
 
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Value, Stop> {
@@ -667,6 +690,28 @@ impl<'a> Machine<'a> {
             self.effects.push(Effect::CancelTimer { id });
         }
     }
+}
+
+/// The reply ids of a menu's options: each card's name, with `#2`, `#3`… when several
+/// options lead to one card (WhatsApp refuses a message whose ids repeat).
+pub(crate) fn option_ids(
+    journey: &CompiledJourney,
+    options: &[journey_model::MenuOption],
+) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::with_capacity(options.len());
+    for option in options {
+        let name = &journey.card(option.card).name;
+        let earlier = ids
+            .iter()
+            .filter(|id| id.split('#').next() == Some(name.as_str()))
+            .count();
+        ids.push(if earlier == 0 {
+            name.clone()
+        } else {
+            format!("{name}#{}", earlier + 1)
+        });
+    }
+    ids
 }
 
 fn timer_target(journey: &CompiledJourney, target: &Target) -> TimerTarget {

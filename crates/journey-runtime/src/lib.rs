@@ -364,16 +364,16 @@ fn reply(
         }
         StepKind::Menu(menu) => match &menu.options {
             journey_model::MenuOptions::Static(options) => {
-                let shown: Vec<(String, String)> = options
-                    .iter()
-                    .map(|o| journey.card(o.card).name.clone())
+                let shown: Vec<(String, String)> = engine::option_ids(journey, options)
+                    .into_iter()
                     .zip(menu_titles(m, journey, options))
                     .collect();
                 choose(&shown, inbound.reply_id.as_deref(), &inbound.text).map(|index| {
-                    let bound = menu
-                        .var
-                        .clone()
-                        .map(|v| (v, Value::Text(shown[index].1.clone())));
+                    // Turn stores the option's name, not its title (see `option_name`).
+                    let bound = menu.var.clone().map(|v| {
+                        let name = journey.card(options[index].card).option_name();
+                        (v, Value::Text(name))
+                    });
                     (
                         Transition::Option {
                             index: index as u32,
@@ -442,9 +442,6 @@ fn menu_titles(
 ) -> Vec<String> {
     options
         .iter()
-        .map(|o| match &o.label {
-            Some(label) => m.eval(label).map(|v| v.to_text()).unwrap_or_default(),
-            None => journey.card(o.card).title(),
-        })
+        .map(|o| m.option_title(journey, o).unwrap_or_default())
         .collect()
 }

@@ -489,3 +489,44 @@ end
         Some(Header::Text("Choose a day".to_owned()))
     );
 }
+
+#[test]
+fn two_options_to_one_card_have_distinct_ids_and_store_the_option_name() {
+    let world = World::new(&[(
+        "ack",
+        r#"
+card Ack do
+  next = buttons(HelpCentre: "Main menu", TopicsForYou: "Topics", HelpCentre: "Something else") do
+    text("Anything else?")
+  end
+end
+
+card HelpCentre do
+  text("Back to @next")
+end
+
+card TopicsForYou do
+  text("Topics")
+end
+"#,
+    )]);
+    let rt = world.rt();
+    let now = at("2026-01-15T09:00:00Z");
+    let started = rt.start("ack", &thandi(), Some(Inbound::text("hi")), now);
+    let ids: Vec<&str> = started
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send(Outbound::Interactive { options, .. }) => {
+                Some(options.iter().map(|(id, _)| id.as_str()).collect())
+            }
+            _ => None,
+        })
+        .expect("a menu");
+    // WhatsApp refuses a message whose reply ids repeat.
+    assert_eq!(ids, ["HelpCentre", "TopicsForYou", "HelpCentre#2"]);
+    let mut tap = Inbound::text("Something else");
+    tap.reply_id = Some("HelpCentre#2".to_owned());
+    let chose = rt.step(started.state, &thandi(), Event::Message(tap), now);
+    assert_eq!(texts(&chose.effects), ["Back to help_centre"]);
+}

@@ -13,6 +13,10 @@ pub struct Module {
     /// A notebook's data tables (`<name>.rows`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<DataTable>,
+    /// Read from a Turn notebook: lowered with Turn's behaviour where a `.journey` file's
+    /// differs by design (docs/import.md lists each difference).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub turn: bool,
 }
 
 /// `stack Name do … end`, `journey Name do … end`, or the implicit journey formed by

@@ -71,6 +71,36 @@ pub(crate) struct Builder {
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
+/// `card X, then(Y) do`: Turn's other spelling of `then: Y` in a card header (Turn
+/// compiles both to the card's `then` route), read as the named option.
+fn then_option(arg: Arg) -> Arg {
+    if arg.name.is_some() {
+        return arg;
+    }
+    match arg.value.kind {
+        ExprKind::Call(call)
+            if call.callee.name == "then"
+                && call.block.is_none()
+                && call.args.len() == 1
+                && call.args[0].name.is_none() =>
+        {
+            let target = call.args.into_iter().next().expect("one argument");
+            Arg {
+                name: Some(call.callee),
+                value: target.value,
+                span: arg.span,
+            }
+        }
+        kind => Arg {
+            value: Expr {
+                kind,
+                span: arg.value.span,
+            },
+            ..arg
+        },
+    }
+}
+
 impl Builder {
     pub(crate) fn new(file: FileId, offset: usize) -> Self {
         Builder {
@@ -132,7 +162,7 @@ impl Builder {
                 }
                 Rule::card_option => {
                     let arg = part.into_inner().next().expect("an option holds an arg");
-                    options.push(self.arg(arg));
+                    options.push(then_option(self.arg(arg)));
                 }
                 Rule::kw_do => header_end = self.span(&part).end,
                 _ => body.push(self.stmt(part)),

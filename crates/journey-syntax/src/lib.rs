@@ -46,6 +46,7 @@ pub fn parse_notebook(file: FileId, text: &str) -> Parsed {
     let mut parsed = driver.finish();
     parsed.module.config = layout.config;
     parsed.module.tables = layout.tables;
+    parsed.module.turn = true;
     parsed.diagnostics.extend(layout.diagnostics);
     parsed
 }

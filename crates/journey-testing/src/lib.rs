@@ -20,5 +20,5 @@ pub use http::Fixture;
 pub use report::{CaseReport, FileReport, Segment};
 pub use runner::{CONTACT_ID, notebook, run_file};
 pub use simulator::{Choice, Simulator, Timer};
-pub use transcript::{Kind, Line, moment, timer_name};
+pub use transcript::{Kind, Line, moment, normalise, timer_name};
 pub use update::update;

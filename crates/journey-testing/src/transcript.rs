@@ -47,15 +47,35 @@ impl Line {
         }
     }
 
-    /// Does this expected line match an actual one? A trailing `...` matches any rest.
+    /// Does this expected line match an actual one? A trailing `...` matches any rest;
+    /// `[any] text` matches a message of any kind by its text alone (a text message, or
+    /// the body of buttons or a list), whatever its options.
     pub fn matches(&self, actual: &Line) -> bool {
         if self.kind != actual.kind {
             return false;
         }
-        match self.text.strip_suffix("...") {
-            Some(prefix) => actual.text.starts_with(prefix.trim_end()),
-            None => self.text == actual.text,
+        match self.text.strip_prefix("[any] ") {
+            Some(text) => {
+                let untagged = match actual.text.strip_prefix('[') {
+                    Some(rest) => rest.split_once("] ").map_or(rest, |(_, body)| body),
+                    None => &actual.text,
+                };
+                let body = untagged
+                    .split(" | ")
+                    .find(|part| !part.starts_with("header: "))
+                    .unwrap_or(untagged);
+                text_matches(text, untagged) || text_matches(text, body)
+            }
+            None => text_matches(&self.text, &actual.text),
         }
+    }
+}
+
+/// `expected` is `actual`, or its start when it ends in `...`.
+fn text_matches(expected: &str, actual: &str) -> bool {
+    match expected.strip_suffix("...") {
+        Some(prefix) => actual.starts_with(prefix.trim_end()),
+        None => expected == actual,
     }
 }
 
@@ -166,6 +186,20 @@ mod tests {
             "kinds must agree"
         );
         assert!(line(Kind::Bot, "...").matches(&actual));
+    }
+
+    #[test]
+    fn any_kind_matches_by_text() {
+        let menu = line(
+            Kind::Bot,
+            "[buttons] header: Clinic | Pick one | 1. Tips | 2. Visit",
+        );
+        assert!(line(Kind::Bot, "[any] Pick one").matches(&menu));
+        assert!(line(Kind::Bot, "[any] Pick ...").matches(&menu));
+        assert!(!line(Kind::Bot, "[any] Pick two").matches(&menu));
+        let text = line(Kind::Bot, "Thank you.");
+        assert!(line(Kind::Bot, "[any] Thank you.").matches(&text));
+        assert!(!line(Kind::Bot, "[any] Thank").matches(&text));
     }
 
     #[test]

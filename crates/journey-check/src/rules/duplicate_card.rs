@@ -11,7 +11,8 @@ pub(crate) static RULE: Rule = Rule {
     doc: r#"## What it does
 Reports a second unguarded definition of a card name. Several definitions of one name
 are how skip logic works, but only when all but one have a `when` guard: the unguarded
-one is the "else".
+one is the "else". A second definition that is the first one's text byte for byte (a
+copy left behind, common in exported notebooks) is only a warning: nothing is lost.
 
 ## Why is this bad?
 The second definition can never run, so whatever it says is silently lost.
@@ -36,7 +37,28 @@ some cases: `card Menu when contact.language == "pt" do`.
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for issue in &ctx.journey.issues {
-        if let Issue::DuplicateCard { name, span, first } = issue {
+        if let Issue::DuplicateCard {
+            name,
+            span,
+            first,
+            identical,
+        } = issue
+        {
+            if *identical {
+                // A copy left behind: the run is the same whichever one is used.
+                let mut diagnostic = RULE
+                    .diagnostic(
+                        ctx,
+                        *span,
+                        format!("card `{name}` is defined twice, identically"),
+                    )
+                    .with_label("the same text as the first definition")
+                    .with_secondary(ctx.journey.file, *first, "first defined here")
+                    .with_help("delete this copy: only the first definition is used");
+                diagnostic.severity = Severity::Warning;
+                out.push(diagnostic);
+                continue;
+            }
             out.push(
                 RULE.diagnostic(
                     ctx,

@@ -1,7 +1,8 @@
 use crate::optout::missing_opt_out;
 use journey_diagnostics::{Diagnostic, Severity};
+use journey_model::CompiledJourney;
 
-use crate::rule::{Context, Rule};
+use crate::rule::{Context, Rule, others_text};
 
 pub(crate) static RULE: Rule = Rule {
     code: "WA301",
@@ -11,7 +12,8 @@ pub(crate) static RULE: Rule = Rule {
     doc: r#"## What it does
 For every journey with a question, menu or template with quick replies, checks that its
 interrupts catch every opt-out keyword of `[keywords] opt_out` in journey.toml (default
-`stop`, `unsubscribe`). An interrupt works at every question of its journey.
+`stop`, `unsubscribe`). An interrupt works at every question of its journey. The finding
+is made once per project, on the first journey that misses a keyword, naming the others.
 
 ## Why is this bad?
 WhatsApp requires that people can opt out by saying so. A contact who types STOP at a
@@ -42,6 +44,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if missing.is_empty() {
         return;
     }
+    let has = |j: &CompiledJourney| {
+        !j.has_syntax_errors
+            && j.graph.node_weights().any(|s| s.kind.waits())
+            && !missing_opt_out(j, &ctx.config.keywords.opt_out).is_empty()
+    };
+    let Some(others) = ctx.once_per_project(has) else {
+        return;
+    };
     let Some(first) = journey.cards.first() else {
         return;
     };
@@ -54,10 +64,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         RULE.diagnostic(
             ctx,
             first.definitions[0].name_span,
-            format!(
-                "journey `{}` asks questions but no interrupt catches {list}",
-                journey.name
-            ),
+            match others_text(&others) {
+                None => format!(
+                    "journey `{}` asks questions but no interrupt catches {list}",
+                    journey.name
+                ),
+                Some(others) => format!(
+                    "journey `{}` and {others} ask questions but no interrupt catches {list}",
+                    journey.name
+                ),
+            },
         )
         .with_label("the journey starts here")
         .with_help(format!(

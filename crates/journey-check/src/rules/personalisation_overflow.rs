@@ -1,4 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity};
+use journey_model::CompiledJourney;
 use journey_syntax::{Expr, ExprKind, TemplatePart};
 
 use crate::limits::{self, Limited};
@@ -17,7 +18,11 @@ it (`[fields.NAME] max_length = 30`, a choice field's longest choice, a date's 1
 characters…). It reports a text whose worst case is over the limit. In a button or row
 title, it also reports a variable with no declared maximum (a run variable, a field
 without `max_length`): a title is short, and any value can overflow it. Characters are
-counted as Unicode scalar values.
+counted as Unicode scalar values. In a project that declares no contact fields at all
+(no `[fields]` in journey.toml, as for an imported Turn notebook), every such title is
+unbounded for the same reason, so the rule says it once for the project, on the first
+title, with their number; `journey check --show-all` (or `[check] show_all = true`)
+lists each.
 
 ## Why is this bad?
 WhatsApp rejects the message for the contacts whose values are long, and only for them:
@@ -62,15 +67,65 @@ fn bound(ctx: &Context<'_>, expr: &Expr) -> Bound {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut unbounded = Vec::new();
     for text in limits::limited_texts(ctx.journey) {
-        check_text(ctx, &text, out);
+        if let Some(finding) = check_text(ctx, &text) {
+            match finding {
+                Finding::Over(diagnostic) => out.push(*diagnostic),
+                Finding::Unbounded(diagnostic) => unbounded.push(*diagnostic),
+            }
+        }
     }
-}
-
-fn check_text(ctx: &Context<'_>, text: &Limited<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(template) = text.expr.and_then(limits::template) else {
+    // Without a field schema every personalised title is unbounded, and saying so per
+    // title drowns the rest: one finding per project, on its first such title, unless
+    // `--show-all` (`[check] show_all`) asks for each.
+    if ctx.config.check.show_all || !ctx.config.fields.is_empty() {
+        out.extend(unbounded);
+        return;
+    }
+    let Some(first) = unbounded.first() else {
         return;
     };
+    let earlier = &ctx.project[..ctx.journey_index()];
+    if earlier.iter().any(|j| unbounded_titles(ctx, j) > 0) {
+        return;
+    }
+    let total: usize = ctx.project.iter().map(|j| unbounded_titles(ctx, j)).sum();
+    let span = first.primary.span;
+    out.push(
+        RULE.diagnostic(
+            ctx,
+            span,
+            format!(
+                "{total} personalised button or list {} of this project {} values with no declared maximum length",
+                if total == 1 { "title" } else { "titles" },
+                if total == 1 { "reads" } else { "read" }
+            ),
+        )
+        .with_label("the first of them")
+        .with_help(
+            "declare the contact fields with `max_length` under `[fields.NAME]` in journey.toml; `journey check --show-all` lists each title",
+        ),
+    );
+}
+
+/// How many titles of `journey` read a value with no known bound.
+fn unbounded_titles(ctx: &Context<'_>, journey: &CompiledJourney) -> usize {
+    limits::limited_texts(journey)
+        .iter()
+        .filter(|text| matches!(check_text(ctx, text), Some(Finding::Unbounded(_))))
+        .count()
+}
+
+enum Finding {
+    /// The worst case is over the limit.
+    Over(Box<Diagnostic>),
+    /// A title reads a value with no known bound.
+    Unbounded(Box<Diagnostic>),
+}
+
+fn check_text(ctx: &Context<'_>, text: &Limited<'_>) -> Option<Finding> {
+    let template = text.expr.and_then(limits::template)?;
     let mut literal = 0;
     let mut variables = 0;
     let mut unknown = Vec::new();
@@ -88,12 +143,12 @@ fn check_text(ctx: &Context<'_>, text: &Limited<'_>, out: &mut Vec<Diagnostic>) 
         .iter()
         .any(|p| matches!(p, TemplatePart::Interp(_)));
     if !has_interpolation {
-        return;
+        return None;
     }
     let (place, limit) = (text.place, text.place.limit());
     let worst = literal + variables;
     if worst > limit {
-        out.push(
+        Some(Finding::Over(Box::new(
             RULE.diagnostic(
                 ctx,
                 text.span,
@@ -108,11 +163,11 @@ fn check_text(ctx: &Context<'_>, text: &Limited<'_>, out: &mut Vec<Diagnostic>) 
             .with_help(
                 "move the variable into the message body, shorten the text around it, or declare a smaller `max_length` for the field in journey.toml",
             ),
-        );
+        )))
     } else if place.is_title()
         && let Some(what) = unknown.first()
     {
-        out.push(
+        Some(Finding::Unbounded(Box::new(
             RULE.diagnostic(
                 ctx,
                 text.span,
@@ -133,6 +188,8 @@ fn check_text(ctx: &Context<'_>, text: &Limited<'_>, out: &mut Vec<Diagnostic>) 
             } else {
                 "move the variable into the message body, or store it in a contact field with a declared `max_length`".to_owned()
             }),
-        );
+        )))
+    } else {
+        None
     }
 }

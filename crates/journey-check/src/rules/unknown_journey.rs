@@ -11,8 +11,9 @@ pub(crate) static RULE: Rule = Rule {
     doc: r#"## What it does
 Reports a journey reference that matches no journey in the checked files. Journeys are
 named by `stack Name do … end` or, for a file without a wrapper, by the file name
-(`onboarding.journey` is `onboarding`). A Turn UUID is reported too: UUIDs break on every
-import, so `journey import turn --map` rewrites them to names.
+(`onboarding.journey` is `onboarding`). A Turn UUID that no checked journey has is a
+warning, not an error: it names a journey outside the checked folder, which Turn
+resolves; `journey import turn --map` rewrites UUIDs to names.
 
 ## Why is this bad?
 The contact would reach a step that starts nothing.
@@ -41,9 +42,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } = issue
         {
             let diagnostic = if *is_uuid {
-                RULE.diagnostic(ctx, *span, format!("journey `{name}` is referenced by a Turn UUID"))
-                    .with_label("no journey of the project has this UUID")
-                    .with_help("name the journey instead, or import with `journey import turn --map uuids.toml`")
+                // A journey outside the checked folder, which Turn resolves by UUID:
+                // nothing is wrong with the notebook, it only needs the map.
+                let mut diagnostic = RULE
+                    .diagnostic(
+                        ctx,
+                        *span,
+                        format!("journey `{name}` is referenced by a Turn UUID that no checked journey has"),
+                    )
+                    .with_label("a journey outside the checked files")
+                    .with_help("map the UUID to a journey name: `journey import turn --map uuids.toml` (a `UUID = \"Name\"` line per journey), or check its notebook with this one");
+                diagnostic.severity = Severity::Warning;
+                diagnostic
             } else {
                 let diagnostic = RULE
                     .diagnostic(ctx, *span, format!("unknown journey `{name}`"))

@@ -39,6 +39,10 @@ pub struct Args {
     /// replaces `[check] select` of journey.toml.
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
+    /// Report every finding in detail where a rule otherwise says a project-wide cause
+    /// once (`[check] show_all`).
+    #[arg(long)]
+    show_all: bool,
     /// Colour in human output: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, default_value = "auto")]
     color: Color,
@@ -60,6 +64,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         if !args.select.is_empty() {
             config.check.select = args.select.clone();
         }
+        config.check.show_all |= args.show_all;
         let compiled = project.compile(&workspace.sources);
         // Parser and config findings obey the project's `[check]` settings too.
         let mut found = journey_check::apply_settings(project.diagnostics.clone(), &config);
