@@ -29,6 +29,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_variable::RULE,
     &type_mismatch::RULE,
     &missing_translation::RULE,
+    &secret_sent_to_contact::RULE,
     &freeform_outside_window::RULE,
     &window_margin::RULE,
     &business_initiated_needs_template::RULE,

@@ -350,6 +350,8 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
         }
     };
     app.metrics.count(&app.metrics.http_requests);
+    // The secrets go in only now, into what is sent; the stored row keeps placeholders.
+    let request = request.revealed(&app.settings.secrets);
     let method = reqwest::Method::from_bytes(request.method.to_uppercase().as_bytes())
         .unwrap_or(reqwest::Method::GET);
     let mut builder = app
@@ -373,7 +375,12 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> (Command, OutboxOutcome) {
             (status, body)
         }
         Err(e) => {
-            tracing::info!(contact = %row.contact, "a journey's HTTP request failed: {e}");
+            // Without the address: its query may hold a secret.
+            tracing::info!(
+                contact = %row.contact,
+                "a journey's HTTP request failed: {}",
+                e.without_url()
+            );
             (0, serde_json::Value::Null)
         }
     };
