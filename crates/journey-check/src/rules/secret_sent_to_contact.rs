@@ -75,7 +75,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `secret("NAME")` (or `secrets.NAME`): the name, `…` when it is computed.
+/// `secret("NAME")`: the name, `…` when it is computed.
 fn secret_read(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Call(call) if call.callee.name == "secret" => Some(
@@ -84,9 +84,6 @@ fn secret_read(expr: &Expr) -> Option<String> {
                 .and_then(|arg| arg.value.literal_text())
                 .unwrap_or_else(|| "…".to_owned()),
         ),
-        ExprKind::Member { object, field } if matches!(&object.kind, ExprKind::Name(root) if root == "secrets") => {
-            Some(field.name.clone())
-        }
         _ => None,
     }
 }
