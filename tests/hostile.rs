@@ -51,7 +51,8 @@ fn journey(dir: &Path, args: &[&str], stdin: &str) -> Outcome {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let output = fs::read_to_string(&out).unwrap() + &fs::read_to_string(&err).unwrap();
+    let mut output = fs::read_to_string(&out).unwrap();
+    output.push_str(&fs::read_to_string(&err).unwrap());
     let code = status.code().unwrap_or_else(|| {
         panic!(
             "`journey {}` was killed by a signal ({status}):\n{}",
@@ -153,7 +154,7 @@ fn a_slow_helper_is_stopped_by_the_time_limit() {
         "[project]\nname = \"slow\"\n",
     )
     .unwrap();
-    let run = journey(dir.path(), &["run", "."], "hi\n");
+    let run = journey(dir.path(), &["run", ".", "--journey", "slow"], "hi\n");
     assert!(
         run.output.contains("`busy` ran longer than 200 ms"),
         "{}",

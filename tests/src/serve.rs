@@ -84,7 +84,13 @@ pub struct Options<'a> {
 
 impl Server {
     pub fn start(options: &Options<'_>) -> Server {
+        Server::start_with_env(options, &[])
+    }
+
+    /// Starts one with these environment variables too (`JOURNEY_SECRET_…`).
+    pub fn start_with_env(options: &Options<'_>, env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(binary());
+        command.envs(env.iter().copied());
         command
             .arg("serve")
             .arg("--project")

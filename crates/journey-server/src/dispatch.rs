@@ -107,6 +107,10 @@ async fn record(
     while finished.recv_many(&mut batch, CONCURRENCY).await > 0 {
         let (rows, permits): (Vec<OutboxResult>, Vec<OwnedSemaphorePermit>) =
             batch.drain(..).unzip();
+        let answered: Vec<String> = rows
+            .iter()
+            .filter_map(|row| row.event.as_ref().map(|(contact, _, _)| contact.clone()))
+            .collect();
         if let Err(e) = app.store.finish_outbox(rows.clone(), app.clock.now()).await {
             // One row at a time, so one failure does not cost the batch its records.
             tracing::warn!(
@@ -119,6 +123,10 @@ async fn record(
                     tracing::error!("cannot record a send: {e}");
                 }
             }
+        }
+        // An HTTP response is now an event in its contact's inbox: step it.
+        for contact in &answered {
+            crate::steps::notify(&app, contact);
         }
         drop(permits);
         app.wake_dispatch.notify_one();
