@@ -433,7 +433,7 @@ pub(crate) mod tests {
     static SCOPE: LazyLock<BTreeMap<String, Value>> = LazyLock::new(|| {
         let json = serde_json::json!({
             "contact": {"name": "Thandi", "language": "en", "age": 27},
-            "secrets": {"CLINIC_API_TOKEN": "t0ken"},
+            "secrets": {"CLINIC_API_TOKEN": "[secret:CLINIC_API_TOKEN]"},
         });
         match Value::from_json(&json) {
             Value::Map(map) => map,
