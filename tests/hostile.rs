@@ -161,3 +161,36 @@ fn a_slow_helper_is_stopped_by_the_time_limit() {
         tail(&run.output)
     );
 }
+
+#[test]
+fn a_deep_expression_deployed_to_a_running_server_is_refused_and_it_stays_up() {
+    use journey_tests::fake_graph::FakeGraph;
+    use journey_tests::serve::{Options, Server, examples_project};
+
+    let graph = FakeGraph::start();
+    let project = examples_project();
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &format!("sqlite://{}", data.path().join("journey.db").display()),
+        graph_url: &graph.url,
+        time_scale: None,
+    });
+    for minus in [5_000, 20_000] {
+        fs::write(
+            project.path().join("deep.journey"),
+            assignment(&format!("{}1", "-".repeat(minus))),
+        )
+        .unwrap();
+        let (status, refused) = server.admin("POST", "/deploy", None);
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            refused["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("nests more than 256 operators deep"),
+            "{refused}"
+        );
+        assert_eq!(server.get("/healthz").0, 200);
+    }
+}
