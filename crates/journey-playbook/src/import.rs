@@ -260,7 +260,7 @@ fn check_journeys(
 
 /// The journeys as they will be written must parse: a value is escaped for the string
 /// it goes into, but this holds whatever slipped through.
-fn check_written(planned: &[TextFile]) -> Result<(), ImportError> {
+pub(crate) fn check_written(planned: &[TextFile]) -> Result<(), ImportError> {
     let errors: Vec<String> = planned
         .iter()
         .filter(|f| f.path.ends_with(".journey"))

@@ -504,3 +504,20 @@ fn a_secret_the_playbook_does_not_declare_is_refused() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_journey_that_would_not_parse_as_written_is_not_written() {
+    let written = [TextFile {
+        path: "notes.journey".into(),
+        text: "stack Notes do\n  card Start do\n    text(\"\"\"Visit P\"\"\"\")\n  end\nend\n"
+            .into(),
+    }];
+    let Err(ImportError::Usage(lines)) = crate::import::check_written(&written) else {
+        panic!("a broken journey passed")
+    };
+    assert!(
+        lines[0].starts_with("notes.journey:3:")
+            && lines[0].contains("would not parse with the values given"),
+        "{lines:?}"
+    );
+}
