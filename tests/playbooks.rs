@@ -476,3 +476,92 @@ fn a_broken_playbook_toml_is_reported_at_its_place() {
     assert_contains(&show, "playbook.toml is not valid TOML");
     assert_contains(&show, "playbook.toml:2:");
 }
+
+#[test]
+fn control_characters_from_a_playbook_are_escaped_not_sent_to_the_terminal() {
+    let scratch = Scratch::new("escapes");
+    let library = scratch.0.join("library");
+    let playbook = library.join("tip");
+    let manifest = TIP_MANIFEST.replace(
+        "summary = \"A tip.\"",
+        "summary = \"A tip.\\u001b[2J\\u001b]0;owned\\u0007\\r\"",
+    );
+    write_playbook(&playbook, &manifest);
+    let path = playbook.to_string_lossy().into_owned();
+    let show = journey(&["playbook", "show", &path]);
+    let list = journey(&["playbook", "list", "--dir", &library.to_string_lossy()]);
+    for run in [&show, &list] {
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        let text = run.transcript();
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "{text:?}");
+        assert_contains(run, "A tip.\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\r");
+    }
+}
+
+#[test]
+fn an_import_does_not_write_through_a_symbolic_link_in_the_project() {
+    let scratch = Scratch::new("symlink");
+    let playbook = scratch.0.join("tip");
+    write_playbook(&playbook, TIP_MANIFEST);
+    // The playbook's files in a directory, which the project has as a link elsewhere.
+    std::fs::create_dir(playbook.join("flows")).expect("mkdir");
+    for name in ["tip.journey", "tip.test"] {
+        std::fs::rename(playbook.join(name), playbook.join("flows").join(name)).expect("move");
+    }
+    let project = scratch.project("clinic");
+    let outside = scratch.0.join("outside");
+    std::fs::create_dir(&outside).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, Path::new(&project).join("flows")).expect("symlink");
+    let import = journey(&[
+        "playbook",
+        "import",
+        &playbook.to_string_lossy(),
+        "--into",
+        &project,
+        "--set",
+        "clinic_name=Valley Clinic",
+    ]);
+    assert_eq!(import.code, 2, "{}", import.transcript());
+    assert_contains(
+        &import,
+        "is a symbolic link, and an import writes only inside the project",
+    );
+    assert_eq!(std::fs::read_dir(&outside).expect("read").count(), 0);
+}
+
+#[test]
+fn secrets_are_declared_shown_as_read_and_refused_when_undeclared() {
+    let scratch = Scratch::new("secrets");
+    let playbook = scratch.0.join("tip");
+    write_playbook(&playbook, TIP_MANIFEST);
+    let text = read(&playbook.join("tip.journey")).replace(
+        "  card Nurse do\n",
+        "  card Nurse do\n    log(\"@(secret('CLINIC_TOKEN'))\")\n",
+    );
+    std::fs::write(playbook.join("tip.journey"), text).expect("write");
+    let path = playbook.to_string_lossy().into_owned();
+    let show = journey(&["playbook", "show", &path]);
+    assert_contains(
+        &show,
+        "  - CLINIC_TOKEN: read by the journeys but not declared in playbook.toml (an import refuses it)",
+    );
+    let project = scratch.project("clinic");
+    let before = contents(&project);
+    let import = journey(&["playbook", "import", &path, "--into", &project]);
+    assert_eq!(import.code, 1, "{}", import.transcript());
+    assert_contains(
+        &import,
+        "reads secret `CLINIC_TOKEN`, which playbook.toml does not declare",
+    );
+    assert_eq!(contents(&project), before);
+
+    let declared = format!(
+        "{TIP_MANIFEST}\n[secrets.CLINIC_TOKEN]\ndescription = \"The clinic API's token\"\n"
+    );
+    std::fs::write(playbook.join("playbook.toml"), declared).expect("write");
+    let show = journey(&["playbook", "show", &path]);
+    assert_contains(
+        &show,
+        "Secrets:\n  - CLINIC_TOKEN: The clinic API's token\n",
+    );
+}

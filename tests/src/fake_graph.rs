@@ -53,9 +53,18 @@ pub struct Failure {
     pub code: i64,
 }
 
+/// A request to `/api/…`: a journey's own HTTP call, as the service behind it sees it.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    /// The path and query.
+    pub uri: String,
+    pub authorization: String,
+}
+
 #[derive(Default)]
 struct Shared {
     requests: Vec<Request>,
+    api: Vec<ApiRequest>,
     failures: VecDeque<Failure>,
     latency: Duration,
     next_id: u64,
@@ -77,6 +86,7 @@ impl FakeGraph {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let app = Router::new()
             .route("/{phone}/messages", post(messages))
+            .route("/api/{*rest}", axum::routing::any(api))
             .with_state(shared.clone());
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -94,6 +104,11 @@ impl FakeGraph {
 
     pub fn requests(&self) -> Vec<Request> {
         self.shared.lock().unwrap().requests.clone()
+    }
+
+    /// The journeys' own HTTP calls to `/api/…`, in order.
+    pub fn api_requests(&self) -> Vec<ApiRequest> {
+        self.shared.lock().unwrap().api.clone()
     }
 
     /// Requests to one contact.
@@ -196,4 +211,22 @@ async fn messages(
         }))
         .into_response(),
     }
+}
+
+/// Stands for a service a journey calls: records the call, answers `{"ok": true}`.
+async fn api(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    shared.lock().unwrap().api.push(ApiRequest {
+        uri: uri.to_string(),
+        authorization,
+    });
+    axum::Json(json!({"ok": true})).into_response()
 }

@@ -94,6 +94,8 @@ pub struct Extra<'a> {
     pub stderr: Stderr<'a>,
     /// The process's file limit (soft and hard), set by the shell before it starts.
     pub file_limit: Option<u32>,
+    /// More environment variables (`JOURNEY_SECRET_…`).
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 #[derive(Clone, Copy, Default)]
@@ -123,6 +125,7 @@ impl Server {
             }
             None => Command::new(binary()),
         };
+        command.envs(extra.env.iter().copied());
         command
             .arg("serve")
             .arg("--project")

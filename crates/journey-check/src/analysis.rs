@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use journey_model::{CardId, CompiledJourney, StepKind, Transition};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::DiGraph;
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::{Bfs, EdgeRef, IntoEdgeReferences, NodeIndexable};
@@ -51,7 +51,7 @@ pub(crate) fn loops_without_wait(journey: &CompiledJourney) -> Vec<Loop> {
         }
     }
     let mut loops = Vec::new();
-    for component in tarjan_scc(&immediate) {
+    for component in kosaraju_scc(&immediate) {
         let is_cycle = component.len() > 1
             || immediate
                 .edges(component[0])

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use journey_model::{CompiledJourney, StepKind, Transition};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex as Flat};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeIndexable};
@@ -76,7 +76,7 @@ pub(crate) fn analyse(project: &[CompiledJourney]) -> Vec<Reengagement> {
         }
     }
     let mut found = Vec::new();
-    for component in tarjan_scc(&graph) {
+    for component in kosaraju_scc(&graph) {
         let members: BTreeSet<Flat> = component.iter().copied().collect();
         let inside = |f: Flat| members.contains(&f);
         let mut delay = None;

@@ -30,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_variable::RULE,
     &type_mismatch::RULE,
     &missing_translation::RULE,
+    &secret_sent_to_contact::RULE,
     &unknown_contact_field::RULE,
     &freeform_outside_window::RULE,
     &window_margin::RULE,

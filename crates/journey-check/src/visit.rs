@@ -70,7 +70,7 @@ pub(crate) fn step_exprs<'a>(
     }
 }
 
-fn message_exprs<'a>(message: &'a Message, f: &mut impl FnMut(&'a Expr)) {
+pub(crate) fn message_exprs<'a>(message: &'a Message, f: &mut impl FnMut(&'a Expr)) {
     f(&message.body);
     for (_, expr) in message.translations.iter().chain(&message.options) {
         f(expr);

@@ -12,7 +12,7 @@
 //! - A handoff's return keeps the age it had at the handoff: the contact talks to the
 //!   agent meanwhile, and `journey serve` re-checks the window at send time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use journey_model::{
     CompiledJourney, ScheduleTime, StepKind, Target, Transition, constant_seconds,
@@ -48,6 +48,10 @@ pub(crate) enum Cause {
 pub(crate) struct Windows {
     /// (journey index, node) → worst age and how it came.
     ages: HashMap<(usize, NodeIndex), (Age, Cause)>,
+    /// (journey index, node) → whether its worst age comes, without a reply in between,
+    /// from a business-initiated start. Computed once for all steps: walking the causes
+    /// back from every send costs the square of a long chain's length.
+    business: HashMap<(usize, NodeIndex), bool>,
 }
 
 impl Windows {
@@ -58,16 +62,42 @@ impl Windows {
     /// Does the worst age of a step come, without a reply in between, from a
     /// business-initiated start?
     pub(crate) fn started_by_business(&self, journey: usize, node: NodeIndex) -> bool {
-        let mut at = (journey, node);
-        // Causes only point to strictly older states, so the walk ends; the bound guards it.
-        for _ in 0..=self.ages.len() {
-            match self.ages.get(&at).map(|(_, cause)| cause) {
-                Some(Cause::Step { what: "reply", .. }) | None => return false,
-                Some(Cause::Step { journey, node, .. }) => at = (*journey, *node),
-                Some(Cause::Entry { business }) => return *business,
+        self.business
+            .get(&(journey, node))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Follows each step's causes back to a reply or an entry, stopping early at a step
+    /// already decided, so every step is walked once.
+    fn decide_business(&mut self) {
+        let mut business = HashMap::with_capacity(self.ages.len());
+        let mut path = Vec::new();
+        let mut on_path = HashSet::new();
+        for &start in self.ages.keys() {
+            let mut at = start;
+            let answer = loop {
+                if let Some(&known) = business.get(&at) {
+                    break known;
+                }
+                // Causes point to strictly older states; a cycle would be a bug, and is
+                // taken as "not business" rather than walked forever.
+                if !on_path.insert(at) {
+                    break false;
+                }
+                path.push(at);
+                match self.ages.get(&at).map(|(_, cause)| cause) {
+                    Some(Cause::Step { what: "reply", .. }) | None => break false,
+                    Some(Cause::Step { journey, node, .. }) => at = (*journey, *node),
+                    Some(Cause::Entry { business }) => break *business,
+                }
+            };
+            for key in path.drain(..) {
+                business.insert(key, answer);
             }
+            on_path.clear();
         }
-        false
+        self.business = business;
     }
 
     /// The worst path to a step, oldest first: (journey, node, what led on, delay).
@@ -122,6 +152,7 @@ pub(crate) fn analyse(project: &[CompiledJourney]) -> Windows {
         .collect();
     let mut windows = Windows {
         ages: HashMap::new(),
+        business: HashMap::new(),
     };
     let mut work: Vec<(usize, NodeIndex)> = Vec::new();
     let started_by_others = started_elsewhere(project, &index);
@@ -169,6 +200,7 @@ pub(crate) fn analyse(project: &[CompiledJourney]) -> Windows {
             }
         }
     }
+    windows.decide_business();
     windows
 }
 

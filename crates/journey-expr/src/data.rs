@@ -125,7 +125,9 @@ mod tests {
 
     #[test]
     fn secrets_and_attachments() {
-        check(r#"secret("CLINIC_API_TOKEN") == "t0ken" and secret("MISSING") == nil"#);
+        check(
+            r#"secret("CLINIC_API_TOKEN") == "[secret:CLINIC_API_TOKEN]" and secret("MISSING") == nil"#,
+        );
         check(r#"attachment_url("123") == "attachment://123""#);
         check(r#"attachment_url("a b/c", 3600) == "attachment://a%20b%2Fc?ttl=3600""#);
         fails(r#"attachment_url("")"#, "empty");

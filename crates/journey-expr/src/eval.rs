@@ -133,9 +133,9 @@ pub fn condition(expr: &Expr, env: &Env<'_>, budget: &mut Budget) -> Result<bool
     eval(expr, env, budget).map(|value| value.is_truthy())
 }
 
-/// Deeper than the parser ever builds (it refuses nesting past 128); this only guards
-/// hand-built trees against overflowing the stack.
-const MAX_DEPTH: usize = 256;
+/// The parser refuses deeper expressions (`MAX_EXPR_DEPTH`); this guards hand-built trees,
+/// and strings interpolated inside strings, against overflowing the stack.
+const MAX_DEPTH: usize = journey_syntax::MAX_EXPR_DEPTH;
 
 pub(crate) struct Evaluator<'a> {
     pub(crate) env: &'a Env<'a>,
@@ -433,7 +433,7 @@ pub(crate) mod tests {
     static SCOPE: LazyLock<BTreeMap<String, Value>> = LazyLock::new(|| {
         let json = serde_json::json!({
             "contact": {"name": "Thandi", "language": "en", "age": 27},
-            "secrets": {"CLINIC_API_TOKEN": "t0ken"},
+            "secrets": {"CLINIC_API_TOKEN": "[secret:CLINIC_API_TOKEN]"},
         });
         match Value::from_json(&json) {
             Value::Map(map) => map,

@@ -1,8 +1,10 @@
 //! Project helper functions from `functions/*.rhai`, run in a sandboxed engine: no I/O, no
 //! clock, no modules, no `eval`, and limits on operations, call depth and sizes.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
@@ -48,6 +50,19 @@ impl fmt::Debug for Functions {
     }
 }
 
+/// How long one helper call may run. Operations are not a measure of time: one
+/// `contains` on a 10,000-item array is a single operation, so a loop of them stays
+/// under the operation limit for minutes.
+pub const TIME_LIMIT: Duration = Duration::from_millis(200);
+
+/// What `on_progress` returns to stop a helper that ran out of time.
+const OUT_OF_TIME: &str = "out of time";
+
+thread_local! {
+    /// When the helper running on this thread must stop (each call has a thread of its own).
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
 /// The engine every helper runs in. The packages are the pure ones; the language-core package
 /// is left out because it can `sleep`, and the time package is compiled out (`no_time`).
 fn sandbox() -> Engine {
@@ -69,6 +84,14 @@ fn sandbox() -> Engine {
         .set_max_map_size(10_000)
         .set_max_expr_depths(64, 32)
         .disable_symbol("eval");
+    engine.on_progress(|operations| {
+        // Reading the clock every operation would cost more than most operations.
+        let late = operations % 64 == 0
+            && DEADLINE
+                .with(Cell::get)
+                .is_some_and(|at| Instant::now() >= at);
+        late.then(|| Dynamic::from(OUT_OF_TIME))
+    });
     engine
 }
 
@@ -166,6 +189,7 @@ impl Functions {
 
     fn run(&self, name: &str, args: Vec<Dynamic>) -> Result<Value, String> {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        DEADLINE.with(|deadline| deadline.set(Some(Instant::now() + TIME_LIMIT)));
         let result = self
             .engine
             .call_fn_with_options::<Dynamic>(
@@ -175,7 +199,13 @@ impl Functions {
                 name,
                 args,
             )
-            .map_err(|e| format!("`{name}` failed: {e}"))?;
+            .map_err(|e| match *e {
+                rhai::EvalAltResult::ErrorTerminated(..) => format!(
+                    "`{name}` ran longer than {} ms, the time limit of a helper call",
+                    TIME_LIMIT.as_millis()
+                ),
+                e => format!("`{name}` failed: {e}"),
+            })?;
         from_dynamic(result, MAX_NESTING).map_err(|what| format!("`{name}` returned {what}"))
     }
 }
@@ -288,7 +318,8 @@ mod tests {
         fn half(x) { x / 2.0 }
         fn nest(n) { let a = []; for i in 0..n { a = [a]; } a }
         fn range() { 0..3 }
-        fn wide(n) { let a = []; for i in 0..n { a.push(i); } a.len() }
+        fn wide(n) { let a = []; a.pad(n, 0); a.len() }
+        fn slow() { let a = []; for i in 0..10000 { a.push(i); } let n = 0; loop { if a.contains(-1) { n += 1; } } }
         private fn hidden() { 1 }
         fn overloaded(a) { a }
         fn overloaded(a, b) { a + b }
@@ -332,6 +363,7 @@ mod tests {
             ("nest(200)", "nested more than 100"),
             ("wide(10001)", "size of array"),
             ("range()", "cannot use"),
+            ("slow()", "ran longer than 200 ms"),
         ] {
             let error = run(&functions, src).unwrap_err();
             assert!(error.to_lowercase().contains(needle), "{src}: {error}");

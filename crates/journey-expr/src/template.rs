@@ -20,10 +20,10 @@ pub fn render(
 impl Evaluator<'_> {
     pub(crate) fn render(&mut self, template: &Template) -> Result<String, EvalError> {
         let mut out = String::new();
-        for part in &template.parts {
+        for (index, part) in template.parts.iter().enumerate() {
             let span = match part {
-                TemplatePart::Text { value, span } => {
-                    out.push_str(value);
+                TemplatePart::Text { span, .. } => {
+                    out.push_str(&template.text_as_sent(index).unwrap_or_default());
                     *span
                 }
                 TemplatePart::Interp(expr) => {

@@ -32,7 +32,7 @@ fn examples() -> Vec<(usize, String)> {
 fn scope() -> BTreeMap<String, Value> {
     let json = serde_json::json!({
         "contact": {"name": "Thandi", "language": "en", "age": 27},
-        "secrets": {"CLINIC_API_TOKEN": "t0ken"},
+        "secrets": {"CLINIC_API_TOKEN": "[secret:CLINIC_API_TOKEN]"},
     });
     match Value::from_json(&json) {
         Value::Map(map) => map,

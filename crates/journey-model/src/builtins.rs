@@ -427,7 +427,7 @@ pub static BUILTINS: &[Builtin] = &[
         "secret",
         Expression,
         1..at_most(1),
-        "A secret from the environment, by name; never logged."
+        "A secret by name, as a placeholder that an HTTP request replaces by its value when it is sent."
     ),
     // ---- expressions: matching
     builtin!(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use journey_diagnostics::{FileId, Severity, SourceMap};
 use journey_project::{ProjectConfig, Secrets, TemplateStatus};
-use journey_syntax::Parsed;
+use journey_syntax::{Parsed, Quote};
 
 use crate::manifest::Playbook;
 use crate::merge::{self, Additions};
@@ -116,6 +116,7 @@ pub fn plan(
             text: rewrite::apply(file.text, edits),
         });
     }
+    check_written(&planned)?;
     for test in files.iter().filter(|f| f.path.ends_with(".test")) {
         planned.push(TextFile {
             path: target_path(&test.path, prefix),
@@ -177,11 +178,7 @@ fn check_journeys(
 ) -> Result<(), ImportError> {
     let mut errors = Vec::new();
     for (file, _, parsed) in journeys {
-        let at = |offset: usize| {
-            let line = file.text[..offset].matches('\n').count() + 1;
-            let column = file.text[..offset].rsplit('\n').next().map_or(0, str::len) + 1;
-            format!("{}:{line}:{column}", file.path)
-        };
+        let at = |offset: usize| place(file, offset);
         if let Some(error) = parsed
             .diagnostics
             .iter()
@@ -202,6 +199,25 @@ fn check_journeys(
                 ));
             }
         }
+        // A playbook says which secrets it reads, so an operator knows what it sends
+        // where: reading an undeclared one is refused.
+        for (name, span) in rewrite::secret_reads(&parsed.module) {
+            let declared = name
+                .as_ref()
+                .is_some_and(|n| playbook.secrets.iter().any(|s| &s.name == n));
+            if !declared {
+                errors.push(match name {
+                    Some(name) => format!(
+                        "{}: the journey reads secret `{name}`, which playbook.toml does not declare; add `[secrets.{name}]` with a description",
+                        at(span.range().start)
+                    ),
+                    None => format!(
+                        "{}: `secret(…)` with a computed name; write the name, and declare it in playbook.toml under `[secrets.NAME]`",
+                        at(span.range().start)
+                    ),
+                });
+            }
+        }
         for u in rewrite::parameter_uses(&parsed.module, &file.text) {
             if playbook.parameter(&u.name).is_none() {
                 let hint = journey_model::suggest(
@@ -211,6 +227,17 @@ fn check_journeys(
                 .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
                 errors.push(format!(
                     "{}: `global.{PARAMETER_ROOT}.{}` is not a parameter of playbook.toml{hint}",
+                    at(u.span.range().start),
+                    u.name
+                ));
+            } else if u.place == Place::Text(Quote::Triple)
+                && values
+                    .get(&u.name)
+                    .is_some_and(|v| v.as_text().contains('"'))
+            {
+                // `"""` strings have no escapes: a `"` at the value's end would close it.
+                errors.push(format!(
+                    "{}: parameter `{}` is written into a `\"\"\"` string, which cannot hold a `\"` from a value; give a value without `\"`",
                     at(u.span.range().start),
                     u.name
                 ));
@@ -229,6 +256,39 @@ fn check_journeys(
     } else {
         Err(ImportError::Playbook(errors))
     }
+}
+
+/// The journeys as they will be written must parse: a value is escaped for the string
+/// it goes into, but this holds whatever slipped through.
+pub(crate) fn check_written(planned: &[TextFile]) -> Result<(), ImportError> {
+    let errors: Vec<String> = planned
+        .iter()
+        .filter(|f| f.path.ends_with(".journey"))
+        .filter_map(|f| {
+            let parsed = journey_syntax::parse_journey(FileId::default(), &f.text);
+            let error = parsed
+                .diagnostics
+                .into_iter()
+                .find(|d| d.severity == Severity::Error)?;
+            Some(format!(
+                "{}: the journey would not parse with the values given ({}); change the `--set` values",
+                place(f, error.span().range().start),
+                error.message
+            ))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Usage(errors))
+    }
+}
+
+/// `path:line:column` of a byte offset.
+fn place(file: &TextFile, offset: usize) -> String {
+    let line = file.text[..offset].matches('\n').count() + 1;
+    let column = file.text[..offset].rsplit('\n').next().map_or(0, str::len) + 1;
+    format!("{}:{line}:{column}", file.path)
 }
 
 fn check_conflicts(

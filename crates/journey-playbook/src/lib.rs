@@ -21,7 +21,7 @@ pub use import::{ImportError, Options, Plan, Project, TextFile, plan};
 pub use manifest::{About, Parameter, Playbook, Secret, parse_playbook};
 pub use merge::Additions;
 pub use params::{ParamType, ParamValue, fill};
-pub use rewrite::PARAMETER_ROOT;
+pub use rewrite::{PARAMETER_ROOT, secret_reads};
 
 #[cfg(test)]
 mod tests;

@@ -68,11 +68,11 @@ impl ParamValue {
         match kind {
             ParamType::Text => one_line(text).map(|t| ParamValue::Text(t.to_owned())),
             ParamType::Number => {
-                let number: f64 = text.trim().parse().map_err(|_| wrong())?;
-                if !number.is_finite() || text.trim().contains(['e', 'E']) {
+                let number = text.trim();
+                if !is_journey_number(number) {
                     return Err(wrong());
                 }
-                Ok(ParamValue::Number(text.trim().to_owned()))
+                Ok(ParamValue::Number(number.to_owned()))
             }
             ParamType::Boolean => match text.trim() {
                 "true" => Ok(ParamValue::Boolean(true)),
@@ -144,6 +144,17 @@ impl fmt::Display for ParamValue {
             ParamValue::Text(text) | ParamValue::Url(text) => write!(f, "{text:?}"),
             _ => f.write_str(&self.as_text()),
         }
+    }
+}
+
+/// A number as the journey grammar writes it (`3`, `-2.5`), so that it goes in as
+/// written: not `.5`, `5.`, `+3`, `1e3` or `inf`.
+fn is_journey_number(text: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
     }
 }
 

@@ -141,6 +141,49 @@ impl Walk<'_> {
     }
 }
 
+/// Every `secret(…)` a module reads: the name (`None` when it is computed) and where.
+pub fn secret_reads(module: &Module) -> Vec<(Option<String>, Span)> {
+    fn expr(e: &Expr, found: &mut Vec<(Option<String>, Span)>) {
+        if let ExprKind::Call(call) = &e.kind {
+            if call.callee.name == "secret" {
+                let name = call.args.first().and_then(|a| a.value.literal_text());
+                found.push((name, e.span));
+            }
+            call.block.iter().for_each(|b| stmts(b, found));
+        }
+        e.for_each_child(|child| expr(child, found));
+    }
+    fn stmts(body: &[Stmt], found: &mut Vec<(Option<String>, Span)>) {
+        for stmt in body {
+            match &stmt.kind {
+                StmtKind::Assign { value, .. } | StmtKind::Expr(value) => expr(value, found),
+                StmtKind::Then { guard, .. } => guard.iter().for_each(|g| expr(g, found)),
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for journey in &module.journeys {
+        for item in &journey.items {
+            match item {
+                Item::Card(card) => {
+                    card.guard.iter().for_each(|g| expr(g, &mut found));
+                    card.options.iter().for_each(|a| expr(&a.value, &mut found));
+                    stmts(&card.body, &mut found);
+                }
+                Item::Setting(setting) => {
+                    setting
+                        .call
+                        .args
+                        .iter()
+                        .for_each(|a| expr(&a.value, &mut found));
+                    setting.guard.iter().for_each(|g| expr(g, &mut found));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// `NAME` of `global.playbook.NAME`.
 fn parameter_name(expr: &Expr) -> Option<String> {
     let ExprKind::Member { object, field } = &expr.kind else {

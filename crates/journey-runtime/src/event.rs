@@ -1,5 +1,7 @@
 //! What happens to a run from outside, and what the run asks the world to do.
 
+use std::collections::BTreeMap;
+
 use journey_expr::Value;
 use serde::{Deserialize, Serialize};
 
@@ -158,6 +160,8 @@ pub enum MenuKind {
     List,
 }
 
+/// A request as the run asked for it: a secret it read appears as its placeholder
+/// ([`secret_placeholder`]), so the request can be stored, logged and shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HttpRequest {
     pub id: String,
@@ -168,4 +172,37 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// Milliseconds.
     pub timeout: u64,
+}
+
+/// What a run sees of the secret `name` (`secret("NAME")`): a placeholder, never the
+/// value, so that no secret enters a run's state, its effects or a log (ARCHITECTURE
+/// invariant 8). Only the container performing an HTTP request puts the values in, at
+/// the moment of sending ([`HttpRequest::revealed`]); a message to a contact shows the
+/// placeholder.
+pub fn secret_placeholder(name: &str) -> String {
+    format!("[secret:{name}]")
+}
+
+impl HttpRequest {
+    /// The request to send: each secret's placeholder replaced by its value, in the
+    /// address, the query, the headers and the body. Never store or log the result.
+    pub fn revealed(&self, secrets: &BTreeMap<String, String>) -> HttpRequest {
+        let reveal = |text: &str| {
+            secrets.iter().fold(text.to_owned(), |text, (name, value)| {
+                text.replace(&secret_placeholder(name), value)
+            })
+        };
+        let pairs = |pairs: &[(String, String)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| (reveal(k), reveal(v))).collect()
+        };
+        HttpRequest {
+            id: self.id.clone(),
+            method: self.method.clone(),
+            url: reveal(&self.url),
+            headers: pairs(&self.headers),
+            query: pairs(&self.query),
+            body: self.body.as_deref().map(reveal),
+            timeout: self.timeout,
+        }
+    }
 }

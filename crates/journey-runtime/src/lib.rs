@@ -21,7 +21,10 @@ use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 
 pub use engine::STEP_CAP;
-pub use event::{Effect, Event, Header, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
+pub use event::{
+    Effect, Event, Header, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget,
+    secret_placeholder,
+};
 pub use matching::{choose, says_keyword};
 pub use state::{Frame, RunState, Status};
 
@@ -34,7 +37,8 @@ pub struct Runtime<'a> {
     /// replies, the opt-out keywords.
     pub config: &'a ProjectConfig,
     pub functions: Option<&'a Functions>,
-    /// Secret values by name, for `secret("NAME")`; never written to state or effects.
+    /// Secret values by name. A run reads only their placeholders (`secret_placeholder`);
+    /// the values are for the container that performs HTTP requests.
     pub secrets: BTreeMap<String, String>,
     /// Organisation-wide data, read as `global.<dictionary>.<key>` (Turn's Data tab).
     pub globals: Value,

@@ -29,10 +29,11 @@ impl Scope for RunScope<'_> {
         match name {
             "contact" => Some(self.contact.as_value()),
             "event" => Some(event_value(self.inbound)),
+            // Names that are set, each with its placeholder: the values stay outside.
             "secrets" => Some(Value::Map(
                 self.secrets
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                    .keys()
+                    .map(|name| (name.clone(), Value::Text(crate::secret_placeholder(name))))
                     .collect(),
             )),
             "config" => Some(Value::Map(BTreeMap::from([(

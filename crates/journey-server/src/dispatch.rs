@@ -124,6 +124,10 @@ async fn record(
     while finished.recv_many(&mut batch, CONCURRENCY).await > 0 {
         let (rows, permits): (Vec<OutboxResult>, Vec<OwnedSemaphorePermit>) =
             batch.drain(..).unzip();
+        let answered: Vec<String> = rows
+            .iter()
+            .filter_map(|row| row.event.as_ref().map(|(contact, _, _)| contact.clone()))
+            .collect();
         if let Err(e) = app.store.finish_outbox(rows.clone(), app.clock.now()).await {
             // One row at a time, so one failure does not cost the batch its records.
             tracing::warn!(
@@ -136,6 +140,10 @@ async fn record(
                     tracing::error!("cannot record a send: {e}");
                 }
             }
+        }
+        // An HTTP response is now an event in its contact's inbox: step it.
+        for contact in &answered {
+            crate::steps::notify(&app, contact);
         }
         drop(permits);
         app.wake_dispatch.notify_one();
@@ -509,6 +517,8 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
         return None;
     }
     app.metrics.count(&app.metrics.http_requests);
+    // The secrets go in only now, into what is sent; the stored row keeps placeholders.
+    let request = request.revealed(&app.settings.secrets);
     let method = reqwest::Method::from_bytes(request.method.to_uppercase().as_bytes())
         .unwrap_or(reqwest::Method::GET);
     let mut builder = app
@@ -532,7 +542,12 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
             (status, body)
         }
         Err(e) => {
-            tracing::info!(contact = %row.contact, "a journey's HTTP request failed: {e}");
+            // Without the address: its query may hold a secret.
+            tracing::info!(
+                contact = %row.contact,
+                "a journey's HTTP request failed: {}",
+                e.without_url()
+            );
             (0, serde_json::Value::Null)
         }
     };

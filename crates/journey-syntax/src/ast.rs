@@ -320,17 +320,81 @@ pub struct Template {
 }
 
 impl Template {
-    /// The text when the string has no interpolation.
+    /// The text when the string has no interpolation, as it is sent.
     pub fn as_literal(&self) -> Option<String> {
         let mut text = String::new();
-        for part in &self.parts {
-            match part {
-                TemplatePart::Text { value, .. } => text.push_str(value),
-                TemplatePart::Interp(_) => return None,
-            }
+        for index in 0..self.parts.len() {
+            text.push_str(&self.text_as_sent(index)?);
         }
         Some(text)
     }
+
+    /// Literal part `index` as it is sent (`None` for an interpolation). A `"""` string
+    /// opened by a line break is a heredoc, as in Turn (Elixir): the line breaks after
+    /// the opening `"""` and before the closing one are not part of the text, and the
+    /// closing line's indentation is removed from every line, so the text can be
+    /// indented with the code around it.
+    pub fn text_as_sent(&self, index: usize) -> Option<std::borrow::Cow<'_, str>> {
+        let TemplatePart::Text { value, .. } = self.parts.get(index)? else {
+            return None;
+        };
+        Some(match self.heredoc_indent() {
+            Some(indent) => std::borrow::Cow::Owned(heredoc_part(
+                value,
+                index == 0,
+                index + 1 == self.parts.len(),
+                indent,
+            )),
+            None => std::borrow::Cow::Borrowed(value),
+        })
+    }
+
+    /// The indentation of a heredoc's closing line, or `None` when this is not one.
+    fn heredoc_indent(&self) -> Option<usize> {
+        let blank = |c: char| c == ' ' || c == '\t';
+        if self.quote != Quote::Triple {
+            return None;
+        }
+        let Some(TemplatePart::Text { value: first, .. }) = self.parts.first() else {
+            return None;
+        };
+        let (opening, _) = first.split_once('\n')?;
+        let Some(TemplatePart::Text { value: last, .. }) = self.parts.last() else {
+            return None;
+        };
+        let (_, closing) = last.rsplit_once('\n')?;
+        (opening.chars().all(blank) && closing.chars().all(blank)).then_some(closing.len())
+    }
+}
+
+/// One literal part of a heredoc: without the opening line (in the first part) and the
+/// closing one (in the last), each line losing up to `indent` leading blanks.
+fn heredoc_part(value: &str, first: bool, last: bool, indent: usize) -> String {
+    let mut rest = value;
+    if first {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    if last {
+        rest = rest.rsplit_once('\n').map_or("", |(before, _)| before);
+    }
+    let mut out = String::with_capacity(rest.len());
+    for (n, line) in rest.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        // A part that starts mid-line (after an interpolation) keeps its start.
+        if n > 0 || first {
+            let blanks = line
+                .bytes()
+                .take(indent)
+                .take_while(|b| *b == b' ' || *b == b'\t')
+                .count();
+            out.push_str(&line[blanks..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,4 +429,51 @@ pub struct DataTable {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use journey_diagnostics::FileId;
+
+    use super::{ExprKind, Template};
+
+    fn template(source: &str) -> Template {
+        match crate::parse_expr(FileId(0), source).expect("parses").kind {
+            ExprKind::Str(template) => template,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The literal parts as sent, with `{}` for each interpolation.
+    fn sent(source: &str) -> String {
+        let template = template(source);
+        (0..template.parts.len())
+            .map(|i| {
+                template
+                    .text_as_sent(i)
+                    .map_or("{}".into(), |t| t.into_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_heredoc_loses_its_opening_and_closing_lines_and_the_closing_indentation() {
+        let heredoc = "\"\"\"\n      *How can I help?*\n        - tips\n      \"\"\"";
+        assert_eq!(sent(heredoc), "*How can I help?*\n  - tips");
+        let with_values = "\"\"\"  \n    @title\n    Hi @name, bye\n    \"\"\"";
+        assert_eq!(sent(with_values), "{}\nHi {}, bye");
+        assert_eq!(sent("\"\"\"\n  \"\"\""), "");
+    }
+
+    #[test]
+    fn other_strings_are_sent_as_written() {
+        for (source, text) in [
+            ("\"\"\"a \"quoted\" word\"\"\"", "a \"quoted\" word"),
+            ("\"\"\"one\n  two\"\"\"", "one\n  two"),
+            ("\"\"\"\n  text ends here\"\"\"", "\n  text ends here"),
+            ("\"  spaced\\n  \"", "  spaced\n  "),
+        ] {
+            assert_eq!(sent(source), text, "{source}");
+        }
+    }
 }

@@ -62,12 +62,23 @@ fn is_trivia(text: &str) -> bool {
 /// The operators and operands of one expression, in source order.
 type Tokens<'i> = std::iter::Peekable<pest::iterators::Pairs<'i, Rule>>;
 
+/// How deep an expression's tree may be, counting operators, `.field` and `[index]`
+/// suffixes and nested terms along the way down. Every later pass (printing, lowering,
+/// the rules, evaluation, and Rust's own `Clone` and `Drop` of the tree) recurses once
+/// per level, about 1 KiB of stack a level in a debug build: this keeps them well within
+/// a 2 MiB thread stack (a server worker's), and matches the evaluator's own limit, so
+/// what the checker accepts also runs. `- - - … 1` 20,000 times is refused here.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
 /// What `not` applies to: everything binding tighter than `and`.
 const NOT_OPERAND: u8 = 4;
 
 pub(crate) struct Builder {
     file: FileId,
     offset: usize,
+    /// Operators, suffixes and terms open around the expression being built: a bound on
+    /// the depth of the tree it makes (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -106,6 +117,7 @@ impl Builder {
         Builder {
             file,
             offset,
+            depth: 0,
             diagnostics: Vec::new(),
         }
     }
@@ -301,8 +313,35 @@ impl Builder {
     }
 
     pub(crate) fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        // Every operator may add a level to the tree: count them before building it, so
+        // that `- - - … 1` is refused before anything recurses over it.
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::term);
+        let mut taken = 0;
+        for operator in operators {
+            taken += 1;
+            if self.depth + taken > MAX_EXPR_DEPTH {
+                return self.too_deep(&pair, &operator);
+            }
+        }
+        self.depth += taken;
         let mut tokens = pair.into_inner().peekable();
-        self.climb(&mut tokens, 0)
+        let expr = self.climb(&mut tokens, 0);
+        self.depth -= taken;
+        expr
+    }
+
+    /// Refuses an expression that nests deeper than [`MAX_EXPR_DEPTH`] at `at`.
+    fn too_deep(&mut self, whole: &Pair<'_, Rule>, at: &Pair<'_, Rule>) -> Expr {
+        let at = self.span(at);
+        self.diagnostics
+            .push(errors::expression_too_deep(self.file, at));
+        Expr {
+            kind: ExprKind::Nil,
+            span: self.span(whole),
+        }
     }
 
     /// Precedence climbing over the flat `prefix* term (infix prefix* term)*` sequence.
@@ -351,6 +390,24 @@ impl Builder {
 
     /// A primary with its member and index suffixes.
     pub(crate) fn term(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        // The term itself (`@x` and `&x` nest terms) and each suffix is a level.
+        let mut taken = 1;
+        for postfix in pair.clone().into_inner().skip(1) {
+            taken += 1;
+            if self.depth + taken > MAX_EXPR_DEPTH {
+                return self.too_deep(&pair, &postfix);
+            }
+        }
+        if self.depth + taken > MAX_EXPR_DEPTH {
+            return self.too_deep(&pair, &pair);
+        }
+        self.depth += taken;
+        let expr = self.suffixed(pair);
+        self.depth -= taken;
+        expr
+    }
+
+    fn suffixed(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let mut inner = pair.into_inner();
         let mut expr = self.primary(inner.next().expect("a term starts with a primary"));
         for postfix in inner {
@@ -521,4 +578,61 @@ impl Builder {
 /// The grammar and this builder disagree: a bug in this crate, not in the input.
 fn unexpected(rule: Rule) -> ! {
     panic!("the AST builder met an unexpected {rule:?}: grammar and builder disagree")
+}
+
+#[cfg(test)]
+mod tests {
+    use journey_diagnostics::{FileId, Severity};
+
+    use super::MAX_EXPR_DEPTH;
+
+    /// The errors of a one-card journey assigning `value`, and where `value` starts.
+    fn errors(value: &str) -> (Vec<(String, usize)>, usize) {
+        let text = format!("card Start do\n  x = {value}\n  text(\"@x\")\nend\n");
+        let parsed = crate::parse_journey(FileId(0), &text);
+        let errors = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.message.clone(), d.span().range().start))
+            .collect();
+        (errors, text.find(" = ").unwrap() + 3)
+    }
+
+    #[test]
+    fn deep_expressions_are_refused_at_the_operator_past_the_limit() {
+        for (value, first_operator, width) in [
+            (format!("{}1", "-".repeat(20_000)), 0, 1),
+            (format!("{}true", "not ".repeat(30_000)), 0, 4),
+            (format!("contact{}", ".a".repeat(30_000)), 7, 2),
+            (format!("1{}", " + 1".repeat(20_000)), 2, 4),
+        ] {
+            let (errors, start) = errors(&value);
+            let expected =
+                format!("this expression nests more than {MAX_EXPR_DEPTH} operators deep");
+            assert_eq!(errors.len(), 1, "{}…: {errors:?}", &value[..12]);
+            assert_eq!(errors[0].0, expected);
+            // Past the limit, counting the operators from the first.
+            let at = errors[0].1 - start;
+            assert!(
+                at >= first_operator + (MAX_EXPR_DEPTH - 2) * width,
+                "{}…: at {at}",
+                &value[..12]
+            );
+            assert!(
+                at <= first_operator + MAX_EXPR_DEPTH * width,
+                "{}…: at {at}",
+                &value[..12]
+            );
+        }
+    }
+
+    #[test]
+    fn expressions_within_the_limit_parse() {
+        let sum = format!("1{}", " + 1".repeat(MAX_EXPR_DEPTH - 2));
+        let negations = format!("{}1", "-".repeat(MAX_EXPR_DEPTH - 2));
+        for value in [sum, negations] {
+            assert_eq!(errors(&value).0, Vec::new());
+        }
+    }
 }

@@ -292,6 +292,19 @@ pub(crate) fn too_deep(file: FileId, span: Span) -> Diagnostic {
     .with_help("split the expression into several assignments")
 }
 
+pub(crate) fn expression_too_deep(file: FileId, span: Span) -> Diagnostic {
+    error(
+        file,
+        span,
+        format!(
+            "this expression nests more than {} operators deep",
+            crate::build::MAX_EXPR_DEPTH
+        ),
+    )
+    .with_label("too deep from here")
+    .with_help("split the expression into several assignments")
+}
+
 pub(crate) fn bad_number(file: FileId, span: Span, what: &str) -> Diagnostic {
     error(file, span, format!("this {what} is too large"))
         .with_label("out of range")

@@ -15,6 +15,7 @@ mod template;
 use journey_diagnostics::{Diagnostic, FileId};
 
 pub use ast::*;
+pub use build::MAX_EXPR_DEPTH;
 pub use notebook::Outline;
 pub use parser::Rule;
 

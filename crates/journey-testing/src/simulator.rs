@@ -354,6 +354,8 @@ impl<'a> Simulator<'a> {
                 return;
             }
             answered += 1;
+            // Sent as a real container would send it; the transcript masks the values.
+            let request = request.revealed(&self.rt.secrets);
             let (status, body, unmatched) = match http::answer(&self.fixtures, &request) {
                 Some(fixture) => (fixture.status, Value::from_json(&fixture.body), ""),
                 None => (0, Value::Nil, " (no fixture)"),

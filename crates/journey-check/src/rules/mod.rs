@@ -30,6 +30,7 @@ pub(crate) mod optout_does_not_cancel;
 pub(crate) mod optout_keyword_unhandled;
 pub(crate) mod personalisation_overflow;
 pub(crate) mod possibly_unassigned;
+pub(crate) mod secret_sent_to_contact;
 pub(crate) mod suppression_without_reason;
 pub(crate) mod syntax_error;
 pub(crate) mod template_button_payload_unhandled;

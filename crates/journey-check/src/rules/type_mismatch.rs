@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use journey_diagnostics::{Diagnostic, Severity, Span};
 use journey_model::{InputRules, ScheduleTime, StepKind};
 use journey_syntax::{BinaryOp, Expr, ExprKind, UnaryOp};
@@ -55,37 +57,77 @@ impl Ty {
     }
 }
 
-fn ty(expr: &Expr) -> Ty {
-    match &expr.kind {
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Duration(_) => Ty::Number,
-        ExprKind::Str(_) => Ty::Text,
-        ExprKind::Bool(_) => Ty::Bool,
-        ExprKind::List(_) => Ty::List,
-        ExprKind::Unary {
-            op: UnaryOp::Neg, ..
-        } => Ty::Number,
-        ExprKind::Unary {
-            op: UnaryOp::Not, ..
-        } => Ty::Bool,
-        ExprKind::Binary { op, lhs, rhs } => match op {
-            op if is_arithmetic(*op) => {
+/// What inference knows of one expression.
+#[derive(Clone, Copy)]
+struct Info {
+    ty: Ty,
+    /// Arithmetic somewhere in this chain has an operand that is not a number.
+    mismatch: bool,
+}
+
+/// The types of the expressions of a step, each inferred once (keyed by address): asking
+/// every node of a chain of n operators for its type would otherwise cost n² (and n³
+/// with the mismatch search).
+#[derive(Default)]
+struct Types(HashMap<*const Expr, Info>);
+
+impl Types {
+    fn ty(&mut self, expr: &Expr) -> Ty {
+        self.info(expr).ty
+    }
+
+    fn info(&mut self, expr: &Expr) -> Info {
+        if let Some(known) = self.0.get(&(expr as *const Expr)) {
+            return *known;
+        }
+        let plain = |ty| Info {
+            ty,
+            mismatch: false,
+        };
+        let info = match &expr.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Duration(_) => plain(Ty::Number),
+            ExprKind::Str(_) => plain(Ty::Text),
+            ExprKind::Bool(_) => plain(Ty::Bool),
+            ExprKind::List(_) => plain(Ty::List),
+            ExprKind::Unary {
+                op: UnaryOp::Neg, ..
+            } => plain(Ty::Number),
+            ExprKind::Unary {
+                op: UnaryOp::Not, ..
+            } => plain(Ty::Bool),
+            ExprKind::Binary { op, lhs, rhs } if is_arithmetic(*op) => {
+                let (left, right) = (self.info(lhs), self.info(rhs));
                 // A mismatch inside is reported there; its result is unknown, so that
                 // `"a" + b + "c"` is reported once.
                 let number_like = |t| matches!(t, Ty::Number | Ty::Unknown);
-                if number_like(ty(lhs)) && number_like(ty(rhs)) {
-                    Ty::Number
-                } else {
-                    Ty::Unknown
+                Info {
+                    ty: if number_like(left.ty) && number_like(right.ty) {
+                        Ty::Number
+                    } else {
+                        Ty::Unknown
+                    },
+                    mismatch: not_a_number(left.ty)
+                        || not_a_number(right.ty)
+                        || left.mismatch
+                        || right.mismatch,
                 }
             }
-            BinaryOp::Concat => Ty::Text,
-            BinaryOp::Range => Ty::List,
-            // `a or b` gives whichever value decided.
-            BinaryOp::Or => Ty::Unknown,
-            _ => Ty::Bool,
-        },
-        _ => Ty::Unknown,
+            ExprKind::Binary { op, .. } => plain(match op {
+                BinaryOp::Concat => Ty::Text,
+                BinaryOp::Range => Ty::List,
+                // `a or b` gives whichever value decided.
+                BinaryOp::Or => Ty::Unknown,
+                _ => Ty::Bool,
+            }),
+            _ => plain(Ty::Unknown),
+        };
+        self.0.insert(expr as *const Expr, info);
+        info
     }
+}
+
+fn not_a_number(ty: Ty) -> bool {
+    matches!(ty, Ty::Text | Ty::Bool | Ty::List)
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -93,11 +135,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for node in graph.node_indices() {
         let step = &graph[node];
         let edges = graph.edges(node).map(|e| e.weight());
+        let mut types = Types::default();
         visit::step_exprs(step, edges, &mut |top| {
-            visit::walk(top, &mut |expr| check_operator(ctx, expr, out))
+            visit::walk(top, &mut |expr| check_operator(ctx, &mut types, expr, out))
         });
         for (what, expected, help, expr) in numeric_arguments(&step.kind) {
-            let found = ty(expr);
+            let found = types.ty(expr);
             if !matches!(found, Ty::Number | Ty::Unknown) {
                 out.push(mismatch(
                     ctx,
@@ -144,22 +187,20 @@ fn numeric_arguments(kind: &StepKind) -> Vec<(&'static str, &'static str, &'stat
     found
 }
 
-fn check_operator(ctx: &Context<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+fn check_operator(ctx: &Context<'_>, types: &mut Types, expr: &Expr, out: &mut Vec<Diagnostic>) {
     match &expr.kind {
         ExprKind::Binary { op, lhs, rhs } => {
-            let (left, right) = (ty(lhs), ty(rhs));
+            let (left, right) = (types.info(lhs), types.info(rhs));
+            let inner_reported = left.mismatch || right.mismatch;
+            let (left, right) = (left.ty, right.ty);
             let arithmetic = is_arithmetic(*op);
             let ordering = matches!(
                 op,
                 BinaryOp::Lt | BinaryOp::Lte | BinaryOp::Gt | BinaryOp::Gte
             );
             // In `"a" + b + "c"` only the innermost mismatch is reported.
-            let inner_reported = has_arithmetic_mismatch(lhs) || has_arithmetic_mismatch(rhs);
             if arithmetic && !inner_reported {
-                if let Some(bad) = [left, right]
-                    .into_iter()
-                    .find(|t| matches!(t, Ty::Text | Ty::Bool | Ty::List))
-                {
+                if let Some(bad) = [left, right].into_iter().find(|t| not_a_number(*t)) {
                     let help = if bad == Ty::Text && *op == BinaryOp::Add {
                         "join text with `&`, or write `\"…@(expr)…\"`"
                     } else {
@@ -184,11 +225,11 @@ fn check_operator(ctx: &Context<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         ExprKind::Unary {
             op: UnaryOp::Neg,
             operand,
-        } if matches!(ty(operand), Ty::Text | Ty::Bool | Ty::List) => {
+        } if not_a_number(types.ty(operand)) => {
             out.push(mismatch(
                 ctx,
                 expr.span,
-                format!("cannot negate {}", ty(operand).name()),
+                format!("cannot negate {}", types.ty(operand).name()),
                 "only numbers can be negative",
             ));
         }
@@ -201,20 +242,6 @@ fn is_arithmetic(op: BinaryOp) -> bool {
         op,
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow
     )
-}
-
-/// Arithmetic somewhere in this chain has an operand that is not a number.
-fn has_arithmetic_mismatch(expr: &Expr) -> bool {
-    match &expr.kind {
-        ExprKind::Binary { op, lhs, rhs } if is_arithmetic(*op) => {
-            [lhs, rhs]
-                .iter()
-                .any(|e| matches!(ty(e), Ty::Text | Ty::Bool | Ty::List))
-                || has_arithmetic_mismatch(lhs)
-                || has_arithmetic_mismatch(rhs)
-        }
-        _ => false,
-    }
 }
 
 fn mismatch(ctx: &Context<'_>, span: Span, message: String, help: &str) -> Diagnostic {

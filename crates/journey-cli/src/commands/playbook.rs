@@ -248,11 +248,11 @@ fn list(library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
         } else {
             playbook.playbook.about.summary.clone()
         };
-        io.print(&format!(
+        io.print(&printable(&format!(
             "{:width$}  {:8}  {summary}\n",
             dir_name(&playbook.dir),
             playbook.playbook.about.version
-        ))?;
+        )))?;
     }
     Ok(code)
 }
@@ -267,7 +267,7 @@ fn show(name: &str, library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
     if loaded.report(io)? {
         return Ok(1);
     }
-    io.print(&describe(&loaded))?;
+    io.print(&printable(&describe(&loaded)))?;
     Ok(0)
 }
 
@@ -328,14 +328,30 @@ fn describe(loaded: &Loaded) -> String {
             )
         }),
     );
-    section(
-        &mut out,
-        "Secrets",
-        playbook
-            .secrets
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.description)),
-    );
+    // The secrets the journeys read, whatever playbook.toml declares.
+    let read: BTreeSet<String> = loaded
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".journey"))
+        .flat_map(|f| {
+            let parsed = journey_syntax::parse_journey(journey_diagnostics::FileId(0), &f.text);
+            journey_playbook::secret_reads(&parsed.module)
+        })
+        .map(|(name, _)| name.unwrap_or_else(|| "(a computed name)".to_owned()))
+        .collect();
+    let declared = playbook.secrets.iter().map(|s| {
+        let unused = if read.contains(&s.name) {
+            ""
+        } else {
+            " (declared, not read by the journeys)"
+        };
+        format!("{}: {}{unused}", s.name, s.description)
+    });
+    let undeclared = read
+        .iter()
+        .filter(|name| !playbook.secrets.iter().any(|s| &&s.name == name))
+        .map(|name| format!("{name}: read by the journeys but not declared in playbook.toml (an import refuses it)"));
+    section(&mut out, "Secrets", declared.chain(undeclared));
     out
 }
 
@@ -408,7 +424,45 @@ fn refuse(error: &ImportError, loaded: &Loaded, io: &mut Io<'_>) -> Result<u8, S
 }
 
 fn writeln_err(io: &mut Io<'_>, line: &str) -> Result<(), String> {
-    writeln!(io.stderr, "{line}").map_err(|e| format!("cannot write an error: {e}"))
+    writeln!(io.stderr, "{}", printable(line)).map_err(|e| format!("cannot write an error: {e}"))
+}
+
+/// Text from a playbook made safe for a terminal: control characters (ESC starting a
+/// colour or cursor sequence, a carriage return overwriting a line) are shown as
+/// escapes such as `\u{1b}`, so that a playbook cannot drive the operator's terminal.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Refuses a plan that would write through a symbolic link inside the project: a linked
+/// directory would take the playbook's files outside it.
+fn refuse_links(dir: &Path, plan: &Plan) -> Result<(), String> {
+    for file in &plan.files {
+        let mut at = dir.to_path_buf();
+        for part in Path::new(&file.path).components() {
+            at.push(part);
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(format!(
+                        "not importing: `{}` is a symbolic link, and an import writes only inside the project",
+                        printable(&workspace::display(&at))
+                    ));
+                }
+                Ok(_) => {}
+                // Not there yet: the import creates it.
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The project's journey.toml, files and journey names.
@@ -451,6 +505,7 @@ fn read_project(dir: &Path) -> Result<journey_playbook::Project, String> {
 /// Writes the planned files (each must be new: a file that appeared since the plan
 /// is not overwritten) and journey.toml.
 fn write_plan(dir: &Path, project: &journey_playbook::Project, plan: &Plan) -> Result<(), String> {
+    refuse_links(dir, plan)?;
     for file in &plan.files {
         let path = dir.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -500,7 +555,7 @@ fn report(loaded: &Loaded, into: &Path, plan: &Plan, io: &mut Io<'_>) -> Result<
     for secret in &added.secrets {
         out.push_str(&format!("  journey.toml: added secret name `{secret}`\n"));
     }
-    io.print(&out)
+    io.print(&printable(&out))
 }
 
 fn print_todo(plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
@@ -511,7 +566,7 @@ fn print_todo(plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
     for item in &plan.todo {
         out.push_str(&format!("  - {item}\n"));
     }
-    io.print(&out)
+    io.print(&printable(&out))
 }
 
 /// Files under `dir` with one of these extensions (every file when none is given),
