@@ -78,6 +78,12 @@ impl SourceMap {
         id
     }
 
+    /// Replaces a file's text, keeping its id (an editor's change to an open file).
+    pub fn set_text(&mut self, id: FileId, text: impl Into<String>) {
+        let file = &mut self.files[id.0 as usize];
+        *file = SourceFile::new(std::mem::take(&mut file.name), text);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -30,7 +30,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         .projects
         .first()
         .ok_or_else(|| format!("`{}` holds no journey", args.file.display()))?;
-    let compiled = project.compile(&workspace.sources);
+    let analysis = project.host.analysis();
+    let compiled = analysis.journeys();
     let journey = match &args.journey {
         Some(name) => compiled.iter().find(|j| &j.name == name).ok_or_else(|| {
             let names: Vec<&str> = compiled.iter().map(|j| j.name.as_str()).collect();
@@ -49,7 +50,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         Format::Mermaid => journey_model::render::mermaid(journey),
     };
     io.print(&picture)?;
-    if !project.diagnostics.is_empty() {
+    if analysis.has_syntax_errors() {
         io.warn(&format!(
             "`{}` has syntax errors; the picture shows what could be read (run `journey check`)",
             args.file.display()
