@@ -8,9 +8,18 @@
 //! helpers, rules, `[check]` settings, `# allow(…)` suppressions), so the front ends
 //! cannot disagree about them. It is pure: the caller reads the files.
 //!
+//! Position queries (`symbol_at`, `references`, `rename`, `completions`,
+//! `code_actions`: `ide.rs`, `complete.rs`) are for the editor and the studio.
+//!
 //! Incremental: a journey file is parsed when its text is set and its parse is kept until
 //! it changes, so an edit re-parses one file; lowering and the rules run over the whole
 //! project on the next query (they are project-wide: names, the window dataflow).
+
+mod complete;
+mod ide;
+
+pub use complete::{Completion, CompletionKind};
+pub use ide::{CodeAction, Location, Symbol, SymbolKind, TextEdit};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
