@@ -12,8 +12,10 @@
 //! `code_actions`: `ide.rs`, `complete.rs`) are for the editor and the studio.
 //!
 //! Incremental: a journey file is parsed when its text is set and its parse is kept until
-//! it changes, so an edit re-parses one file; lowering and the rules run over the whole
-//! project on the next query (they are project-wide: names, the window dataflow).
+//! it changes; an edit inside one card of a `.journey` file re-parses that card only
+//! (`journey_syntax::reparse_journey`), any other edit that file. Lowering and the rules
+//! run over the whole project on the next query (they are project-wide: names, the
+//! window dataflow).
 
 mod complete;
 mod ide;
@@ -114,16 +116,20 @@ impl AnalysisHost {
     pub fn set_file_text(&mut self, path: &str, text: impl Into<String>) {
         let text = text.into();
         let kind = FileKind::of(path);
-        let id = match self.files.get(path) {
+        let (id, before) = match self.files.get_mut(path) {
             Some(file) => {
-                self.sources.set_text(file.id, text);
-                file.id
+                let old = self.sources.set_text(file.id, text);
+                (file.id, file.parsed.take().map(|parsed| (parsed, old)))
             }
-            None => self.sources.add(path, text),
+            None => (self.sources.add(path, text), None),
         };
         let text = &self.sources.get(id).text;
         let parsed = match kind {
-            FileKind::Journey => Some(Arc::new(journey_syntax::parse_journey(id, text))),
+            // An edit inside one card re-parses that card only.
+            FileKind::Journey => Some(Arc::new(match before {
+                Some((old, old_text)) => journey_syntax::reparse_journey(id, &old, &old_text, text),
+                None => journey_syntax::parse_journey(id, text),
+            })),
             FileKind::Notebook => Some(Arc::new(journey_syntax::parse_notebook(id, text))),
             _ => None,
         };

@@ -112,3 +112,28 @@ fn tests_and_other_files_are_kept_but_not_analysed() {
     assert_eq!(FileKind::of("dir/journey.toml"), FileKind::Config);
     assert_eq!(FileKind::of("turn/flow.md"), FileKind::Notebook);
 }
+
+#[test]
+fn edits_give_what_a_fresh_host_gives() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", HELLO);
+    let edits = [
+        HELLO.replace("then(Next)", "then(Nxt)"),
+        HELLO.replace("Bye", "Goodbye"),
+        HELLO.replace("text(\"Bye\")", "text(\"Bye\"\n"),
+        HELLO.to_owned(),
+    ];
+    for text in edits {
+        host.set_file_text("a.journey", text.clone());
+        let mut fresh = AnalysisHost::new();
+        fresh.set_file_text("a.journey", text);
+        assert_eq!(
+            host.analysis().diagnostics(),
+            fresh.analysis().diagnostics()
+        );
+        assert_eq!(
+            host.files["a.journey"].parsed.as_ref().unwrap().module,
+            fresh.files["a.journey"].parsed.as_ref().unwrap().module
+        );
+    }
+}
