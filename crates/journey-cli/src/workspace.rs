@@ -4,28 +4,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use journey_diagnostics::{Diagnostic, FileId, Severity, SourceMap};
-use journey_expr::Functions;
-use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
-use journey_project::ProjectConfig;
-use journey_syntax::Parsed;
-
-/// The code of a helper file that does not compile (its rule lives in journey-check).
-const INVALID_FUNCTIONS: &str = "J004";
+use journey_analysis::AnalysisHost;
+use journey_diagnostics::{Diagnostic, FileId, SourceMap};
 
 /// Files are grouped by the nearest `journey.toml` above them, or else by their
-/// directory: journeys refer to each other by name within a project.
+/// directory: journeys refer to each other by name within a project. Each project is an
+/// analysis host holding its files' text; it answers every question about them.
 pub struct Project {
-    pub config: ProjectConfig,
-    /// The project's helpers from `functions/*.rhai` (beside `journey.toml`).
-    pub functions: Option<Functions>,
-    pub files: Vec<(FileId, Parsed)>,
-    /// Syntax and configuration diagnostics, found while reading.
-    pub diagnostics: Vec<Diagnostic>,
+    pub host: AnalysisHost,
 }
 
 pub struct Workspace {
-    pub sources: SourceMap,
     pub projects: Vec<Project>,
 }
 
@@ -41,156 +30,78 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
     files.sort();
     files.dedup();
 
-    let mut workspace = Workspace {
-        sources: SourceMap::new(),
-        projects: Vec::new(),
-    };
     let mut by_root: BTreeMap<ProjectRoot, Vec<PathBuf>> = BTreeMap::new();
     for file in files {
         by_root.entry(project_root(&file)).or_default().push(file);
     }
+    let mut projects = Vec::new();
     for (root, files) in by_root {
-        let mut diagnostics = Vec::new();
-        let (config, functions) = match root {
-            ProjectRoot::Config(dir) => (
-                workspace.load_config(&dir.join(CONFIG_FILE), &mut diagnostics)?,
-                workspace.load_functions(&dir.join(FUNCTIONS_DIR), &mut diagnostics)?,
-            ),
-            ProjectRoot::Directory(_) => (ProjectConfig::default(), None),
-        };
-        let mut project = Project {
-            config,
-            functions,
-            files: Vec::new(),
-            diagnostics,
-        };
-        for path in files {
-            let text = read(&path)?;
-            let id = workspace.sources.add(display(&path), text);
-            let text = &workspace.sources.get(id).text;
-            let parsed = if is_notebook(&path) {
-                journey_syntax::parse_notebook(id, text)
-            } else {
-                journey_syntax::parse_journey(id, text)
-            };
-            project
-                .diagnostics
-                .extend(parsed.diagnostics.iter().cloned());
-            project.files.push((id, parsed));
+        let mut host = AnalysisHost::new();
+        if let ProjectRoot::Config(dir) = root {
+            let config = dir.join(CONFIG_FILE);
+            host.set_file_text(&display(&config), read(&config)?);
+            for helper in helpers(&dir.join(FUNCTIONS_DIR)) {
+                host.set_file_text(&display(&helper), read(&helper)?);
+            }
         }
-        workspace.projects.push(project);
+        for path in files {
+            host.set_file_text(&display(&path), read(&path)?);
+        }
+        projects.push(Project { host });
     }
-    Ok(workspace)
+    Ok(Workspace { projects })
+}
+
+/// `functions/*.rhai`, sorted.
+fn helpers(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    paths.sort();
+    paths
 }
 
 impl Workspace {
-    /// Compiles `functions/*.rhai`; a file that does not compile is a J004 error.
-    fn load_functions(
-        &mut self,
-        dir: &Path,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Result<Option<Functions>, String> {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Ok(None);
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
-            .collect();
-        paths.sort();
-        let mut files = Vec::new();
-        for path in &paths {
-            let name = display(path);
-            let text = read(path)?;
-            let id = self.sources.add(name.clone(), text.clone());
-            files.push((id, name, text));
-        }
-        let sources: Vec<(String, String)> = files
-            .iter()
-            .map(|(_, name, text)| (name.clone(), text.clone()))
-            .collect();
-        match Functions::load(&sources) {
-            Ok(functions) => Ok(Some(functions)),
-            Err(errors) => {
-                for error in errors {
-                    let Some((id, _, _)) = files.iter().find(|(_, name, _)| *name == error.file)
-                    else {
-                        continue;
-                    };
-                    let file = self.sources.get(*id);
-                    let start = file
-                        .line_starts()
-                        .get(error.line.saturating_sub(1))
-                        .copied()
-                        .unwrap_or(0);
-                    let end = file.text[start..]
-                        .find('\n')
-                        .map_or(file.text.len(), |n| start + n);
-                    diagnostics.push(
-                        Diagnostic::new(
-                            INVALID_FUNCTIONS,
-                            Severity::Error,
-                            *id,
-                            journey_diagnostics::Span::new(start, end),
-                            format!("this helper file does not compile: {}", error.message),
-                        )
-                        .with_label("here")
-                        .with_help("helpers are rhai functions: `fn name(a, b) { … }`; see docs/expressions.md"),
-                    );
-                }
-                Ok(None)
+    /// Every project's diagnostics, with one source map for all of them: each host
+    /// numbers its own files, so a project's ids move up by the files before it.
+    pub fn diagnostics(&self) -> (SourceMap, Vec<Diagnostic>) {
+        let mut sources = SourceMap::new();
+        let mut diagnostics = Vec::new();
+        for project in &self.projects {
+            let analysis = project.host.analysis();
+            let offset = sources.len() as u32;
+            for (_, file) in analysis.sources().files() {
+                sources.add(file.name.clone(), file.text.clone());
+            }
+            let moved = |file: &mut FileId| file.0 += offset;
+            for diagnostic in analysis.diagnostics() {
+                let mut diagnostic = diagnostic.clone();
+                moved(&mut diagnostic.primary.file);
+                diagnostic
+                    .secondary
+                    .iter_mut()
+                    .for_each(|label| moved(&mut label.file));
+                diagnostics.push(diagnostic);
             }
         }
-    }
-
-    fn load_config(
-        &mut self,
-        path: &Path,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Result<ProjectConfig, String> {
-        let text = read(path)?;
-        let id = self.sources.add(display(path), text);
-        let (config, mut found) = journey_project::parse_config(id, &self.sources.get(id).text);
-        diagnostics.append(&mut found);
-        Ok(config)
+        journey_diagnostics::sort(&mut diagnostics);
+        (sources, diagnostics)
     }
 
     /// Journey files read, and notebooks that hold journey code (not plain Markdown).
     pub fn file_count(&self) -> usize {
         self.projects
             .iter()
-            .flat_map(|p| &p.files)
-            .filter(|(id, parsed)| {
-                !parsed.module.journeys.is_empty()
-                    || is_journey(Path::new(&self.sources.get(*id).name))
+            .flat_map(|p| p.host.analysis().journey_files())
+            .filter(|(_, path, parsed)| {
+                !parsed.module.journeys.is_empty() || is_journey(Path::new(path))
             })
             .count()
-    }
-}
-
-impl Project {
-    /// Compiles the project's journeys; the names of files name implicit journeys.
-    pub fn compile(&self, sources: &SourceMap) -> Vec<CompiledJourney> {
-        let modules: Vec<SourceModule<'_>> = self
-            .files
-            .iter()
-            .map(|(id, parsed)| SourceModule {
-                file: *id,
-                default_name: file_stem(&sources.get(*id).name),
-                module: &parsed.module,
-                text: &sources.get(*id).text,
-                has_syntax_errors: parsed
-                    .diagnostics
-                    .iter()
-                    .any(|d| d.severity == Severity::Error),
-            })
-            .collect();
-        let mut index = ProjectIndex::default();
-        for (name, arity) in self.functions.iter().flat_map(Functions::arities) {
-            index.add_function(&name, arity);
-        }
-        journey_model::compile(&modules, index)
     }
 }
 
@@ -302,12 +213,6 @@ pub(crate) fn read(path: &Path) -> Result<String, String> {
 pub(crate) fn display(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
-}
-
-fn file_stem(name: &str) -> String {
-    Path::new(name)
-        .file_stem()
-        .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

@@ -78,6 +78,14 @@ impl SourceMap {
         id
     }
 
+    /// Replaces a file's text, keeping its id (an editor's change to an open file);
+    /// returns the text it had.
+    pub fn set_text(&mut self, id: FileId, text: impl Into<String>) -> String {
+        let file = &mut self.files[id.0 as usize];
+        let name = std::mem::take(&mut file.name);
+        std::mem::replace(file, SourceFile::new(name, text)).text
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -6,7 +6,7 @@
 
 use journey_diagnostics::Span;
 use journey_syntax::print::Comments;
-use journey_syntax::{Card, ExprKind, Item, Module, Outline, Stmt, StmtKind};
+use journey_syntax::{Call, Card, Expr, ExprKind, Item, Module, Outline, Stmt, StmtKind};
 
 use crate::code;
 
@@ -90,6 +90,10 @@ enum Place {
     Before(u32),
     Closing(u32),
     Trailing,
+    /// Above a call's argument (by the argument's start).
+    Argument(u32),
+    /// Last in a call's argument list (by the call's start).
+    AfterArguments(u32),
 }
 
 /// Places each group by the spans of the module's nodes.
@@ -102,6 +106,11 @@ pub(crate) fn place(module: &Module, groups: Vec<Group>) -> Comments {
             Place::Before(start) => ((0, start), comments.before.entry(start).or_default()),
             Place::Closing(end) => ((1, end), comments.closing.entry(end).or_default()),
             Place::Trailing => ((2, 0), &mut comments.trailing),
+            Place::Argument(start) => ((3, start), comments.arguments.entry(start).or_default()),
+            Place::AfterArguments(start) => (
+                (4, start),
+                comments.after_arguments.entry(start).or_default(),
+            ),
         };
         let previous_apart = last_apart.insert(key, group.apart);
         if !lines.is_empty() && (group.apart || previous_apart == Some(true)) {
@@ -162,17 +171,56 @@ fn place_in_stmts(stmts: &[Stmt], at: u32) -> Option<Place> {
     None
 }
 
-/// Inside a statement: in its `do … end` block if it has one, else above it.
+/// Inside a statement: in its `do … end` block or among a call's arguments if it is
+/// there, else above it.
 fn place_in_stmt(stmt: &Stmt, at: u32) -> Place {
     let value = match &stmt.kind {
         StmtKind::Assign { value, .. } | StmtKind::Expr(value) => value,
         StmtKind::Then { .. } => return Place::Before(stmt.span.start),
     };
     match &value.kind {
-        ExprKind::Call(call) if call.block.is_some() && at >= call.span.start => {
+        ExprKind::Call(call) if call.block.is_some() && !in_arguments(call, at) => {
             let body = call.block.as_deref().unwrap_or_default();
             place_in_stmts(body, at).unwrap_or(Place::Closing(call.span.end))
         }
-        _ => Place::Before(stmt.span.start),
+        _ => place_in_expr(value, at).unwrap_or(Place::Before(stmt.span.start)),
     }
+}
+
+/// Inside the argument list of the innermost call holding `at`: above the argument it
+/// precedes or is in, or last in the list.
+fn place_in_expr(expr: &Expr, at: u32) -> Option<Place> {
+    if at < expr.span.start || at >= expr.span.end {
+        return None;
+    }
+    let mut inner = None;
+    expr.for_each_child(|child| {
+        if inner.is_none() {
+            inner = place_in_expr(child, at);
+        }
+    });
+    if inner.is_some() {
+        return inner;
+    }
+    let ExprKind::Call(call) = &expr.kind else {
+        return None;
+    };
+    if at < call.callee.span.end || (call.block.is_some() && !in_arguments(call, at)) {
+        return None;
+    }
+    Some(
+        call.args
+            .iter()
+            .find(|arg| at < arg.span.end)
+            .map_or(Place::AfterArguments(call.span.start), |arg| {
+                Place::Argument(arg.span.start)
+            }),
+    )
+}
+
+/// Whether `at` comes before the end of the call's last argument. (The tree does not
+/// say where `)` is: a comment after the last argument of a call with a `do … end`
+/// block goes into the block.)
+fn in_arguments(call: &Call, at: u32) -> bool {
+    call.args.last().is_some_and(|arg| at < arg.span.end)
 }

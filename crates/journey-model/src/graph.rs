@@ -35,10 +35,27 @@ pub struct CompiledJourney {
     pub tables: std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, String>>>,
     /// What lowering could not resolve; the checker reports each.
     pub issues: Vec<Issue>,
+    /// Every place lowering resolved a name to a card or a journey (a string reference
+    /// like `"Menu"` includes its quotes): what references and rename follow.
+    #[serde(skip)]
+    pub references: Vec<NameRef>,
     /// Part of the file failed to parse: graph-shape rules stay quiet on it.
     pub has_syntax_errors: bool,
     /// Hex SHA-256 of the compiler version, the name and the source text.
     pub hash: String,
+}
+
+/// A name resolved by lowering, and where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameRef {
+    pub span: Span,
+    pub target: Resolved,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Card(CardId),
+    Journey(String),
 }
 
 /// One card name: its definitions (several when guarded) share one entry node.

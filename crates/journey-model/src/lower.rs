@@ -40,6 +40,7 @@ pub(crate) fn lower_journey(
         cards: Vec::new(),
         card_ids: HashMap::new(),
         issues: Vec::new(),
+        references: Vec::new(),
         current: CardId(0),
         current_then: None,
     };
@@ -63,6 +64,7 @@ pub(crate) fn lower_journey(
         hash: String::new(),
         graph: StableDiGraph::new(),
         cards: Vec::new(),
+        references: Vec::new(),
     };
     for setting in journey.settings() {
         lowerer.lower_setting(setting, &mut compiled);
@@ -71,6 +73,7 @@ pub(crate) fn lower_journey(
     compiled.graph = lowerer.graph;
     compiled.cards = lowerer.cards;
     compiled.issues = lowerer.issues;
+    compiled.references = lowerer.references;
     let text = source.get(journey.span.range()).unwrap_or(source);
     compiled.hash = crate::hash::content_hash(&compiled.name, text);
     compiled
@@ -86,6 +89,7 @@ struct Lowerer<'a> {
     cards: Vec<CardInfo>,
     card_ids: HashMap<String, CardId>,
     issues: Vec<Issue>,
+    references: Vec<NameRef>,
     /// The card whose body is being lowered.
     current: CardId,
     /// Its `then:` target: where the body continues, and where invalid replies go.
@@ -656,6 +660,7 @@ impl Lowerer<'_> {
         settings: &[&str],
     ) -> Option<CardId> {
         if let Some(&id) = self.card_ids.get(&name.name) {
+            self.resolved(name.span, Resolved::Card(id));
             return Some(id);
         }
         let lower_case = name.name.starts_with(|c: char| c.is_ascii_lowercase());
@@ -949,8 +954,16 @@ impl Lowerer<'_> {
         self.cards[card.0 as usize].entry
     }
 
+    /// Records where a name was resolved, once per span (some calls resolve twice).
+    fn resolved(&mut self, span: Span, target: Resolved) {
+        if !self.references.iter().any(|r| r.span == span) {
+            self.references.push(NameRef { span, target });
+        }
+    }
+
     fn resolve_card_name(&mut self, name: &str, span: Span) -> Option<CardId> {
         if let Some(&id) = self.card_ids.get(name) {
+            self.resolved(span, Resolved::Card(id));
             return Some(id);
         }
         let suggestion = suggest(name, self.card_ids.keys().map(String::as_str));
@@ -992,9 +1005,11 @@ impl Lowerer<'_> {
     fn target(&mut self, expr: &Expr) -> Option<Target> {
         if let ExprKind::Name(name) = &expr.kind {
             if let Some(&id) = self.card_ids.get(name) {
+                self.resolved(expr.span, Resolved::Card(id));
                 return Some(Target::Card(id));
             }
             if self.index.contains(name) {
+                self.resolved(expr.span, Resolved::Journey(name.clone()));
                 return Some(Target::Journey(JourneyRef {
                     name: name.clone(),
                     span: expr.span,
@@ -1032,7 +1047,9 @@ impl Lowerer<'_> {
             }
         };
         let resolved = self.index.contains(&name);
-        if !resolved {
+        if resolved {
+            self.resolved(expr.span, Resolved::Journey(name.clone()));
+        } else {
             let is_uuid = looks_like_uuid(&name);
             self.issues.push(Issue::UnknownJourney {
                 suggestion: if is_uuid {

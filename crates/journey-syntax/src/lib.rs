@@ -7,6 +7,7 @@
 pub mod ast;
 mod build;
 mod errors;
+mod incremental;
 mod notebook;
 mod parser;
 pub mod print;
@@ -35,6 +36,8 @@ pub fn parse_journey(file: FileId, text: &str) -> Parsed {
     driver.parse_region(0, text.len());
     driver.finish()
 }
+
+pub use incremental::reparse_journey;
 
 /// Parses a Turn markdown notebook: its ```` ```stack ```` cells form one journey, and its
 /// dictionary tables become `config` entries. Spans point into the markdown file.

@@ -33,6 +33,12 @@ pub struct Comments {
     pub closing: BTreeMap<u32, Vec<String>>,
     /// Printed at the end of the file.
     pub trailing: Vec<String>,
+    /// Printed above the call argument whose span starts at this offset (a comment the
+    /// author wrote inside the call); that call is printed one argument per line.
+    pub arguments: BTreeMap<u32, Vec<String>>,
+    /// Printed last inside the argument list of the call whose span starts at this
+    /// offset (after its last argument).
+    pub after_arguments: BTreeMap<u32, Vec<String>>,
 }
 
 /// Prints a file as `module` does, with these comments in their places.
@@ -394,7 +400,34 @@ impl Printer<'_> {
     fn call(&mut self, call: &Call) {
         self.out.push_str(&call.callee.name);
         self.out.push('(');
-        self.comma_separated(&call.args, Self::arg);
+        let comments = self.comments.filter(|c| {
+            c.after_arguments.contains_key(&call.span.start)
+                || call
+                    .args
+                    .iter()
+                    .any(|a| c.arguments.contains_key(&a.span.start))
+        });
+        match comments {
+            // One argument per line, each under the comments written above it.
+            Some(comments) => {
+                self.out.push('\n');
+                self.indent += 1;
+                for arg in &call.args {
+                    if let Some(lines) = comments.arguments.get(&arg.span.start) {
+                        self.comment_lines(lines);
+                    }
+                    self.indentation();
+                    self.arg(arg);
+                    self.out.push_str(",\n");
+                }
+                if let Some(lines) = comments.after_arguments.get(&call.span.start) {
+                    self.comment_lines(lines);
+                }
+                self.indent -= 1;
+                self.indentation();
+            }
+            None => self.comma_separated(&call.args, Self::arg),
+        }
         self.out.push(')');
         if let Some(body) = &call.block {
             self.block(|p| {

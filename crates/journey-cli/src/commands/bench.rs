@@ -1,6 +1,8 @@
 //! `journey bench`: measurements for BENCHMARKS.md.
 //! - `check --cards N` times parse, lowering and every rule on a generated journey, and
 //!   the window dataflow alone (WA101), and reports the peak memory of the process;
+//! - `edit --cards N --files F` times a one-card edit to fresh diagnostics in the
+//!   analysis host (`bench_edit.rs`);
 //! - `run --events N` drives the interpreter in memory on one thread through a realistic
 //!   journey (menu → question → guarded branch → personalised reply) and reports events
 //!   per second and the serialised size of a waiting contact's state.
@@ -57,6 +59,9 @@ enum What {
         #[arg(long)]
         trace: bool,
     },
+    /// One card edited in a generated project, fresh diagnostics each time: the
+    /// latency an editor sees (the analysis host's incremental path).
+    Edit(super::bench_edit::EditArgs),
     /// Interpreter steps per second, in memory, one thread.
     Run {
         /// Events to deliver (after a warm-up of a tenth as many).
@@ -69,6 +74,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     match args.what {
         What::Check { cards, runs, emit } => check(cards, runs, emit, io),
         What::Run { events } => interpret(events, io),
+        What::Edit(args) => super::bench_edit::edit(args, io),
         What::Serve(args) => super::bench_serve::serve(args, io),
         What::Timers(args) => super::bench_serve::timers(args, io),
         What::Sim {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use journey_diagnostics::{Diagnostic, FileId, Severity};
+use journey_diagnostics::Severity;
 
 use crate::Io;
 use crate::workspace;
@@ -56,29 +56,18 @@ pub enum Color {
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
-    let workspace = workspace::load(&args.paths)?;
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut workspace = workspace::load(&args.paths)?;
     let mut fail_on = Severity::Error;
-    for project in &workspace.projects {
-        let mut config = project.config.clone();
+    for project in &mut workspace.projects {
         if !args.select.is_empty() {
-            config.check.select = args.select.clone();
+            project.host.set_select(Some(args.select.clone()));
         }
-        config.check.show_all |= args.show_all;
-        let compiled = project.compile(&workspace.sources);
-        // Parser and config findings obey the project's `[check]` settings too.
-        let mut found = journey_check::apply_settings(project.diagnostics.clone(), &config);
-        found.extend(journey_check::check(&compiled, &config));
-        let files: Vec<FileId> = project.files.iter().map(|(file, _)| *file).collect();
-        diagnostics.extend(journey_check::suppress(
-            found,
-            &files,
-            &workspace.sources,
-            &config,
-        ));
-        fail_on = fail_on.min(config.check.fail_on);
+        if args.show_all {
+            project.host.set_show_all(true);
+        }
+        fail_on = fail_on.min(project.host.analysis().config().check.fail_on);
     }
-    journey_diagnostics::sort(&mut diagnostics);
+    let (sources, diagnostics) = workspace.diagnostics();
     if let Some(flag) = args.fail_on {
         fail_on = match flag {
             FailOn::Error => Severity::Error,
@@ -87,7 +76,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         };
     }
 
-    let sources = &workspace.sources;
+    let sources = &sources;
     let output = match args.format {
         Format::Human => {
             let color = match args.color {

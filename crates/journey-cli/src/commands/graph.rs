@@ -43,8 +43,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let mut compiled: Vec<CompiledJourney> = Vec::new();
     let mut syntax_errors = false;
     for project in &workspace.projects {
-        compiled.extend(project.compile(&workspace.sources));
-        syntax_errors |= !project.diagnostics.is_empty();
+        let analysis = project.host.analysis();
+        compiled.extend(analysis.journeys().iter().cloned());
+        syntax_errors |= analysis.has_syntax_errors();
     }
     if compiled.is_empty() {
         return Err(format!("`{}` holds no journey", args.path.display()));

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_edit;
 pub mod bench_serve;
 pub mod check;
 pub mod graph;

@@ -481,8 +481,7 @@ fn read_project(dir: &Path) -> Result<journey_playbook::Project, String> {
     let mut journeys = BTreeMap::new();
     let loaded = workspace::load(&[dir.to_path_buf()])?;
     for project in &loaded.projects {
-        for (id, parsed) in &project.files {
-            let name = &loaded.sources.get(*id).name;
+        for (_, name, parsed) in project.host.analysis().journey_files() {
             let stem = Path::new(name)
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());

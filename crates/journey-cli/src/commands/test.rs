@@ -293,31 +293,31 @@ impl Deployed {
     pub(crate) fn load(dir: &Path, paths: &[PathBuf]) -> Result<Deployed, String> {
         let loaded = workspace::load(paths)?;
         let home = canonical(dir);
-        let sources = loaded.sources;
         let project = loaded
             .projects
             .into_iter()
             .find(|p| {
-                p.files.first().is_some_and(|(id, _)| {
-                    canonical(&project_dir(Path::new(&sources.get(*id).name))) == home
-                })
+                p.host
+                    .analysis()
+                    .journey_files()
+                    .first()
+                    .is_some_and(|(_, path, _)| canonical(&project_dir(Path::new(path))) == home)
             })
             .ok_or_else(|| format!("found no journeys in `{}`", dir.display()))?;
-        let journeys = project.compile(&sources);
-        let mut errors =
-            journey_check::apply_settings(project.diagnostics.clone(), &project.config);
-        errors.extend(journey_check::check(&journeys, &project.config));
-        let ambiguous = errors
+        let analysis = project.host.analysis();
+        let errors = analysis.errors();
+        let ambiguous = analysis
+            .diagnostics()
             .iter()
             .filter(|d| d.code == AMBIGUOUS_TRIGGER && d.severity < Severity::Error)
             .cloned()
             .collect();
-        errors.retain(|d| d.severity == Severity::Error);
-        journey_diagnostics::sort(&mut errors);
+        let sources = analysis.sources().clone();
+        let compiled = project.host.into_project();
         Ok(Deployed {
-            journeys,
-            config: project.config,
-            functions: project.functions,
+            journeys: compiled.journeys,
+            config: compiled.config,
+            functions: compiled.functions,
             errors,
             ambiguous,
             sources,

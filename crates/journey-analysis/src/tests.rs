@@ -1,0 +1,139 @@
+use std::sync::Arc;
+
+use super::*;
+
+const HELLO: &str =
+    "card Start do\n  text(\"Hello\")\n  then(Next)\nend\n\ncard Next do\n  text(\"Bye\")\nend\n";
+
+fn codes(analysis: Analysis<'_>) -> Vec<&'static str> {
+    analysis.diagnostics().iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn a_suppression_with_a_reason_hides_the_finding() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "hello.journey",
+        "card Start do\n  text(\"Hello\")\n  then(Missing)\nend\n",
+    );
+    assert_eq!(codes(host.analysis()), ["J101"]);
+    host.set_file_text(
+        "hello.journey",
+        "card Start do\n  text(\"Hello\")\n  # allow(J101): written by another team\n  then(Missing)\nend\n",
+    );
+    assert_eq!(codes(host.analysis()), Vec::<&str>::new());
+    assert!(host.analysis().errors().is_empty());
+}
+
+#[test]
+fn config_and_select_drive_the_rules() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", "card Start do\n  then(Missing)\nend\n");
+    host.set_file_text("journey.toml", "[check]\nignore = [\"J101\"]\n");
+    assert_eq!(codes(host.analysis()), Vec::<&str>::new());
+    host.remove_file("journey.toml");
+    assert_eq!(codes(host.analysis()), ["J101"]);
+    host.set_select(Some(vec!["WA".to_owned()]));
+    assert_eq!(codes(host.analysis()), Vec::<&str>::new());
+}
+
+#[test]
+fn journeys_call_each_other_across_files_and_removal_is_seen() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("main.journey", "card Start do\n  run_stack(other)\nend\n");
+    host.set_file_text("other.journey", HELLO);
+    let names: Vec<&str> = host
+        .analysis()
+        .journeys()
+        .iter()
+        .map(|j| j.name.as_str())
+        .collect();
+    assert_eq!(names, ["main", "other"]);
+    assert!(
+        host.analysis().errors().is_empty(),
+        "{:?}",
+        host.analysis().errors()
+    );
+    assert!(host.remove_file("other.journey"));
+    assert!(!host.remove_file("other.journey"));
+    assert!(!host.analysis().errors().is_empty());
+}
+
+#[test]
+fn an_edit_reparses_only_its_file() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", HELLO);
+    host.set_file_text("b.journey", HELLO);
+    let parse = |host: &AnalysisHost, path: &str| host.files[path].parsed.clone().unwrap();
+    let (a, b) = (parse(&host, "a.journey"), parse(&host, "b.journey"));
+    let id = host.analysis().file_id("b.journey");
+    host.set_file_text("b.journey", HELLO.replace("Bye", "Goodbye"));
+    assert!(Arc::ptr_eq(&a, &parse(&host, "a.journey")));
+    assert!(!Arc::ptr_eq(&b, &parse(&host, "b.journey")));
+    assert_eq!(host.analysis().file_id("b.journey"), id);
+    assert_eq!(
+        host.analysis().file_text("b.journey"),
+        Some(HELLO.replace("Bye", "Goodbye").as_str())
+    );
+}
+
+#[test]
+fn a_helper_that_does_not_compile_is_j004_and_a_good_one_is_callable() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", "card Start do\n  text(\"@double(2)\")\nend\n");
+    host.set_file_text("functions/math.rhai", "fn double(x) { x * 2 ");
+    assert!(
+        codes(host.analysis()).contains(&"J004"),
+        "{:?}",
+        codes(host.analysis())
+    );
+    host.set_file_text("functions/math.rhai", "fn double(x) { x * 2 }");
+    assert!(
+        host.analysis().errors().is_empty(),
+        "{:?}",
+        host.analysis().errors()
+    );
+    let project = host.into_project();
+    assert!(project.functions.is_some());
+    assert_eq!(project.journeys.len(), 1);
+}
+
+#[test]
+fn tests_and_other_files_are_kept_but_not_analysed() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", HELLO);
+    host.set_file_text("a.test", "## one\n> hi\n< Hello\n");
+    host.set_file_text("notes.txt", "not a journey");
+    assert_eq!(
+        host.analysis().tests().collect::<Vec<_>>(),
+        [("a.test", "## one\n> hi\n< Hello\n")]
+    );
+    assert_eq!(host.analysis().journeys().len(), 1);
+    assert_eq!(FileKind::of("dir/journey.toml"), FileKind::Config);
+    assert_eq!(FileKind::of("turn/flow.md"), FileKind::Notebook);
+}
+
+#[test]
+fn edits_give_what_a_fresh_host_gives() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text("a.journey", HELLO);
+    let edits = [
+        HELLO.replace("then(Next)", "then(Nxt)"),
+        HELLO.replace("Bye", "Goodbye"),
+        HELLO.replace("text(\"Bye\")", "text(\"Bye\"\n"),
+        HELLO.to_owned(),
+    ];
+    for text in edits {
+        host.set_file_text("a.journey", text.clone());
+        let mut fresh = AnalysisHost::new();
+        fresh.set_file_text("a.journey", text);
+        assert_eq!(
+            host.analysis().diagnostics(),
+            fresh.analysis().diagnostics()
+        );
+        assert_eq!(
+            host.files["a.journey"].parsed.as_ref().unwrap().module,
+            fresh.files["a.journey"].parsed.as_ref().unwrap().module
+        );
+    }
+}

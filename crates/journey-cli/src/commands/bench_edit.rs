@@ -1,0 +1,80 @@
+//! `journey bench edit`: what an editor or the studio waits for after a keystroke. A
+//! generated project of `--cards` cards in `--files` journeys is loaded into an analysis
+//! host; then one card's text changes, again and again, and each time the fresh
+//! diagnostics are asked for. Reports the latency of those edits (p50, p95, max) and the
+//! cold analysis of the whole project for comparison.
+
+use std::time::{Duration, Instant};
+
+use journey_analysis::AnalysisHost;
+
+use crate::{Io, generate};
+
+#[derive(clap::Args)]
+pub struct EditArgs {
+    /// Cards in the project, spread evenly over the files.
+    #[arg(long, default_value_t = 500)]
+    cards: usize,
+    /// Journey files the cards are spread over.
+    #[arg(long, default_value_t = 10)]
+    files: usize,
+    /// Timed edits (after ten untimed ones).
+    #[arg(long, default_value_t = 200)]
+    edits: usize,
+}
+
+pub fn edit(args: EditArgs, io: &mut Io<'_>) -> Result<u8, String> {
+    let files = args.files.clamp(1, args.cards.max(1));
+    let per_file = args.cards / files;
+    let texts: Vec<(String, String)> = (0..files)
+        .map(|i| (format!("journey{i}.journey"), generate::journey(per_file)))
+        .collect();
+
+    let cold = Instant::now();
+    let mut host = AnalysisHost::new();
+    for (path, text) in &texts {
+        host.set_file_text(path, text.clone());
+    }
+    let findings = host.analysis().diagnostics().len();
+    let cold = cold.elapsed();
+
+    // The edit: the first card's message gains or loses a word, alternately, in the
+    // first file.
+    let (path, original) = &texts[0];
+    let edited = original.replacen("this is step 0.", "this is step 0 today.", 1);
+    if edited == *original {
+        return Err("the generated journey has no card to edit".to_owned());
+    }
+    let mut times: Vec<Duration> = Vec::with_capacity(args.edits);
+    for n in 0..args.edits + 10 {
+        let text = if n % 2 == 0 { &edited } else { original };
+        let start = Instant::now();
+        host.set_file_text(path, text.clone());
+        let found = host.analysis().diagnostics().len();
+        let elapsed = start.elapsed();
+        if found != findings {
+            return Err(format!(
+                "the edit changed the findings ({findings} → {found}): not a like-for-like edit"
+            ));
+        }
+        if n >= 10 {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    io.print(&format!(
+        "cards: {}  files: {files}  bytes: {}  findings: {findings}\n\
+         cold analysis (parse every file, lower, check): {:.1} ms\n\
+         one-card edit → fresh diagnostics ({} edits): p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms\n",
+        per_file * files,
+        texts.iter().map(|(_, t)| t.len()).sum::<usize>(),
+        ms(cold),
+        times.len(),
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(at(1.0)),
+    ))?;
+    Ok(0)
+}
