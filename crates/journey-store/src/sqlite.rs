@@ -63,6 +63,13 @@ impl SqliteStore {
                 path.display()
             ));
         }
+        // The lock says no other process is sending: leases of rows a killed process
+        // had claimed are over now, not when they run out.
+        conn.execute(
+            "UPDATE outbox SET lease_until = 0 WHERE state = 'sending'",
+            [],
+        )
+        .map_err(|e| format!("cannot release old leases in `{}`: {e}", path.display()))?;
         let (writer, jobs) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("journey-store-writer".to_owned())
