@@ -555,3 +555,50 @@ fn drop_schema(base: &str, schema: &str) {
         }
     });
 }
+
+/// Deploys of a large project check it off the request path: webhooks posted while two
+/// run are acknowledged as fast as ever.
+#[test]
+fn webhooks_are_acknowledged_while_large_deploys_are_checked() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    let mut chain = String::from(
+        "stack Chain do\n  trigger(on: \"MESSAGE RECEIVED\") when has_any_phrase(event.message.text.body, [\"chain\"])\n",
+    );
+    for i in 0..5_000 {
+        chain.push_str(&format!(
+            "  card C{i} do\n    text(\"step {i}\")\n    then(C{})\n  end\n",
+            i + 1
+        ));
+    }
+    chain.push_str("  card C5000 do\n    text(\"done\")\n  end\nend\n");
+    let bundle = json!({
+        "config": "[project]\nname = \"attacks\"\n",
+        "files": [["chain.journey", chain]],
+    });
+    let slowest = std::thread::scope(|scope| {
+        let deploys: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| server.admin("POST", "/deploy", Some(bundle.clone()))))
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let bodies: Vec<Vec<u8>> = (0..40)
+            .map(|i| text_message(&format!("2785{i:07}"), &format!("wamid.d{i}"), "hi"))
+            .collect();
+        let slowest = post_all(&server, &bodies);
+        for deploy in deploys {
+            let (status, answer) = deploy.join().unwrap();
+            assert_eq!(status, 200, "{answer}");
+        }
+        slowest
+    });
+    eprintln!("40 webhooks during two 5,000-card deploys: slowest ack {slowest:?}");
+    assert!(slowest < Duration::from_secs(2), "an ack took {slowest:?}");
+    stops_promptly(server);
+}

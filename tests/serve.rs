@@ -17,8 +17,16 @@ struct Setup {
 }
 
 fn setup(time_scale: Option<f64>) -> Setup {
+    setup_with(time_scale, &[])
+}
+
+/// The examples and these files beside them.
+fn setup_with(time_scale: Option<f64>, files: &[(&str, &str)]) -> Setup {
     let graph = FakeGraph::start();
     let project = serve::examples_project();
+    for (name, text) in files {
+        std::fs::write(project.path().join(name), text).unwrap();
+    }
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(&Options {
         project: project.path(),
@@ -508,16 +516,55 @@ fn the_marketing_preference_webhook_is_recorded() {
 /// approved template, sent to the contact as a template message.
 #[test]
 fn the_admin_api_starts_a_journey_that_opens_with_a_template() {
-    let s = setup(None);
-    let contact = "27820000009";
-    let (status, answer) = s.server.admin(
-        "POST",
-        "/start",
-        Some(json!({"journey": "PostnatalCheckup", "contacts": [contact]})),
+    let s = setup_with(
+        None,
+        &[(
+            "register.journey",
+            r#"stack Register do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["register"])
+
+  card Clinic do
+    update_contact(clinic_name: "Hillbrow Clinic")
+    text("You are registered at Hillbrow Clinic.")
+  end
+end
+"#,
+        )],
     );
+    let contact = "27820000009";
+    let start = || {
+        s.server.admin(
+            "POST",
+            "/start",
+            Some(json!({"journey": "PostnatalCheckup", "contacts": [contact]})),
+        )
+    };
+    // The template's parameters are the contact's name and clinic: unknown yet, so
+    // the start is refused rather than sending a template with blanks.
+    let (status, answer) = start();
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["started"], json!([]), "{answer}");
+    assert!(
+        answer["refused"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("parameter 1 would be empty")),
+        "{answer}"
+    );
+    // The contact registers (a journey of the test's that sets the clinic; the
+    // profile gives the name), then the start goes through.
+    assert_eq!(
+        s.server
+            .post_signed(&text_message(contact, "wamid.reg", "register")),
+        200
+    );
+    s.graph
+        .wait_for("the registration", WAIT, |r| !r.is_empty());
+    s.server.settled_contact(contact);
+    let (status, answer) = start();
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["started"], json!([contact]), "{answer}");
-    let sent = s.graph.wait_for("the template", WAIT, |r| !r.is_empty());
+    let sent = s.graph.wait_for("the template", WAIT, |r| r.len() == 2);
+    let sent = &sent[1..];
     assert_eq!(sent[0].to(), contact);
     assert_eq!(sent[0].body["type"], "template", "{:?}", sent[0].body);
     assert_eq!(sent[0].body["template"]["name"], "postnatal_checkup");

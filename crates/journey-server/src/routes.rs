@@ -397,7 +397,8 @@ async fn start(
         .into_response()
 }
 
-/// Why a business-initiated start would send free-form outside the window, if it would.
+/// Why a start would send something that cannot go: free-form outside the window, or
+/// an opening template with an empty parameter (a contact field that is not set).
 fn first_message_rule(
     app: &App,
     deployed: &crate::deployed::Deployed,
@@ -411,9 +412,6 @@ fn first_message_rule(
         millis_to_timestamp(now),
         app.settings.window_margin,
     );
-    if open {
-        return None;
-    }
     let contact = Contact {
         id: id.to_owned(),
         fields: crate::steps::fields(&row.fields),
@@ -427,11 +425,20 @@ fn first_message_rule(
         _ => None,
     });
     match first {
-        Some(Outbound::Template { .. }) | None => None,
-        Some(_) => Some(
+        Some(Outbound::Template { params, .. }) => {
+            params.iter().position(|p| p.trim().is_empty()).map(|n| {
+                format!(
+                    "the journey's first message is a template whose parameter {} would be \
+                     empty (a contact field that is not set?)",
+                    n + 1
+                )
+            })
+        }
+        Some(_) if !open => Some(
             "the 24-hour window is closed and the journey's first message is not a template"
                 .to_owned(),
         ),
+        _ => None,
     }
 }
 
