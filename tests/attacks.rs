@@ -48,6 +48,17 @@ fn sqlite(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("journey.db").display())
 }
 
+/// `journey serve` on the project, its state in the project's journey.db.
+fn start(project: &tempfile::TempDir, graph: &FakeGraph, extra: Extra<'_>) -> Server {
+    Server::start(&Options {
+        project: project.path(),
+        database: &sqlite(project.path()),
+        graph_url: &graph.url,
+        time_scale: None,
+        extra,
+    })
+}
+
 /// Every kind of webhook that makes the server log: a message (the journey's `log`,
 /// and the request line), a failed status, a template status update, an account
 /// update, a preference change it does not act on.
@@ -134,17 +145,15 @@ fn logging_under_debug_never_stalls_the_server_and_every_line_is_written() {
     let graph = FakeGraph::start();
     let project = project(&[]);
     let log = project.path().join("serve.log");
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra {
+    let server = start(
+        &project,
+        &graph,
+        Extra {
             log: Some("debug"),
             stderr: Stderr::File(&log),
             ..Extra::default()
         },
-    });
+    );
     let bodies = loggy_webhooks(150);
     let slowest = post_all(&server, &bodies);
     eprintln!(
@@ -175,17 +184,15 @@ fn logging_under_debug_never_stalls_the_server_and_every_line_is_written() {
 fn a_stderr_nobody_reads_does_not_stall_the_server() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra {
+    let server = start(
+        &project,
+        &graph,
+        Extra {
             log: Some("trace"),
             stderr: Stderr::Unread,
             ..Extra::default()
         },
-    });
+    );
     // Far more than a pipe's 64 KiB of log lines.
     let slowest = post_all(&server, &loggy_webhooks(400));
     assert!(slowest < Duration::from_secs(5), "an ack took {slowest:?}");
@@ -197,16 +204,14 @@ fn a_stderr_nobody_reads_does_not_stall_the_server() {
 fn half_open_connections_do_not_starve_webhooks() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra {
+    let server = start(
+        &project,
+        &graph,
+        Extra {
             file_limit: Some(256),
             ..Extra::default()
         },
-    });
+    );
     let address = server.url.trim_start_matches("http://").to_owned();
     // 300 connections that never finish their headers, held open.
     let mut held = Vec::new();
@@ -339,13 +344,7 @@ fn an_empty_or_foreign_database_file_is_refused() {
 fn one_bad_item_does_not_cost_a_notification_its_good_ones() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let server = start(&project, &graph, Extra::default());
     let body = envelope(json!({
         "messaging_product": "whatsapp",
         "metadata": {"phone_number_id": serve::PHONE_NUMBER_ID},
@@ -372,13 +371,7 @@ fn one_bad_item_does_not_cost_a_notification_its_good_ones() {
 fn a_contact_named_twice_is_started_once() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let server = start(&project, &graph, Extra::default());
     // Open the window first, so a free-form start is allowed.
     assert_eq!(
         server.post_signed(&text_message("27820000009", "wamid.open", "hello")),
@@ -398,13 +391,7 @@ fn a_contact_named_twice_is_started_once() {
 fn an_idle_server_with_held_messages_stays_idle() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let server = start(&project, &graph, Extra::default());
     // One contact sends fast enough that their replies wait on the per-recipient
     // limit (one message per 6 s after a burst): those rows are held for seconds.
     for i in 0..60 {
@@ -454,13 +441,7 @@ end
 "#,
         ),
     ]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let server = start(&project, &graph, Extra::default());
     for i in 0..2 {
         let body = text_message(&format!("2784{i:07}"), &format!("wamid.slow{i}"), "slow");
         assert_eq!(server.post_signed(&body), 200);
@@ -562,13 +543,7 @@ fn drop_schema(base: &str, schema: &str) {
 fn webhooks_are_acknowledged_while_large_deploys_are_checked() {
     let graph = FakeGraph::start();
     let project = project(&[]);
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &sqlite(project.path()),
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let server = start(&project, &graph, Extra::default());
     let mut chain = String::from(
         "stack Chain do\n  trigger(on: \"MESSAGE RECEIVED\") when has_any_phrase(event.message.text.body, [\"chain\"])\n",
     );

@@ -53,7 +53,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
 }
 
 /// `functions/*.rhai`, sorted.
-fn helpers(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn helpers(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

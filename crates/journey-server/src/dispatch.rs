@@ -361,33 +361,23 @@ async fn message(app: &Arc<App>, row: &OutboxRow) -> Option<OutboxOutcome> {
         .timeout(SEND_TIMEOUT)
         .send()
         .await;
+    // Without a whole answer Meta may have sent it; we cannot know. Retrying risks a
+    // duplicate, which the callback key lets the status webhooks reveal; not retrying
+    // risks a loss.
     let answer = match answer {
         Ok(response) => {
             let status = response.status().as_u16();
-            match response.bytes().await {
-                Ok(bytes) => journey_whatsapp::response::classify(status, &bytes),
-                Err(e) => {
-                    return Some(failed(
-                        app,
-                        row,
-                        Class::Retry,
-                        now,
-                        format!("the answer was cut off: {e}"),
-                    ));
-                }
-            }
+            response
+                .bytes()
+                .await
+                .map(|bytes| journey_whatsapp::response::classify(status, &bytes))
+                .map_err(|e| format!("the answer was cut off: {e}"))
         }
-        // Meta may have sent it; we cannot know. Retrying risks a duplicate, which the
-        // callback key lets the status webhooks reveal; not retrying risks a loss.
-        Err(e) => {
-            return Some(failed(
-                app,
-                row,
-                Class::Retry,
-                now,
-                format!("no answer: {e}"),
-            ));
-        }
+        Err(e) => Err(format!("no answer: {e}")),
+    };
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(error) => return Some(failed(app, row, Class::Retry, now, error)),
     };
     Some(match answer {
         Answer::Accepted { message_id } => {

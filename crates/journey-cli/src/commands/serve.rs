@@ -286,16 +286,8 @@ pub(crate) fn read_bundle(project: &Path) -> Result<Bundle, String> {
         }
     }
     let mut functions = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(project.join("functions")) {
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            functions.push((display(&path), read(&path)?));
-        }
+    for path in crate::workspace::helpers(&project.join("functions")) {
+        functions.push((display(&path), read(&path)?));
     }
     Ok(Bundle {
         config,
