@@ -200,7 +200,13 @@ impl Printer<'_> {
     fn journey(&mut self, journey: &Journey) {
         match &journey.name {
             Some(name) => {
+                // What is written above a `stack` describes the file or the journey
+                // as a whole: a blank line sets it off from the code.
+                let start = self.out.len();
                 self.comments_before(journey.span);
+                if self.out.len() > start {
+                    self.out.push('\n');
+                }
                 self.out.push_str("stack ");
                 self.out.push_str(&name.name);
                 self.block(|p| {
@@ -216,9 +222,13 @@ impl Printer<'_> {
     fn items(&mut self, items: &[Item]) {
         let mut previous: Option<&Item> = None;
         for item in items {
-            // Consecutive settings read as one group; cards stand apart.
+            // Consecutive settings read as one group; cards, and a setting under a
+            // comment, stand apart.
             let is_card = |item: &Item| matches!(item, Item::Card(_));
-            if previous.is_some_and(|p| is_card(p) || is_card(item)) {
+            let commented = self
+                .comments
+                .is_some_and(|c| c.before.contains_key(&item.span().start));
+            if previous.is_some_and(|p| is_card(p) || is_card(item) || commented) {
                 self.out.push('\n');
             }
             match item {
