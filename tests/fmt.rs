@@ -1,13 +1,14 @@
 //! `journey fmt` over every `.journey` file we have (`examples/`, `playbooks/`,
 //! `tests/fixtures/valid/`), read at test time: formatting twice gives what formatting
 //! once gives, the tree is unchanged and every comment's text survives. Turn notebooks
-//! are not formatted (see docs/fmt.md), so the corpus has no part here.
+//! are not formatted (see docs/fmt.md), but the code of the corpus's stack cells, read as
+//! journey code, is held to the same properties: real comments in real places.
 
 use std::path::{Path, PathBuf};
 
 use journey_diagnostics::FileId;
-use journey_syntax::{comment_texts, format_journey, parse_journey, print};
-use journey_tests::{journey, repo_root};
+use journey_syntax::{FormatError, comment_texts, format_journey, parse_journey, print};
+use journey_tests::{journey, repo_root, shared_corpus};
 
 fn journey_files() -> Vec<PathBuf> {
     let root = repo_root();
@@ -44,34 +45,72 @@ fn formatting_is_idempotent_and_keeps_the_tree_and_every_comment() {
     let mut with_comments = 0;
     for path in &files {
         let text = read(path);
-        let once = format_journey(&text)
-            .unwrap_or_else(|e| panic!("{} was not formatted: {e:?}", path.display()));
-        let twice = format_journey(&once)
-            .unwrap_or_else(|e| panic!("{} formatted was not formatted: {e:?}", path.display()));
-        assert_eq!(
-            twice,
-            once,
-            "{}: formatting again changes it",
-            path.display()
-        );
-        assert_eq!(
-            tree(&once),
-            tree(&text),
-            "{}: the tree changed",
-            path.display()
-        );
-        let comments = comment_texts(&text);
-        assert_eq!(
-            comment_texts(&once),
-            comments,
-            "{}: comments changed",
-            path.display()
-        );
-        with_comments += usize::from(!comments.is_empty());
+        assert_formats_faithfully(&path.display().to_string(), &text);
+        with_comments += usize::from(!comment_texts(&text).is_empty());
     }
     assert!(
         with_comments >= 20,
         "expected commented files, found {with_comments}"
+    );
+}
+
+/// Formats `text` twice and checks the three properties.
+fn assert_formats_faithfully(name: &str, text: &str) -> String {
+    let once = format_journey(text).unwrap_or_else(|e| panic!("{name} was not formatted: {e:?}"));
+    let twice = format_journey(&once)
+        .unwrap_or_else(|e| panic!("{name} formatted was not formatted: {e:?}"));
+    assert_eq!(twice, once, "{name}: formatting again changes it");
+    assert_eq!(tree(&once), tree(text), "{name}: the tree changed");
+    assert_eq!(
+        comment_texts(&once),
+        comment_texts(text),
+        "{name}: comments changed"
+    );
+    once
+}
+
+#[test]
+fn the_corpus_stack_cells_format_faithfully_as_journey_code() {
+    let mut cells = 0;
+    let mut skipped = 0;
+    let mut commented = 0;
+    for folder in ["turn-contentrepo", "turn-platform-mnch"] {
+        let Some(corpus) = shared_corpus(folder) else {
+            return;
+        };
+        for entry in walkdir::WalkDir::new(corpus).sort_by_file_name() {
+            let entry = entry.expect("readable corpus");
+            if entry.path().extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let text = read(entry.path());
+            for (i, span) in journey_syntax::notebook_outline(&text)
+                .stack_cells
+                .iter()
+                .enumerate()
+            {
+                let code = &text[span.start as usize..span.end as usize];
+                // A cell that does not parse on its own (a card split over cells) is
+                // not journey code by itself.
+                if matches!(format_journey(code), Err(FormatError::Syntax(_))) {
+                    skipped += 1;
+                    continue;
+                }
+                let name = format!("{} cell {i}", entry.path().display());
+                assert_formats_faithfully(&name, code);
+                cells += 1;
+                commented += usize::from(!comment_texts(code).is_empty());
+            }
+        }
+    }
+    eprintln!("{cells} stack cells formatted, {skipped} not journey code on their own");
+    assert!(
+        cells >= 70,
+        "expected the corpus's stack cells, found {cells}"
+    );
+    assert!(
+        commented >= 10,
+        "expected commented cells, found {commented}"
     );
 }
 
