@@ -51,3 +51,33 @@ pub fn comment_texts(text: &str) -> Vec<String> {
     texts.sort();
     texts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_keep_their_places_and_a_trailing_one_goes_above_its_line() {
+        let text = "# file\nstack S do\n  # above\n  card A do\n    text(\"hi\")   # greet\n    \
+                    f(x,\n      # on y\n      y)\n    # last\n  end\nend\n# tail\n";
+        let formatted = format_journey(text).expect("formats");
+        assert_eq!(
+            formatted,
+            "# file\n\nstack S do\n  # above\n  card A do\n    # greet\n    text(\"hi\")\n    \
+             f(\n      x,\n      # on y\n      y,\n    )\n    # last\n  end\nend\n\n# tail\n"
+        );
+        assert_eq!(format_journey(&formatted).expect("formats"), formatted);
+    }
+
+    #[test]
+    fn a_comment_only_file_stays_as_it_is() {
+        assert_eq!(format_journey("# only\n").expect("formats"), "# only\n");
+        assert_eq!(format_journey("").expect("formats"), "");
+    }
+
+    #[test]
+    fn syntax_errors_are_returned_not_formatted() {
+        let error = format_journey("card A do\n  text(\"hi\"\nend\n").expect_err("fails");
+        assert!(matches!(error, FormatError::Syntax(d) if !d.is_empty()));
+    }
+}

@@ -55,7 +55,9 @@ pub fn module_with_comments(m: &Module, comments: &Comments) -> String {
         printer.journey(journey);
     }
     if !comments.trailing.is_empty() {
-        printer.out.push('\n');
+        if !printer.out.is_empty() {
+            printer.out.push('\n');
+        }
         printer.comment_lines(&comments.trailing);
     }
     printer.out
