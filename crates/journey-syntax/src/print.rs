@@ -1,6 +1,7 @@
 //! The canonical pretty-printer: turns a syntax tree back into journey source. `journey
 //! fmt` is built on it, so the output is meant for people: two-space indentation, one
-//! statement per line, a blank line around every card.
+//! statement per line, a blank line around every card, and a call whose arguments would
+//! pass column `WIDTH` printed one argument per line.
 //!
 //! Parsing the output gives back the same tree, spans and quote styles aside. Comments
 //! and notebook config tables are not in the tree, so `module` does not print them;
@@ -63,9 +64,13 @@ pub fn module_with_comments(m: &Module, comments: &Comments) -> String {
     printer.out
 }
 
-/// Prints one expression, as it would appear in code.
+/// Prints one expression, as it would appear in code, on one line (for messages and
+/// labels: calls do not wrap).
 pub fn expr(e: &Expr) -> String {
-    let mut printer = Printer::default();
+    let mut printer = Printer {
+        flat: true,
+        ..Printer::default()
+    };
     printer.expr(e, LOWEST);
     printer.out
 }
@@ -162,7 +167,8 @@ struct Printer<'c> {
     /// How many string literals enclose what is being printed.
     strings: usize,
     comments: Option<&'c Comments>,
-    /// Whether a call's arguments are being tried on one line (`args_fit`).
+    /// Whether calls stay on one line whatever their width: while a call's arguments
+    /// are tried on one line (`args_fit`), and in `expr`.
     flat: bool,
 }
 
