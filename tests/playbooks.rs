@@ -259,7 +259,7 @@ fn import_output() {
     let imported = read(&Path::new(&project).join("clinic_faq.journey"));
     assert!(imported.contains("stack ClinicFaqBrowser do"));
     assert!(imported.contains("call 0860 100 200 (free)"));
-    assert!(imported.contains("get(\"https://content.example.org/api/v1/topics\","));
+    assert!(imported.contains("get(\n      \"https://content.example.org/api/v1/topics\","));
     // The author's comments come along.
     assert!(imported.contains("# Every request has an `on_error:` card"));
 }

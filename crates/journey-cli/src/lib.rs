@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Check journeys (`.journey` files and Turn `.md` notebooks) for mistakes.
     Check(commands::check::Args),
+    /// Rewrite `.journey` files in the canonical layout, comments kept (`--check`: diff, exit 1).
+    Fmt(commands::fmt::Args),
     /// Draw the journeys' state machines (Graphviz DOT, Mermaid or SVG).
     Graph(commands::graph::Args),
     /// Create a new project with a starter journey.
@@ -97,6 +99,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     };
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args, io),
+        Command::Fmt(args) => commands::fmt::run(args, io),
         Command::Graph(args) => commands::graph::run(args, io),
         Command::New(args) => commands::new::run(args, io),
         Command::Rule(args) => commands::rule::run(args, io),

@@ -23,13 +23,7 @@ const FUNCTIONS_DIR: &str = "functions";
 
 /// Loads every journey under `paths` (files or directories, recursively).
 pub fn load(paths: &[PathBuf]) -> Result<Workspace, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        collect(path, &mut files)?;
-    }
-    files.sort();
-    files.dedup();
-
+    let files = journey_sources(paths)?;
     let mut by_root: BTreeMap<ProjectRoot, Vec<PathBuf>> = BTreeMap::new();
     for file in files {
         by_root.entry(project_root(&file)).or_default().push(file);
@@ -103,6 +97,18 @@ impl Workspace {
             })
             .count()
     }
+}
+
+/// The `.journey` files and `.md` notebooks given or under the directories given,
+/// sorted, each once.
+pub fn journey_sources(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {

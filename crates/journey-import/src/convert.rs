@@ -60,7 +60,7 @@ pub(crate) fn convert(
         &journey_syntax::notebook_outline(notebook.text),
     );
     groups.insert(0, header(notebook.path));
-    let placed = comments::place(&module, groups);
+    let placed = journey_syntax::comments::place(&module, groups);
     let text = print::module_with_comments(&module, &placed);
     let mut report = converter.report;
     report.secrets = converter.secrets.into_values().collect();
@@ -69,8 +69,8 @@ pub(crate) fn convert(
     (text, report)
 }
 
-fn header(path: &str) -> comments::Group {
-    comments::Group {
+fn header(path: &str) -> journey_syntax::comments::Group {
+    journey_syntax::comments::Group {
         at: 0,
         lines: vec![
             format!("Imported from the Turn notebook `{path}` by `journey import turn`."),

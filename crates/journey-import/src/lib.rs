@@ -8,7 +8,6 @@
 //! canonical printer with the author's comments and prose placed by span. See
 //! `docs/import.md` for the conversion table.
 
-mod code;
 mod comments;
 mod convert;
 mod data;

@@ -9,7 +9,7 @@
 use journey_diagnostics::Span;
 use journey_syntax::{BinaryOp, Expr, ExprKind};
 
-use crate::code::parens_balance;
+use journey_syntax::comments::parens_balance;
 
 /// Turn's tier of an operator, or `None` when Turn's grouping of it agrees with ours
 /// (`and`, `or`, `..`), so it is left as parsed.

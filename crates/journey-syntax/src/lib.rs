@@ -6,7 +6,10 @@
 
 pub mod ast;
 mod build;
+mod code;
+pub mod comments;
 mod errors;
+mod format;
 mod incremental;
 mod notebook;
 mod parser;
@@ -17,6 +20,7 @@ use journey_diagnostics::{Diagnostic, FileId};
 
 pub use ast::*;
 pub use build::MAX_EXPR_DEPTH;
+pub use format::{FormatError, comment_texts, format_journey};
 pub use notebook::Outline;
 pub use parser::Rule;
 

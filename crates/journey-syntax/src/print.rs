@@ -1,6 +1,7 @@
 //! The canonical pretty-printer: turns a syntax tree back into journey source. `journey
 //! fmt` is built on it, so the output is meant for people: two-space indentation, one
-//! statement per line, a blank line around every card.
+//! statement per line, a blank line around every card, and a call whose arguments would
+//! pass column `WIDTH` printed one argument per line.
 //!
 //! Parsing the output gives back the same tree, spans and quote styles aside. Comments
 //! and notebook config tables are not in the tree, so `module` does not print them;
@@ -26,7 +27,8 @@ pub fn module(m: &Module) -> String {
 /// the comment's text without the `#`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Comments {
-    /// Printed above the item or statement whose span starts at this offset.
+    /// Printed above the named journey, item or statement whose span starts at this
+    /// offset.
     pub before: BTreeMap<u32, Vec<String>>,
     /// Printed last inside the journey, card or `do … end` block whose span ends at
     /// this offset (the notes after its last statement).
@@ -54,18 +56,28 @@ pub fn module_with_comments(m: &Module, comments: &Comments) -> String {
         printer.journey(journey);
     }
     if !comments.trailing.is_empty() {
-        printer.out.push('\n');
+        if !printer.out.is_empty() {
+            printer.out.push('\n');
+        }
         printer.comment_lines(&comments.trailing);
     }
     printer.out
 }
 
-/// Prints one expression, as it would appear in code.
+/// Prints one expression, as it would appear in code, on one line (for messages and
+/// labels: calls do not wrap).
 pub fn expr(e: &Expr) -> String {
-    let mut printer = Printer::default();
+    let mut printer = Printer {
+        flat: true,
+        ..Printer::default()
+    };
     printer.expr(e, LOWEST);
     printer.out
 }
+
+/// The widest a line may be: a call whose arguments would reach past it is printed
+/// one argument per line.
+pub const WIDTH: usize = 100;
 
 // Binding strength, loosest first, as in grammar/expr.pest. An operand whose own
 // strength is below what its position requires gets parentheses.
@@ -155,6 +167,9 @@ struct Printer<'c> {
     /// How many string literals enclose what is being printed.
     strings: usize,
     comments: Option<&'c Comments>,
+    /// Whether calls stay on one line whatever their width: while a call's arguments
+    /// are tried on one line (`args_fit`), and in `expr`.
+    flat: bool,
 }
 
 impl Printer<'_> {
@@ -193,6 +208,13 @@ impl Printer<'_> {
     fn journey(&mut self, journey: &Journey) {
         match &journey.name {
             Some(name) => {
+                // What is written above a `stack` describes the file or the journey
+                // as a whole: a blank line sets it off from the code.
+                let start = self.out.len();
+                self.comments_before(journey.span);
+                if self.out.len() > start {
+                    self.out.push('\n');
+                }
                 self.out.push_str("stack ");
                 self.out.push_str(&name.name);
                 self.block(|p| {
@@ -208,9 +230,13 @@ impl Printer<'_> {
     fn items(&mut self, items: &[Item]) {
         let mut previous: Option<&Item> = None;
         for item in items {
-            // Consecutive settings read as one group; cards stand apart.
+            // Consecutive settings read as one group; cards, and a setting under a
+            // comment, stand apart.
             let is_card = |item: &Item| matches!(item, Item::Card(_));
-            if previous.is_some_and(|p| is_card(p) || is_card(item)) {
+            let commented = self
+                .comments
+                .is_some_and(|c| c.before.contains_key(&item.span().start));
+            if previous.is_some_and(|p| is_card(p) || is_card(item) || commented) {
                 self.out.push('\n');
             }
             match item {
@@ -400,41 +426,72 @@ impl Printer<'_> {
     fn call(&mut self, call: &Call) {
         self.out.push_str(&call.callee.name);
         self.out.push('(');
-        let comments = self.comments.filter(|c| {
+        let commented = self.comments.is_some_and(|c| {
             c.after_arguments.contains_key(&call.span.start)
                 || call
                     .args
                     .iter()
                     .any(|a| c.arguments.contains_key(&a.span.start))
         });
-        match comments {
-            // One argument per line, each under the comments written above it.
-            Some(comments) => {
-                self.out.push('\n');
-                self.indent += 1;
-                for arg in &call.args {
-                    if let Some(lines) = comments.arguments.get(&arg.span.start) {
-                        self.comment_lines(lines);
-                    }
-                    self.indentation();
-                    self.arg(arg);
-                    self.out.push_str(",\n");
-                }
-                if let Some(lines) = comments.after_arguments.get(&call.span.start) {
-                    self.comment_lines(lines);
-                }
-                self.indent -= 1;
-                self.indentation();
-            }
-            None => self.comma_separated(&call.args, Self::arg),
+        if commented || !self.args_fit(call) {
+            self.args_one_per_line(call);
         }
         self.out.push(')');
         if let Some(body) = &call.block {
+            let flat = std::mem::take(&mut self.flat);
             self.block(|p| {
                 p.stmts(body);
                 p.comments_closing(call.span);
             });
+            self.flat = flat;
         }
+    }
+
+    /// Prints the arguments on the call's line (nested calls too) and keeps them there
+    /// if every line stays within `WIDTH`; else takes them back. Inside an enclosing
+    /// trial nothing is taken back: the enclosing call measures. Inside a string's
+    /// `@(…)` a line break would be text, so calls there stay on one line.
+    fn args_fit(&mut self, call: &Call) -> bool {
+        let start = self.out.len();
+        let flat = std::mem::replace(&mut self.flat, true);
+        self.comma_separated(&call.args, Self::arg);
+        self.flat = flat;
+        let line_start = self.out[..start].rfind('\n').map_or(0, |n| n + 1);
+        // The `)` is not printed yet.
+        // A lone string argument gains nothing on a line of its own.
+        let lone_string =
+            matches!(&call.args[..], [arg] if matches!(arg.value.kind, ExprKind::Str(_)));
+        let fits = flat
+            || self.strings > 0
+            || call.args.is_empty()
+            || lone_string
+            || self.out[line_start..]
+                .lines()
+                .all(|line| line.chars().count() <= WIDTH);
+        if !fits {
+            self.out.truncate(start);
+        }
+        fits
+    }
+
+    /// One argument per line, each under the comments written above it.
+    fn args_one_per_line(&mut self, call: &Call) {
+        let comments = self.comments;
+        self.out.push('\n');
+        self.indent += 1;
+        for arg in &call.args {
+            if let Some(lines) = comments.and_then(|c| c.arguments.get(&arg.span.start)) {
+                self.comment_lines(lines);
+            }
+            self.indentation();
+            self.arg(arg);
+            self.out.push_str(",\n");
+        }
+        if let Some(lines) = comments.and_then(|c| c.after_arguments.get(&call.span.start)) {
+            self.comment_lines(lines);
+        }
+        self.indent -= 1;
+        self.indentation();
     }
 
     fn arg(&mut self, arg: &Arg) {

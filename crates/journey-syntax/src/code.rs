@@ -46,7 +46,7 @@ fn scan(text: &str, mut code: impl FnMut(usize, char), mut comment: impl FnMut(u
 /// The `#` comments of a piece of code: the offset of each `#` (relative to `text`)
 /// and its text, without the `#`, the one space after it and trailing blanks (the
 /// author's indentation inside the comment stays).
-pub(crate) fn comments(text: &str) -> Vec<(usize, String)> {
+pub fn comments(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     scan(
         text,
@@ -61,7 +61,7 @@ pub(crate) fn comments(text: &str) -> Vec<(usize, String)> {
 
 /// Whether every `(` of the code is closed within it and no `)` closes one opened
 /// before it, strings and comments aside.
-pub(crate) fn parens_balance(text: &str) -> bool {
+pub fn parens_balance(text: &str) -> bool {
     let mut depth: i64 = 0;
     let mut never_negative = true;
     scan(
