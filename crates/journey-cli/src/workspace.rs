@@ -143,8 +143,14 @@ fn is_journey(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "journey")
 }
 
+/// A Turn notebook: a `.md` file, but not a README (documentation, not a journey).
 fn is_notebook(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "md")
+    path.extension().is_some_and(|e| e == "md") && !is_readme(path)
+}
+
+pub(crate) fn is_readme(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("README.md"))
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]

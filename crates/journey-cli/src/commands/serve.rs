@@ -11,7 +11,7 @@ use std::sync::Arc;
 use journey_server::{Bundle, Rates, Settings};
 
 use crate::Io;
-use crate::workspace::{display, is_skipped_dir};
+use crate::workspace::{display, is_readme, is_skipped_dir};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -294,10 +294,4 @@ pub(crate) fn read_bundle(project: &Path) -> Result<Bundle, String> {
         files,
         functions,
     })
-}
-
-/// A README is documentation, not a notebook.
-fn is_readme(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("README.md"))
 }
