@@ -74,7 +74,10 @@ impl Session {
         let mut length = 0;
         loop {
             let mut line = String::new();
-            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "the server ended");
+            assert!(
+                self.stdout.read_line(&mut line).unwrap() > 0,
+                "the server ended"
+            );
             let line = line.trim_end();
             if line.is_empty() {
                 break;
@@ -85,7 +88,9 @@ impl Session {
         }
         let mut body = vec![0; length];
         self.stdout.read_exact(&mut body).unwrap();
-        let text = String::from_utf8(body).unwrap().replace(&self.root, "file:///PROJECT");
+        let text = String::from_utf8(body)
+            .unwrap()
+            .replace(&self.root, "file:///PROJECT");
         serde_json::from_str(&text).unwrap()
     }
 
@@ -255,7 +260,10 @@ fn an_editor_session() {
         json!({"textDocument": doc(&main), "position": position(MAIN, "Profile", 0, 1), "newName": "Details"}),
     );
     let changes = rename["result"]["changes"].as_object().unwrap();
-    assert!(changes.contains_key(main_p) && changes.contains_key(profile), "{rename}");
+    assert!(
+        changes.contains_key(main_p) && changes.contains_key(profile),
+        "{rename}"
+    );
     insta::assert_json_snapshot!("rename_journey", rename["result"]);
     // A card is renamed wherever its journey names it.
     let rename = s.request(
@@ -267,9 +275,17 @@ fn an_editor_session() {
         "textDocument/rename",
         json!({"textDocument": doc(&main), "position": position(MAIN, "Done", 0, 1), "newName": "Later"}),
     );
-    assert!(refused["error"]["message"].as_str().unwrap().contains("already has a card"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has a card")
+    );
 
-    let symbols = s.request("textDocument/documentSymbol", json!({"textDocument": doc(&main)}));
+    let symbols = s.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": doc(&main)}),
+    );
     insta::assert_json_snapshot!("document_symbols", symbols["result"]);
 
     let actions = s.request(

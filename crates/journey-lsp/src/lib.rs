@@ -71,7 +71,8 @@ fn read_messages(input: &mut impl BufRead, send: impl Fn(Message) -> bool) {
         };
         match serde_json::from_slice::<Message>(&body) {
             Ok(message) => {
-                let exit = matches!(&message, Message::Notification(n) if n.method == note::Exit::METHOD);
+                let exit =
+                    matches!(&message, Message::Notification(n) if n.method == note::Exit::METHOD);
                 if !send(message) || exit {
                     return;
                 }
@@ -375,7 +376,11 @@ impl Server {
 
     /// The project of an open document, its name in the host, and the byte offset of
     /// `position`.
-    fn at(&self, uri: &Uri, position: lsp_types::Position) -> Option<(&AnalysisHost, String, usize)> {
+    fn at(
+        &self,
+        uri: &Uri,
+        position: lsp_types::Position,
+    ) -> Option<(&AnalysisHost, String, usize)> {
         let (host, name) = self.document(uri)?;
         let offset = LineIndex::new(host.analysis().file_text(&name)?).offset(position);
         Some((host, name, offset))
@@ -415,9 +420,9 @@ impl Server {
                     CompletionKind::Function => CompletionItemKind::FUNCTION,
                 }),
                 detail: c.detail,
-                text_edit: Some(lsp_types::CompletionTextEdit::Edit(lsp_types::TextEdit::new(
-                    range, c.insert,
-                ))),
+                text_edit: Some(lsp_types::CompletionTextEdit::Edit(
+                    lsp_types::TextEdit::new(range, c.insert),
+                )),
                 label: c.label,
                 ..Default::default()
             })
@@ -608,9 +613,7 @@ fn handle<R: lsp_types::request::Request>(
         ),
         Ok(params) => match f(params) {
             Ok(result) => Response::new_ok(request.id, result),
-            Err(message) => {
-                Response::new_err(request.id, ErrorCode::RequestFailed as i32, message)
-            }
+            Err(message) => Response::new_err(request.id, ErrorCode::RequestFailed as i32, message),
         },
     }
 }
@@ -663,6 +666,8 @@ fn location(host: &AnalysisHost, target: &journey_analysis::Location) -> Option<
     ))
 }
 
+// lsp-types keys edits by `Uri`, whose parsed form clippy takes for interior mutability.
+#[allow(clippy::mutable_key_type)]
 fn workspace_edit(host: &AnalysisHost, edits: Vec<journey_analysis::TextEdit>) -> WorkspaceEdit {
     let analysis = host.analysis();
     let mut changes: HashMap<Uri, Vec<lsp_types::TextEdit>> = HashMap::new();
@@ -758,4 +763,3 @@ mod tests {
         assert!(matches!(&received[0], Message::Notification(n) if n.method == note::Exit::METHOD));
     }
 }
-
