@@ -305,3 +305,61 @@ fn an_editor_session() {
     let status = s.child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+const NOTEBOOK: &str = r#"# Clinic
+
+Exported from Turn.
+
+```stack
+card Welcome,
+  then: Tps do
+  text("Hi 👋 @contact.name!")
+end
+```
+
+```stack
+card Tips do
+  text("Eat well.")
+end
+```
+"#;
+
+#[test]
+fn a_turn_notebook_outside_any_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = dir.path().canonicalize().unwrap();
+    let mut s = Session::start(&dir_path);
+    s.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    s.notify("initialized", json!({}));
+    // Never written to disk: the editor's text is all there is.
+    let uri = s.uri("clinic.md");
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": NOTEBOOK}}),
+    );
+    let published = s.diagnostics_of("file:///PROJECT/clinic.md");
+    let j101: Vec<&Value> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "J101")
+        .collect();
+    assert_eq!(j101.len(), 1, "{published:#}");
+    let start = position(NOTEBOOK, "Tps", 0, 0);
+    assert_eq!(j101[0]["range"]["start"], start);
+    let definition = s.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": position(NOTEBOOK, "Welcome", 0, 1)}),
+    );
+    assert_eq!(
+        definition["result"]["range"]["start"],
+        position(NOTEBOOK, "Welcome", 0, 0)
+    );
+    let shutdown = s.request("shutdown", Value::Null);
+    assert_eq!(shutdown["result"], Value::Null);
+    s.notify("exit", Value::Null);
+    assert!(s.child.wait().unwrap().success());
+}

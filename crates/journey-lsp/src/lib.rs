@@ -619,7 +619,8 @@ fn handle<R: lsp_types::request::Request>(
 }
 
 /// A project's host with its files read from disk: `journey.toml`, `functions/*.rhai`,
-/// and every journey and notebook under the root (the open document replaces its own).
+/// and every journey and notebook under the root but in nested projects (the open
+/// document replaces its own).
 /// Unreadable files are left out; the editor still works on what could be read.
 fn load(root: Option<PathBuf>) -> Project {
     let mut host = AnalysisHost::new();
@@ -629,9 +630,13 @@ fn load(root: Option<PathBuf>) -> Project {
             .into_iter()
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();
+                // A directory with its own `journey.toml` is another project.
                 e.depth() == 0
                     || !(e.file_type().is_dir()
-                        && (name.starts_with('.') || name == "target" || name == "node_modules"))
+                        && (name.starts_with('.')
+                            || name == "target"
+                            || name == "node_modules"
+                            || e.path().join(CONFIG_FILE).is_file()))
             });
         for entry in walker.filter_map(Result::ok) {
             let path = entry.path();
