@@ -62,6 +62,9 @@ enum What {
     /// One card edited in a generated project, fresh diagnostics each time: the
     /// latency an editor sees (the analysis host's incremental path).
     Edit(super::bench_edit::EditArgs),
+    /// The same edits sent to a real `journey lsp` as `didChange`: the time until its
+    /// `publishDiagnostics` arrives.
+    Lsp(super::bench_lsp::LspArgs),
     /// Interpreter steps per second, in memory, one thread.
     Run {
         /// Events to deliver (after a warm-up of a tenth as many).
@@ -75,6 +78,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         What::Check { cards, runs, emit } => check(cards, runs, emit, io),
         What::Run { events } => interpret(events, io),
         What::Edit(args) => super::bench_edit::edit(args, io),
+        What::Lsp(args) => super::bench_lsp::lsp(args, io),
         What::Serve(args) => super::bench_serve::serve(args, io),
         What::Timers(args) => super::bench_serve::timers(args, io),
         What::Sim {

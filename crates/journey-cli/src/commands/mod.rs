@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod bench_edit;
+pub mod bench_lsp;
 pub mod bench_serve;
 pub mod check;
 pub mod fmt;
