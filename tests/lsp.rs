@@ -288,6 +288,28 @@ fn an_editor_session() {
     );
     insta::assert_json_snapshot!("document_symbols", symbols["result"]);
 
+    let formatting = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": doc(&main), "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        formatting["result"],
+        json!([]),
+        "main.journey is formatted already"
+    );
+    // A file written without care gets `journey fmt`'s layout as one edit.
+    let messy = s.uri("messy.journey");
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": messy, "languageId": "journey", "version": 1,
+               "text": "card Messy do\n      text(\"Hi\")   # a greeting\n  end\n"}}),
+    );
+    let formatting = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": doc(&messy), "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    insta::assert_json_snapshot!("formatting", formatting["result"]);
+
     let actions = s.request(
         "textDocument/codeAction",
         json!({"textDocument": doc(&main), "range": {"start": position(MAIN, "Dnoe", 0, 1), "end": position(MAIN, "Dnoe", 0, 1)},

@@ -154,6 +154,7 @@ fn capabilities() -> ServerCapabilities {
         references_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         ..Default::default()
     }
@@ -246,6 +247,9 @@ impl Server {
                 handle::<req::DocumentSymbolRequest>(request, |p| {
                     Ok(self.document_symbols(&p.text_document.uri))
                 })
+            }
+            req::Formatting::METHOD => {
+                handle::<req::Formatting>(request, |p| Ok(self.formatting(&p.text_document.uri)))
             }
             req::CodeActionRequest::METHOD => handle::<req::CodeActionRequest>(request, |p| {
                 Ok(self.code_actions(&p.text_document.uri, p.range.start, &p.context.diagnostics))
@@ -512,6 +516,28 @@ impl Server {
             .ok_or("this document is not open in journey lsp")?;
         let edits = host.analysis().rename(&name, offset, new_name)?;
         Ok(workspace_edit(host, edits))
+    }
+
+    /// `journey fmt`'s layout as one edit of the whole text; nothing for a file already
+    /// formatted, and `null` for one with syntax errors or a notebook (left as it is).
+    fn formatting(&self, uri: &Uri) -> Option<Vec<lsp_types::TextEdit>> {
+        let (host, name) = self.document(uri)?;
+        if !name.ends_with(".journey") {
+            return None;
+        }
+        let text = host.analysis().file_text(&name)?;
+        let formatted = journey_syntax::format_journey(text).ok()?;
+        if formatted == text {
+            return Some(Vec::new());
+        }
+        let whole = journey_diagnostics::Span {
+            start: 0,
+            end: u32::try_from(text.len()).ok()?,
+        };
+        Some(vec![lsp_types::TextEdit::new(
+            LineIndex::new(text).range(whole),
+            formatted,
+        )])
     }
 
     /// Each journey of the file with its cards; the cards of a file's implicit journey
