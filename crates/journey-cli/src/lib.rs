@@ -78,6 +78,24 @@ impl Io<'_> {
         }
     }
 
+    /// Writes to stderr as it is (an error report, a summary).
+    pub(crate) fn eprint(&mut self, text: &str) -> Result<(), String> {
+        self.stderr
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write an error: {e}"))
+    }
+
+    /// One file's diagnostics as `journey check` shows them.
+    pub(crate) fn render_file(
+        shown: &str,
+        text: &str,
+        diagnostics: &[journey_diagnostics::Diagnostic],
+    ) -> String {
+        let mut sources = journey_diagnostics::SourceMap::new();
+        sources.add(shown, text);
+        journey_diagnostics::render_human(diagnostics, &sources, false)
+    }
+
     pub(crate) fn warn(&mut self, text: &str) -> Result<(), String> {
         writeln!(self.stderr, "warning: {text}").map_err(|e| format!("cannot write a warning: {e}"))
     }

@@ -47,6 +47,20 @@ pub struct SimReport {
     pub crashes: usize,
 }
 
+impl std::ops::AddAssign for SimReport {
+    fn add_assign(&mut self, other: SimReport) {
+        self.webhooks += other.webhooks;
+        self.redeliveries += other.redeliveries;
+        self.steps += other.steps;
+        self.conflicts += other.conflicts;
+        self.timers += other.timers;
+        self.sends += other.sends;
+        self.duplicate_sends += other.duplicate_sends;
+        self.refused += other.refused;
+        self.crashes += other.crashes;
+    }
+}
+
 /// Runs one seed of `actions` random actions over `bundle`, with its database in
 /// `dir`; the report, or the invariant broken with the run's trace.
 pub fn simulate(
@@ -384,7 +398,7 @@ impl Sim {
                 .push(format!("{} lease ran out for {}", self.now, row.id));
             return;
         }
-        let outcome = if row.kind == "http" {
+        let (outcome, event) = if row.kind == "http" {
             let command = Command::Http {
                 request: serde_json::from_str::<serde_json::Value>(&row.body)
                     .ok()
@@ -393,25 +407,19 @@ impl Sim {
                 status: if reliable || self.rng.bool() { 200 } else { 0 },
                 body: serde_json::json!({}),
             };
-            self.answered.push(OutboxResult {
-                id: row.id,
-                attempt: row.attempts,
-                outcome: OutboxOutcome::Done,
-                event: Some((
-                    row.contact.clone(),
-                    COMMAND.to_owned(),
-                    serde_json::to_string(&command).unwrap_or_default(),
-                )),
-            });
-            return;
+            let payload = serde_json::to_string(&command).unwrap_or_default();
+            (
+                OutboxOutcome::Done,
+                Some((row.contact.clone(), COMMAND.to_owned(), payload)),
+            )
         } else {
-            self.message(&row, reliable).await
+            (self.message(&row, reliable).await, None)
         };
         self.answered.push(OutboxResult {
             id: row.id,
             attempt: row.attempts,
             outcome,
-            event: None,
+            event,
         });
     }
 

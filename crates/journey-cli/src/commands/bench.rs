@@ -105,17 +105,7 @@ fn simulate(
     let mut total = journey_server::SimReport::default();
     for seed in first..first.saturating_add(seeds) {
         match journey_server::simulate(&bundle, seed, actions, dir.path()) {
-            Ok(report) => {
-                total.webhooks += report.webhooks;
-                total.redeliveries += report.redeliveries;
-                total.steps += report.steps;
-                total.conflicts += report.conflicts;
-                total.timers += report.timers;
-                total.sends += report.sends;
-                total.duplicate_sends += report.duplicate_sends;
-                total.refused += report.refused;
-                total.crashes += report.crashes;
-            }
+            Ok(report) => total += report,
             Err(violation) => {
                 // The whole trace with --trace, else its end.
                 let lines: Vec<&str> = violation.lines().collect();

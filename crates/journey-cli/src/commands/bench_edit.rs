@@ -45,12 +45,37 @@ pub fn edit(args: EditArgs, io: &mut Io<'_>) -> Result<u8, String> {
     if edited == *original {
         return Err("the generated journey has no card to edit".to_owned());
     }
-    let mut times: Vec<Duration> = Vec::with_capacity(args.edits);
-    for n in 0..args.edits + 10 {
-        let text = if n % 2 == 0 { &edited } else { original };
+    let latency = time_edits(args.edits, findings, |n| {
+        host.set_file_text(path, if n % 2 == 0 { &edited } else { original }.clone());
+        Ok(host.analysis().diagnostics().len())
+    })?;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    io.print(&format!(
+        "cards: {}  files: {files}  bytes: {}  findings: {findings}\n\
+         cold analysis (parse every file, lower, check): {:.1} ms\n\
+         one-card edit → fresh diagnostics ({} edits): p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms\n",
+        per_file * files,
+        texts.iter().map(|(_, t)| t.len()).sum::<usize>(),
+        ms(cold),
+        args.edits,
+        latency.ms(0.5),
+        latency.ms(0.95),
+        latency.ms(1.0),
+    ))?;
+    Ok(0)
+}
+
+/// Times `edits` edits (after ten untimed ones): `edit(n)` applies the n-th and returns
+/// the findings after it, which must stay `findings` (a like-for-like edit).
+pub(super) fn time_edits(
+    edits: usize,
+    findings: usize,
+    mut edit: impl FnMut(usize) -> Result<usize, String>,
+) -> Result<Latencies, String> {
+    let mut times: Vec<Duration> = Vec::with_capacity(edits);
+    for n in 0..edits + 10 {
         let start = Instant::now();
-        host.set_file_text(path, text.clone());
-        let found = host.analysis().diagnostics().len();
+        let found = edit(n)?;
         let elapsed = start.elapsed();
         if found != findings {
             return Err(format!(
@@ -62,19 +87,16 @@ pub fn edit(args: EditArgs, io: &mut Io<'_>) -> Result<u8, String> {
         }
     }
     times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    io.print(&format!(
-        "cards: {}  files: {files}  bytes: {}  findings: {findings}\n\
-         cold analysis (parse every file, lower, check): {:.1} ms\n\
-         one-card edit → fresh diagnostics ({} edits): p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms\n",
-        per_file * files,
-        texts.iter().map(|(_, t)| t.len()).sum::<usize>(),
-        ms(cold),
-        times.len(),
-        ms(at(0.5)),
-        ms(at(0.95)),
-        ms(at(1.0)),
-    ))?;
-    Ok(0)
+    Ok(Latencies(times))
+}
+
+/// Edit latencies, sorted.
+pub(super) struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    /// The latency at quantile `q` (0.5, 0.95; 1.0 is the maximum), in milliseconds.
+    pub(super) fn ms(&self, q: f64) -> f64 {
+        let n = self.0.len();
+        self.0[((n as f64 * q).ceil() as usize).clamp(1, n) - 1].as_secs_f64() * 1000.0
+    }
 }

@@ -125,33 +125,20 @@ pub fn lsp(args: LspArgs, io: &mut Io<'_>) -> Result<u8, String> {
     let findings = client.diagnostics(&uri)?;
     let cold = cold.elapsed();
 
-    let mut times: Vec<Duration> = Vec::with_capacity(args.edits);
-    for n in 0..args.edits + 10 {
+    let latency = super::bench_edit::time_edits(args.edits, findings, |n| {
         let text = if n % 2 == 0 { &edited } else { &original };
-        let start = Instant::now();
         client.send(
             json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": n + 1},
             "contentChanges": [{"text": text}]}}),
         )?;
-        let found = client.diagnostics(&uri)?;
-        let elapsed = start.elapsed();
-        if found != findings {
-            return Err(format!(
-                "the edit changed the findings ({findings} → {found}): not a like-for-like edit"
-            ));
-        }
-        if n >= 10 {
-            times.push(elapsed);
-        }
-    }
+        client.diagnostics(&uri)
+    })?;
     client.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))?;
     client.receive()?;
     client.send(json!({"jsonrpc": "2.0", "method": "exit"}))?;
     let _ = client.child.wait();
 
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     io.print(&format!(
         "cards: {}  bytes: {}  findings: {findings}\n\
@@ -160,10 +147,10 @@ pub fn lsp(args: LspArgs, io: &mut Io<'_>) -> Result<u8, String> {
         args.cards,
         original.len(),
         ms(cold),
-        times.len(),
-        ms(at(0.5)),
-        ms(at(0.95)),
-        ms(at(1.0)),
+        args.edits,
+        latency.ms(0.5),
+        latency.ms(0.95),
+        latency.ms(1.0),
     ))?;
     Ok(0)
 }

@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use journey_diagnostics::SourceMap;
 use journey_syntax::FormatError;
 
 use crate::Io;
@@ -70,8 +69,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     } else {
         format!("{rewritten} of {checked} file(s) reformatted\n")
     };
-    std::io::Write::write_all(io.stderr, summary.as_bytes())
-        .map_err(|e| format!("cannot write the summary: {e}"))?;
+    io.eprint(&summary)?;
     Ok(if failed {
         2
     } else if args.check && unformatted > 0 {
@@ -116,15 +114,12 @@ fn report_failure(
 ) -> Result<(), String> {
     let message = match error {
         FormatError::Syntax(diagnostics) => {
-            let mut sources = SourceMap::new();
-            sources.add(shown, text);
-            let rendered = journey_diagnostics::render_human(&diagnostics, &sources, false);
+            let rendered = Io::render_file(shown, text, &diagnostics);
             format!("error: `{shown}` was not formatted: it has syntax errors\n{rendered}")
         }
         FormatError::Changed(why) => format!(
             "error: `{shown}` was not formatted: {why} (a bug in `journey fmt`; please report it)\n"
         ),
     };
-    std::io::Write::write_all(io.stderr, message.as_bytes())
-        .map_err(|e| format!("cannot write an error: {e}"))
+    io.eprint(&message)
 }

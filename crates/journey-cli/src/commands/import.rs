@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use journey_diagnostics::SourceMap;
 use journey_import::{ImportError, Imported, Notebook, Report, UuidMap};
 
 use crate::Io;
@@ -113,9 +112,7 @@ fn report_failure(
 ) -> Result<(), String> {
     let message = match error {
         ImportError::Syntax(diagnostics) => {
-            let mut sources = SourceMap::new();
-            sources.add(shown, text);
-            let rendered = journey_diagnostics::render_human(&diagnostics, &sources, false);
+            let rendered = Io::render_file(shown, text, &diagnostics);
             format!(
                 "error: `{shown}` was not imported: its stack cells have syntax errors\n{rendered}"
             )
@@ -126,8 +123,7 @@ fn report_failure(
             )
         }
     };
-    std::io::Write::write_all(io.stderr, message.as_bytes())
-        .map_err(|e| format!("cannot write an error: {e}"))
+    io.eprint(&message)
 }
 
 /// Every output path, checked before anything is written: two notebooks may not make
