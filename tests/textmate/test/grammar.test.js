@@ -1,0 +1,154 @@
+// The TextMate grammar (grammar/journey.tmLanguage.json) against the pest grammar's
+// accepted files: scopes are snapshotted so that a change to either shows up here.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { test } from "node:test";
+import { grammarFor, repoRoot, tokenise } from "../tokenise.js";
+
+const update = process.env.UPDATE === "1";
+const snapshotDir = join(repoRoot, "tests", "textmate", "snapshots");
+
+function filesUnder(dir, keep) {
+  return readdirSync(join(repoRoot, dir), { recursive: true })
+    .map((name) => join(dir, name))
+    .filter(keep)
+    .sort();
+}
+const isJourney = (path) => path.endsWith(".journey");
+const isNotebook = (path) => path.endsWith(".md") && !path.endsWith("README.md");
+
+// Snapshotted: every example and playbook, and the notebooks among the valid fixtures.
+const snapshotted = [
+  ...filesUnder("examples", isJourney),
+  ...filesUnder("playbooks", isJourney),
+  ...filesUnder(join("tests", "fixtures", "valid"), isNotebook),
+];
+// Checked for invalid and unscoped tokens: those and every valid fixture.
+const accepted = [...snapshotted, ...filesUnder(join("tests", "fixtures", "valid"), isJourney)];
+
+const EMBEDDED = "meta.embedded.block.journey";
+
+/** One line per source line (`N: text`), then one per token: its text and inner scopes. */
+function snapshot(lines) {
+  const out = [];
+  lines.forEach(({ line, tokens }, i) => {
+    out.push(`${i + 1}: ${line}`);
+    for (const { text, scopes } of tokens) {
+      if (text.trim() === "" && scopes.length === 1) continue;
+      out.push(`    ${JSON.stringify(text)} ${scopes.slice(1).join(" ")}`);
+    }
+  });
+  return out.join("\n") + "\n";
+}
+
+/** Journey code in a file: all of a `.journey`; a notebook's ```stack cells. */
+function isCode(path, scopes) {
+  return !path.endsWith(".md") || scopes.includes(EMBEDDED);
+}
+
+/** Tokens of journey code that the grammar marks invalid or leaves without a scope. */
+export function problems(path, lines) {
+  const found = [];
+  lines.forEach(({ tokens }, i) => {
+    for (const { text, scopes } of tokens) {
+      if (!isCode(path, scopes)) continue;
+      const last = scopes[scopes.length - 1];
+      if (scopes.some((s) => s.startsWith("invalid"))) {
+        found.push(`${path}:${i + 1}: ${JSON.stringify(text)} is ${last}`);
+      } else if (text.trim() !== "" && (last === "source.journey" || last === EMBEDDED)) {
+        found.push(`${path}:${i + 1}: ${JSON.stringify(text)} has no scope`);
+      }
+    }
+  });
+  return found;
+}
+
+async function tokeniseFile(path) {
+  return tokenise(await grammarFor(path), readFileSync(join(repoRoot, path), "utf8"));
+}
+
+for (const path of snapshotted) {
+  test(`snapshot ${path}`, async () => {
+    const actual = snapshot(await tokeniseFile(path));
+    const file = join(snapshotDir, `${path}.txt`);
+    if (update) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, actual);
+      return;
+    }
+    let expected;
+    try {
+      expected = readFileSync(file, "utf8");
+    } catch {
+      assert.fail(`no snapshot ${relative(repoRoot, file)}: run UPDATE=1 tests/textmate/run`);
+    }
+    assert.equal(actual, expected, `scopes of ${path} changed: review, then UPDATE=1 tests/textmate/run`);
+  });
+}
+
+test("no snapshot is left without its file", () => {
+  const wanted = new Set(snapshotted.map((path) => `${path}.txt`));
+  const stale = readdirSync(snapshotDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(snapshotDir, join(entry.parentPath, entry.name)))
+    .filter((path) => !wanted.has(path));
+  if (update) {
+    for (const path of stale) rmSync(join(snapshotDir, path));
+    return;
+  }
+  assert.deepEqual(stale, [], "snapshots of files that are gone: UPDATE=1 tests/textmate/run removes them");
+});
+
+test("files the pest grammar accepts get no invalid or unscoped token", async () => {
+  const found = [];
+  for (const path of accepted) found.push(...problems(path, await tokeniseFile(path)));
+  assert.deepEqual(found, []);
+});
+
+test("the check finds a character the language does not have", async () => {
+  const grammar = await grammarFor("x.journey");
+  const found = problems("x.journey", tokenise(grammar, "card A do\n  x = 1 ; y\nend"));
+  assert.deepEqual(found, ['x.journey:2: ";" is invalid.illegal.character.journey']);
+});
+
+test("every keyword of journey.pest is highlighted as one", async () => {
+  const pest = readFileSync(join(repoRoot, "grammar", "journey.pest"), "utf8");
+  const keywords = [...pest.matchAll(/^kw_\w+\s*=\s*@\{\s*"(\w+)"(.*)\}\s*$/gm)];
+  assert.ok(keywords.length >= 9, "journey.pest's kw_ rules were not found");
+  const grammar = await grammarFor("x.journey");
+  for (const [, keyword, rest] of keywords) {
+    // `then` is a keyword only before `(` (kw_then's `&"("`).
+    const line = rest.includes('&"("') ? `${keyword}(A)` : keyword;
+    const [{ tokens }] = tokenise(grammar, line);
+    const scope = tokens[0].scopes.at(-1);
+    assert.ok(
+      tokens[0].text === keyword && /^(keyword|storage\.type)\./.test(scope),
+      `${keyword} is ${JSON.stringify(tokens[0].text)} ${scope}`,
+    );
+  }
+});
+
+test("stack cells, and only they, are journey code in notebooks", async () => {
+  for (const path of accepted.filter((p) => p.endsWith(".md"))) {
+    const lines = await tokeniseFile(path);
+    // The fence rules of crates/journey-syntax/src/notebook.rs.
+    let inStack = false;
+    let inOther = false;
+    lines.forEach(({ line, tokens }, i) => {
+      const trimmed = line.trim();
+      const fence = trimmed.startsWith("```");
+      const code = inStack && !(fence && trimmed === "```");
+      for (const { text, scopes } of tokens) {
+        if (text.trim() === "") continue;
+        assert.equal(scopes.includes(EMBEDDED), code, `${path}:${i + 1}: ${JSON.stringify(text)}`);
+      }
+      if (inStack || inOther) {
+        if (trimmed === "```") inStack = inOther = false;
+      } else if (fence) {
+        inStack = trimmed.slice(3).trim() === "stack";
+        inOther = !inStack;
+      }
+    });
+  }
+});
