@@ -118,8 +118,9 @@ test("every keyword of journey.pest is highlighted as one", async () => {
   assert.ok(keywords.length >= 9, "journey.pest's kw_ rules were not found");
   const grammar = await grammarFor("x.journey");
   for (const [, keyword, rest] of keywords) {
-    // `then` is a keyword only before `(` (kw_then's `&"("`).
-    const line = rest.includes('&"("') ? `${keyword}(A)` : keyword;
+    // Each keyword comes before a name or an expression; `then` only before `(`
+    // (kw_then's `&"("`).
+    const line = rest.includes('&"("') ? `${keyword}(A)` : `${keyword} A do`;
     const [{ tokens }] = tokenise(grammar, line);
     const scope = tokens[0].scopes.at(-1);
     assert.ok(

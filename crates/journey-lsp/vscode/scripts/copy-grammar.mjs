@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const extension = join(here, "..");
 const repo = join(extension, "..", "..", "..");
-export const grammars = ["journey.tmLanguage.json", "journey-notebook.tmLanguage.json"];
+const grammars = ["journey.tmLanguage.json", "journey-notebook.tmLanguage.json"];
 
 mkdirSync(join(extension, "syntaxes"), { recursive: true });
 for (const name of grammars) {

@@ -197,7 +197,7 @@ test("an empty journey.path falls back to `journey` on PATH", () => {
 /** The journey binary: $JOURNEY_BIN, else the workspace's debug build. */
 const journeyBin = process.env.JOURNEY_BIN ?? join(repo, "target", "debug", "journey");
 
-test("the command the extension starts answers initialize", async (t) => {
+test("the command the extension starts speaks LSP: initialize, shutdown, exit", async (t) => {
   if (!existsSync(journeyBin)) {
     console.log(`SKIPPED: no journey binary at ${journeyBin} (cargo build -p journey-cli, or set JOURNEY_BIN)`);
     t.skip(`no journey binary at ${journeyBin}`);
@@ -230,6 +230,7 @@ test("the command the extension starts answers initialize", async (t) => {
   const response = await answer;
   assert.equal(response.id, 1);
   assert.ok(response.result.capabilities.textDocumentSync, JSON.stringify(response));
+  send({ method: "initialized", params: {} });
   send({ id: 2, method: "shutdown" });
   send({ method: "exit" });
   const code = await new Promise((resolve) => child.on("exit", resolve));
