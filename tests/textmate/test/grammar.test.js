@@ -18,10 +18,18 @@ function filesUnder(dir, keep) {
 const isJourney = (path) => path.endsWith(".journey");
 const isNotebook = (path) => path.endsWith(".md") && !path.endsWith("README.md");
 
-// Snapshotted: every example and playbook, and the notebooks among the valid fixtures.
+// The valid fixtures of the lexical forms that examples and playbooks use little.
+const lexical = [
+  "at_variable_in_code", "block_if", "comments_everywhere", "durations", "email_addresses",
+  "expressions", "inline_if", "lambdas", "literal_at_sign", "ranges", "suppression_with_reason",
+  "triple_quoted_json",
+].map((name) => join("tests", "fixtures", "valid", `${name}.journey`));
+
+// Snapshotted: every example and playbook, those fixtures, and the notebook fixtures.
 const snapshotted = [
   ...filesUnder("examples", isJourney),
   ...filesUnder("playbooks", isJourney),
+  ...lexical,
   ...filesUnder(join("tests", "fixtures", "valid"), isNotebook),
 ];
 // Checked for invalid and unscoped tokens: those and every valid fixture.
