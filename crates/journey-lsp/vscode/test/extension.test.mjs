@@ -1,11 +1,12 @@
 // The extension's smoke test, without VS Code (which cannot run here: no display, and
 // its test harness downloads an editor build). It checks the package as VS Code would
-// read it, the language configuration against the examples, and the built
+// read it, that the documented `npm run package` makes the .vsix, the language
+// configuration against the examples, and the built
 // dist/extension.js with a stand-in `vscode` API and language client: which command it
 // starts and when it restarts. It does not load the extension in a real VS Code, nor
 // run vscode-languageclient's protocol code (tests/lsp.rs drives the server itself).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -44,6 +45,28 @@ test("package.json's contributions point at files that exist", () => {
     }
   }
   assert.deepEqual(languages.map((l) => l.extensions).flat(), [".journey"]);
+});
+
+test("`npm run package` writes journey.vsix with the manifest's files and no sources", () => {
+  const run = (command, args) => {
+    const result = spawnSync(command, args, { cwd: here, encoding: "utf8" });
+    assert.equal(result.status, 0, `${command} ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
+    return result.stdout;
+  };
+  run("npm", ["run", "package"]);
+  assert.equal(readFileSync(join(here, "journey.vsix")).subarray(0, 2).toString(), "PK");
+  // `vsce ls` lists what `vsce package` puts in, by the same rules.
+  const files = new Set(run("npx", ["vsce", "ls"]).split("\n").filter(Boolean));
+  const wanted = [
+    manifest.main,
+    ...manifest.contributes.languages.map((l) => l.configuration),
+    ...manifest.contributes.grammars.map((g) => g.path),
+    "./node_modules/vscode-languageclient/package.json",
+    "./LICENSE",
+  ];
+  for (const path of wanted) assert.ok(files.has(path.replace(/^\.\//, "")), `${path} is not packaged`);
+  const sources = [...files].filter((f) => /^(src|test|scripts)\/|^node_modules\/(typescript|@types)\//.test(f));
+  assert.deepEqual(sources, []);
 });
 
 /** The .journey files of examples/ and playbooks/, as `journey fmt` lays them out. */
