@@ -1,7 +1,7 @@
 // The TextMate grammar (grammar/journey.tmLanguage.json) against the pest grammar's
 // accepted files: scopes are snapshotted so that a change to either shows up here.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { grammarFor, repoRoot, tokenise } from "../tokenise.js";
@@ -138,26 +138,62 @@ test("every keyword of journey.pest is highlighted as one", async () => {
   }
 });
 
+/** Tokens of a notebook that are journey code outside a stack cell, or the reverse. */
+function misplaced(path, lines) {
+  const found = [];
+  // The fence rules of crates/journey-syntax/src/notebook.rs.
+  let inStack = false;
+  let inOther = false;
+  lines.forEach(({ line, tokens }, i) => {
+    const trimmed = line.trim();
+    const fence = trimmed.startsWith("```");
+    const code = inStack && !(fence && trimmed === "```");
+    for (const { text, scopes } of tokens) {
+      if (text.trim() !== "" && scopes.includes(EMBEDDED) !== code) {
+        found.push(`${path}:${i + 1}: ${JSON.stringify(text)} is ${code ? "not " : ""}journey code`);
+      }
+    }
+    if (inStack || inOther) {
+      if (trimmed === "```") inStack = inOther = false;
+    } else if (fence) {
+      inStack = trimmed.slice(3).trim() === "stack";
+      inOther = !inStack;
+    }
+  });
+  return found;
+}
+
 test("stack cells, and only they, are journey code in notebooks", async () => {
+  const found = [];
   for (const path of accepted.filter((p) => p.endsWith(".md"))) {
-    const lines = await tokeniseFile(path);
-    // The fence rules of crates/journey-syntax/src/notebook.rs.
-    let inStack = false;
-    let inOther = false;
-    lines.forEach(({ line, tokens }, i) => {
-      const trimmed = line.trim();
-      const fence = trimmed.startsWith("```");
-      const code = inStack && !(fence && trimmed === "```");
-      for (const { text, scopes } of tokens) {
-        if (text.trim() === "") continue;
-        assert.equal(scopes.includes(EMBEDDED), code, `${path}:${i + 1}: ${JSON.stringify(text)}`);
-      }
-      if (inStack || inOther) {
-        if (trimmed === "```") inStack = inOther = false;
-      } else if (fence) {
-        inStack = trimmed.slice(3).trim() === "stack";
-        inOther = !inStack;
-      }
-    });
+    found.push(...misplaced(path, await tokeniseFile(path)));
   }
+  assert.deepEqual(found, []);
+});
+
+// Real notebooks, read where they are (../shared/corpus) and never copied here.
+test("the Turn corpus's notebooks: stack cells found, no invalid or unscoped token", async (t) => {
+  const corpus = join(repoRoot, "..", "shared", "corpus");
+  if (!existsSync(corpus)) {
+    const message = `the Turn corpus is missing: expected it at ${corpus}`;
+    assert.ok(!process.env.JOURNEY_REQUIRE_CORPUS, message);
+    console.log(`SKIPPED: ${message}`);
+    t.skip(message);
+    return;
+  }
+  const notebooks = readdirSync(corpus, { recursive: true })
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => join(corpus, name));
+  assert.ok(notebooks.length > 0, `no notebooks under ${corpus}`);
+  const grammar = await grammarFor("notebook.md");
+  const found = [];
+  let cells = 0;
+  for (const path of notebooks) {
+    const text = readFileSync(path, "utf8");
+    cells += text.split("\n").filter((line) => /^```\s*stack\s*$/.test(line.trim())).length;
+    const lines = tokenise(grammar, text);
+    found.push(...misplaced(path, lines), ...problems(path, lines));
+  }
+  assert.ok(cells > 0, "the corpus has no stack cells");
+  assert.deepEqual(found, []);
 });
