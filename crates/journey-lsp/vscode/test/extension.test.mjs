@@ -199,6 +199,11 @@ test("the client starts `<journey.path> lsp` over stdio for journeys and noteboo
   await changeSettings({ "trace.server": "verbose" });
   assert.deepEqual(events, []);
 
+  // The command restarts it, with the same settings.
+  await commands.get("journey.restartServer")();
+  assert.deepEqual(events.map(([e]) => e), ["stop", "new", "start"]);
+  assert.equal(events[1][1].server.command, "journey-dev");
+
   events.length = 0;
   await extension.deactivate();
   assert.deepEqual(events.map(([e]) => e), ["stop"]);
