@@ -33,7 +33,9 @@ const snapshotted = [
   ...filesUnder(join("tests", "fixtures", "valid"), isNotebook),
 ];
 // Checked for invalid and unscoped tokens: those and every valid fixture.
-const accepted = [...snapshotted, ...filesUnder(join("tests", "fixtures", "valid"), isJourney)];
+const accepted = [
+  ...new Set([...snapshotted, ...filesUnder(join("tests", "fixtures", "valid"), isJourney)]),
+];
 
 const EMBEDDED = "meta.embedded.block.journey";
 
@@ -56,7 +58,7 @@ function isCode(path, scopes) {
 }
 
 /** Tokens of journey code that the grammar marks invalid or leaves without a scope. */
-export function problems(path, lines) {
+function problems(path, lines) {
   const found = [];
   lines.forEach(({ tokens }, i) => {
     for (const { text, scopes } of tokens) {
