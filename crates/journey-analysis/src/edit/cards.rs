@@ -4,7 +4,7 @@ use journey_diagnostics::Span;
 use journey_model::Resolved;
 use journey_syntax::{Card, Journey};
 
-use super::locate::{self, Doc, render_card, same_tree, valid_name};
+use super::locate::{self, Doc, Rendered, render_card, same_tree, valid_name};
 use super::splice::{
     self, Splice, block_extent, ends_line, indentation, insert_after, insert_before, reindent,
     remove_blocks, starts_line,
@@ -26,11 +26,11 @@ fn exists(journey: &Journey, name: &str) -> Result<(), EditError> {
 fn placed(
     doc: &Doc<'_>,
     journey: &Journey,
-    printed: &str,
+    printed: &Rendered,
     base: &str,
 ) -> Result<String, EditError> {
-    let block = reindent(printed, base, &doc.unit(journey));
-    if !same_tree(&block, printed) {
+    let block = reindent(&printed.text, base, &doc.unit(journey), &printed.verbatim);
+    if !same_tree(&block, &printed.text) {
         return Err(EditError::Unsafe {
             reason: "the new card would change when indented".to_owned(),
         });
@@ -58,7 +58,10 @@ pub(super) fn add(
                 t if t.ends_with('\n') => "\n",
                 _ => "\n\n",
             };
-            return doc.finish(vec![Splice::insert(text.len(), format!("{lead}{printed}"))]);
+            return doc.finish(vec![Splice::insert(
+                text.len(),
+                format!("{lead}{}", printed.text),
+            )]);
         }
         Err(error) => return Err(error),
     };

@@ -260,8 +260,15 @@ impl<'a> Doc<'a> {
 pub(super) fn checked(
     text: &str,
     kind: FileKind,
-    mut splices: Vec<Splice>,
+    splices: Vec<Splice>,
 ) -> Result<Vec<Splice>, EditError> {
+    let mut splices: Vec<Splice> = splices
+        .into_iter()
+        .map(|s| Splice {
+            text: splice::line_endings(text, s.text),
+            ..s
+        })
+        .collect();
     splices.sort_by_key(|s| (s.start, s.end));
     if splices.windows(2).any(|w| w[0].end > w[1].start) {
         return Err(EditError::Unsafe {
@@ -350,13 +357,66 @@ pub(super) fn same_tree(a: &str, b: &str) -> bool {
     tree(a) == tree(b)
 }
 
-/// `card Name [when guard] do body end` in the canonical layout at column 0, ending
-/// in a line break; `None` body gives an empty card.
+/// Printed code at column 0, ending in a line break, and which of its lines are text
+/// inside a multi-line string (to be left as they are when it is indented).
+pub(super) struct Rendered {
+    pub text: String,
+    pub verbatim: Vec<bool>,
+}
+
+/// Which lines of a journey's code start inside a string literal.
+fn verbatim_lines(code: &str) -> Vec<bool> {
+    fn expr(e: &Expr, spans: &mut Vec<Span>) {
+        if let ExprKind::Str(_) = e.kind {
+            spans.push(e.span);
+        }
+        if let ExprKind::Call(call) = &e.kind {
+            stmts(call.block.as_deref().unwrap_or_default(), spans);
+        }
+        e.for_each_child(|child| expr(child, spans));
+    }
+    fn stmts(list: &[Stmt], spans: &mut Vec<Span>) {
+        for stmt in list {
+            match &stmt.kind {
+                StmtKind::Assign { value, .. } | StmtKind::Expr(value) => expr(value, spans),
+                StmtKind::Then { guard, .. } => {
+                    if let Some(guard) = guard {
+                        expr(guard, spans);
+                    }
+                }
+            }
+        }
+    }
+    let parsed = journey_syntax::parse_journey(FileId(0), code);
+    let mut spans = Vec::new();
+    for card in parsed.module.journeys.iter().flat_map(|j| j.cards()) {
+        for option in &card.options {
+            expr(&option.value, &mut spans);
+        }
+        if let Some(guard) = &card.guard {
+            expr(guard, &mut spans);
+        }
+        stmts(&card.body, &mut spans);
+    }
+    let mut start = 0;
+    code.split_inclusive('\n')
+        .map(|line| {
+            let inside = spans
+                .iter()
+                .any(|s| (s.start as usize) < start && start < s.end as usize);
+            start += line.len();
+            inside
+        })
+        .collect()
+}
+
+/// `card Name [when guard] do body end` in the canonical layout at column 0; `None`
+/// body gives an empty card.
 pub(super) fn render_card(
     name: &str,
     guard: Option<&str>,
     body: Option<&str>,
-) -> Result<String, EditError> {
+) -> Result<Rendered, EditError> {
     let guard = match guard {
         Some(guard) => format!(" when {}", value(guard)?),
         None => String::new(),
@@ -377,15 +437,18 @@ pub(super) fn render_card(
     };
     let parsed = journey_syntax::parse_journey(FileId(0), &formatted);
     match parsed.module.journeys.as_slice() {
-        [journey] if journey.name.is_none() && journey.items.len() == 1 => Ok(formatted),
+        [journey] if journey.name.is_none() && journey.items.len() == 1 => Ok(Rendered {
+            verbatim: verbatim_lines(&formatted),
+            text: formatted,
+        }),
         _ => Err(bad("these are not statements of one card")),
     }
 }
 
-/// One statement in the canonical layout at column 0, ending in a line break.
-pub(super) fn render_statement(source: &str) -> Result<String, EditError> {
+/// One statement in the canonical layout at column 0.
+pub(super) fn render_statement(source: &str) -> Result<Rendered, EditError> {
     let card = render_card("Card", None, Some(source))?;
-    let parsed = journey_syntax::parse_journey(FileId(0), &card);
+    let parsed = journey_syntax::parse_journey(FileId(0), &card.text);
     let count = parsed.module.journeys[0]
         .cards()
         .map(|c| c.body.len())
@@ -396,11 +459,21 @@ pub(super) fn render_statement(source: &str) -> Result<String, EditError> {
             reason: format!("this is {count} steps, not one"),
         });
     }
-    let lines: Vec<&str> = card.lines().collect();
-    let mut out = String::new();
-    for line in &lines[1..lines.len() - 1] {
-        out.push_str(line.strip_prefix("  ").unwrap_or(line));
-        out.push('\n');
+    let lines: Vec<&str> = card.text.lines().collect();
+    let inner = 1..lines.len() - 1;
+    let mut text = String::new();
+    for (line, verbatim) in lines[inner.clone()]
+        .iter()
+        .zip(&card.verbatim[inner.clone()])
+    {
+        match verbatim {
+            true => text.push_str(line),
+            false => text.push_str(line.strip_prefix("  ").unwrap_or(line)),
+        }
+        text.push('\n');
     }
-    Ok(out)
+    Ok(Rendered {
+        text,
+        verbatim: card.verbatim[inner].to_vec(),
+    })
 }

@@ -61,6 +61,24 @@ impl Splice {
     }
 }
 
+/// Inserted text in the file's line endings: `\r\n` when its first line ends so.
+pub(super) fn line_endings(text: &str, inserted: String) -> String {
+    let crlf = text.find('\n').is_some_and(|n| text[..n].ends_with('\r'));
+    if !crlf || !inserted.contains('\n') {
+        return inserted;
+    }
+    let mut out = String::with_capacity(inserted.len() + 8);
+    let mut previous = None;
+    for c in inserted.chars() {
+        if c == '\n' && previous != Some('\r') {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
 /// Applies sorted, non-overlapping splices.
 pub(super) fn apply(text: &str, splices: &[Splice]) -> String {
     let mut out = String::with_capacity(text.len());
@@ -274,8 +292,9 @@ pub(super) fn remove_blocks(text: &str, mut blocks: Vec<(usize, usize)>) -> Vec<
                 let above = line_start(text, start - 1);
                 if is_blank_line(&text[above..start]) {
                     // The last line had no line break: take the one before the blank.
-                    let from = if end == text.len() && !text.ends_with('\n') && above > 0 {
-                        above - 1
+                    let from = if end == text.len() && !text.ends_with('\n') {
+                        let before = &text[..above];
+                        above - before.len() + before.trim_end_matches(['\r', '\n']).len()
                     } else {
                         above
                     };
@@ -303,11 +322,14 @@ pub(super) fn insert_before(start: usize, block: &str) -> Splice {
 }
 
 /// Re-indents printed code (two spaces a level, as the printer writes it) to `base`
-/// plus `unit` a level.
-pub(super) fn reindent(printed: &str, base: &str, unit: &str) -> String {
+/// plus `unit` a level. Lines marked `verbatim` (inside a multi-line string) are text,
+/// not layout: they stay as they are.
+pub(super) fn reindent(printed: &str, base: &str, unit: &str, verbatim: &[bool]) -> String {
     let mut out = String::with_capacity(printed.len());
-    for line in printed.lines() {
-        if !line.is_empty() {
+    for (n, line) in printed.lines().enumerate() {
+        if verbatim.get(n).copied().unwrap_or(false) {
+            out.push_str(line);
+        } else if !line.is_empty() {
             let rest = line.trim_start_matches(' ');
             let levels = (line.len() - rest.len()) / 2;
             out.push_str(base);

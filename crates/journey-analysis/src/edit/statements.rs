@@ -95,7 +95,7 @@ pub(super) fn add(
     };
     doc.finish(vec![Splice::insert(
         position,
-        reindent(&printed, &indent, &unit),
+        reindent(&printed.text, &indent, &unit, &printed.verbatim),
     )])
 }
 
