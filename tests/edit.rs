@@ -75,8 +75,7 @@ fn sources() -> Vec<Source> {
 #[derive(Clone, Copy, PartialEq)]
 enum Restores {
     Bytes,
-    /// It prints removed code anew: the same tree, and the bytes when the removed code
-    /// was in the canonical layout.
+    /// It prints removed code anew, in the canonical layout: the same tree.
     Tree,
 }
 

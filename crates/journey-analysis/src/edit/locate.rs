@@ -459,13 +459,22 @@ pub(super) fn render_statement(source: &str) -> Result<Rendered, EditError> {
             reason: format!("this is {count} steps, not one"),
         });
     }
-    let lines: Vec<&str> = card.text.lines().collect();
-    let inner = 1..lines.len() - 1;
+    // The lines between `card Card do` and `end`, one level out.
+    let lines: Vec<(&str, bool)> = card
+        .text
+        .lines()
+        .zip(
+            card.verbatim
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(false)),
+        )
+        .collect();
+    let inner = lines
+        .get(1..lines.len().saturating_sub(1))
+        .unwrap_or_default();
     let mut text = String::new();
-    for (line, verbatim) in lines[inner.clone()]
-        .iter()
-        .zip(&card.verbatim[inner.clone()])
-    {
+    for &(line, verbatim) in inner {
         match verbatim {
             true => text.push_str(line),
             false => text.push_str(line.strip_prefix("  ").unwrap_or(line)),
@@ -474,6 +483,6 @@ pub(super) fn render_statement(source: &str) -> Result<Rendered, EditError> {
     }
     Ok(Rendered {
         text,
-        verbatim: card.verbatim[inner].to_vec(),
+        verbatim: inner.iter().map(|&(_, v)| v).collect(),
     })
 }

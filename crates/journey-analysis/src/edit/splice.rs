@@ -277,7 +277,9 @@ pub(super) fn remove_blocks(text: &str, mut blocks: Vec<(usize, usize)>) -> Vec<
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for (start, end) in blocks {
         match merged.last_mut() {
-            Some(last) if text[last.1..start].trim().is_empty() => last.1 = last.1.max(end),
+            Some(last) if text.get(last.1..start).is_some_and(|t| t.trim().is_empty()) => {
+                last.1 = last.1.max(end)
+            }
             _ => merged.push((start, end)),
         }
     }

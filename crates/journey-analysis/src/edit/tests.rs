@@ -432,3 +432,75 @@ fn an_empty_file_gets_its_first_card_and_a_stack_its_first() {
         "stack S do\n  card Start do\n    text(\"Hi\")\n  end\nend\n"
     );
 }
+
+#[test]
+fn the_studio_may_send_its_base_version_along() {
+    let op: EditOp = serde_json::from_value(serde_json::json!({
+        "op": "set_text", "file": FOLLOWUP_PATH, "base_version": "3f2a",
+        "at": {"journey": "BabyWeight", "card": "Thanks", "statement": 4}, "text": "Thanks!",
+    }))
+    .expect("the version is the server's: the operation ignores it");
+    assert_eq!(op.file(), FOLLOWUP_PATH);
+    let json = serde_json::to_value(&op).expect("serialises");
+    assert_eq!(json["op"], "set_text");
+    assert!(json.get("base_version").is_none());
+}
+
+/// Odd names, indexes and sources on every card and statement: refused or applied,
+/// never a panic, and never a result that does not parse (`Unsafe`).
+#[test]
+fn odd_inputs_are_refused_in_words() {
+    let host = host();
+    let analysis = host.analysis();
+    let names = ["", "é", "9", "Thanks", "X y", "card", "Fresh", "A\"b", "\n"];
+    let sources = [
+        "",
+        ")",
+        "end",
+        "\"unclosed",
+        "x =",
+        "text(\"a\")\ntext(\"b\")",
+        "1 +",
+        "@",
+        "ok",
+    ];
+    let mut ops = Vec::new();
+    for card in ["AskWeight", "LastReminder", "Nurse", "Missing"] {
+        for (i, &name) in names.iter().enumerate() {
+            let source = sources[i % sources.len()];
+            for statement in [0, 2, 7] {
+                let at = serde_json::json!({"journey": "BabyWeight", "card": card, "definition": i % 3, "statement": statement, "inner": (i % 2 == 0).then_some(0)});
+                for json in [
+                    serde_json::json!({"op": "add_card", "journey": "BabyWeight", "name": name, "after": card, "body": source}),
+                    serde_json::json!({"op": "rename_card", "journey": "BabyWeight", "card": card, "new_name": name}),
+                    serde_json::json!({"op": "duplicate_card", "journey": "BabyWeight", "card": card, "new_name": name}),
+                    serde_json::json!({"op": "add_definition", "journey": "BabyWeight", "card": card, "guard": source, "index": i}),
+                    serde_json::json!({"op": "add_statement", "at": at, "source": source}),
+                    serde_json::json!({"op": "set_argument", "at": at, "arg": name, "value": source}),
+                    serde_json::json!({"op": "set_argument", "at": at, "arg": i, "value": source}),
+                    serde_json::json!({"op": "clear_argument", "at": at, "arg": i}),
+                    serde_json::json!({"op": "set_text", "at": at, "text": source}),
+                    serde_json::json!({"op": "set_translation", "at": at, "language": name, "text": source}),
+                    serde_json::json!({"op": "add_option", "at": at, "card": name, "label": source, "index": i}),
+                    serde_json::json!({"op": "move_option", "at": at, "from": i, "to": 0}),
+                    serde_json::json!({"op": "connect_exit", "exit": {"kind": "timeout", "at": at}, "target": name}),
+                ] {
+                    let mut json = json;
+                    json["file"] = FOLLOWUP_PATH.into();
+                    ops.push(op(json));
+                }
+            }
+        }
+    }
+    for op in &ops {
+        match analysis.edit(op) {
+            Err(error @ EditError::Unsafe { .. }) => panic!("{op:?}: {error}"),
+            Err(error) => assert!(!error.to_string().is_empty()),
+            Ok(change) => {
+                let text = change.apply(FOLLOWUP_PATH, FOLLOWUP);
+                let parsed = journey_syntax::parse_journey(journey_diagnostics::FileId(0), &text);
+                assert!(!crate::has_errors(&parsed), "{op:?} gives:\n{text}");
+            }
+        }
+    }
+}
