@@ -4,13 +4,13 @@ use journey_diagnostics::Span;
 use journey_model::Resolved;
 use journey_syntax::{Card, Journey};
 
-use super::locate::{self, Doc, Rendered, render_card, same_tree, valid_name};
+use super::locate::{Doc, Rendered, render_card, same_tree, valid_name};
 use super::splice::{
     self, Splice, block_extent, ends_line, indentation, insert_after, insert_before, reindent,
     remove_blocks, starts_line,
 };
 use super::{EditError, SourceChange};
-use crate::{Analysis, FileKind, TextEdit};
+use crate::{Analysis, TextEdit};
 
 fn exists(journey: &Journey, name: &str) -> Result<(), EditError> {
     valid_name(name)?;
@@ -159,8 +159,7 @@ pub(super) fn rename_journey(
             .filter(|e| e.path == path)
             .map(|e| Splice::replace(e.span, e.new_text.clone()))
             .collect();
-        let kind = FileKind::of(path);
-        for s in locate::checked(other.text, kind, splices)? {
+        for s in other.checked(splices)? {
             change.edits.push(TextEdit {
                 path: path.to_owned(),
                 span: Span::new(s.start, s.end),

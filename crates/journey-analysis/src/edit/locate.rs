@@ -14,6 +14,7 @@ pub(super) struct Doc<'a> {
     pub file: FileId,
     pub text: &'a str,
     pub module: &'a Module,
+    parsed: &'a Parsed,
     kind: FileKind,
 }
 
@@ -47,6 +48,7 @@ impl<'a> Doc<'a> {
             file: file.id,
             text: &analysis.host.sources.get(file.id).text,
             module: &parsed.module,
+            parsed,
             kind: file.kind,
         })
     }
@@ -242,9 +244,50 @@ impl<'a> Doc<'a> {
             .unwrap_or(0)
     }
 
+    /// The splices in the file's line endings, trimmed and sorted, if the text they make
+    /// parses cleanly (an edit inside one card of a `.journey` file re-parses that card).
+    pub fn checked(&self, splices: Vec<Splice>) -> Result<Vec<Splice>, EditError> {
+        let text = self.text;
+        let mut splices: Vec<Splice> = splices
+            .into_iter()
+            .map(|s| Splice {
+                text: splice::line_endings(text, s.text),
+                ..s
+            })
+            .collect();
+        splices.sort_by_key(|s| (s.start, s.end));
+        if splices.windows(2).any(|w| w[0].end > w[1].start) {
+            return Err(EditError::Unsafe {
+                reason: "two changes overlap".to_owned(),
+            });
+        }
+        let new = splice::apply(text, &splices);
+        let parsed = match self.kind {
+            FileKind::Journey => {
+                journey_syntax::reparse_journey(self.file, self.parsed, text, &new)
+            }
+            kind => parse(kind, &new),
+        };
+        if let Some(error) = parsed
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+        {
+            return Err(EditError::Unsafe {
+                reason: error.message.clone(),
+            });
+        }
+        Ok(splices
+            .into_iter()
+            .map(|s| s.trimmed(text))
+            .filter(|s| s.start != s.end || !s.text.is_empty())
+            .collect())
+    }
+
     /// Checks and packs the splices: the result must parse without errors.
     pub fn finish(&self, splices: Vec<Splice>) -> Result<SourceChange, EditError> {
-        let edits = checked(self.text, self.kind, splices)?
+        let edits = self
+            .checked(splices)?
             .into_iter()
             .map(|s| TextEdit {
                 path: self.path.to_owned(),
@@ -254,43 +297,6 @@ impl<'a> Doc<'a> {
             .collect();
         Ok(SourceChange { edits })
     }
-}
-
-/// The splices trimmed and sorted, if the text they make parses cleanly.
-pub(super) fn checked(
-    text: &str,
-    kind: FileKind,
-    splices: Vec<Splice>,
-) -> Result<Vec<Splice>, EditError> {
-    let mut splices: Vec<Splice> = splices
-        .into_iter()
-        .map(|s| Splice {
-            text: splice::line_endings(text, s.text),
-            ..s
-        })
-        .collect();
-    splices.sort_by_key(|s| (s.start, s.end));
-    if splices.windows(2).any(|w| w[0].end > w[1].start) {
-        return Err(EditError::Unsafe {
-            reason: "two changes overlap".to_owned(),
-        });
-    }
-    let new = splice::apply(text, &splices);
-    let parsed = parse(kind, &new);
-    if let Some(error) = parsed
-        .diagnostics
-        .iter()
-        .find(|d| d.severity == Severity::Error)
-    {
-        return Err(EditError::Unsafe {
-            reason: error.message.clone(),
-        });
-    }
-    Ok(splices
-        .into_iter()
-        .map(|s| s.trimmed(text))
-        .filter(|s| s.start != s.end || !s.text.is_empty())
-        .collect())
 }
 
 pub(super) fn parse(kind: FileKind, text: &str) -> Parsed {
