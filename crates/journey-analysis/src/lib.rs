@@ -18,9 +18,11 @@
 //! window dataflow).
 
 mod complete;
+pub mod edit;
 mod ide;
 
 pub use complete::{Completion, CompletionKind};
+pub use edit::{EditError, EditOp, SourceChange};
 pub use ide::{CodeAction, Location, Symbol, SymbolKind, TextEdit};
 
 use std::borrow::Cow;
