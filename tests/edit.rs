@@ -1,5 +1,5 @@
 //! The studio's edit operations (`journey_analysis::edit`) over every journey file and
-//! notebook we have (`examples/`, `playbooks/`, `tests/fixtures/valid/`, and the Turn
+//! notebook we have (`examples/`, `playbooks/`, `tests/fixtures/`, and the Turn
 //! corpus in `../shared/corpus/`), on random cards, statements and options: the result
 //! parses; cards the operation did not touch are byte-identical; no comment is lost
 //! but those inside what was removed; and the operation's inverse gives back the
@@ -62,7 +62,8 @@ fn sources() -> Vec<Source> {
     for dir in ["examples", "playbooks"] {
         add(&root.join(dir), &root, false);
     }
-    add(&root.join("tests/fixtures/valid"), &root, true);
+    // Every fixture that parses (those of tests/fixtures/invalid mostly do not).
+    add(&root.join("tests/fixtures"), &root, true);
     for folder in ["turn-contentrepo", "turn-platform-mnch"] {
         if let Some(corpus) = shared_corpus(folder) {
             add(&corpus, &corpus, true);
@@ -846,7 +847,7 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
         .filter(|s| clean(&parse(&s.path, &s.text)))
         .collect();
     assert!(
-        sources.len() >= 80,
+        sources.len() >= 150,
         "expected the repository's files, found {}",
         sources.len()
     );
