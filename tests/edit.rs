@@ -930,3 +930,17 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
         );
     }
 }
+
+#[test]
+fn bench_edit_times_a_studio_operation() {
+    let run = journey_tests::journey(&[
+        "bench", "edit", "--op", "--cards", "40", "--files", "2", "--edits", "4",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("studio operation (set_text) → fresh diagnostics (4 edits)"),
+        "{}",
+        run.transcript()
+    );
+}
