@@ -1,5 +1,5 @@
 //! The studio's edit operations (`journey_analysis::edit`) over every journey file and
-//! notebook we have (`examples/`, `playbooks/`, `tests/fixtures/valid/`, and the Turn
+//! notebook we have (`examples/`, `playbooks/`, `tests/fixtures/`, and the Turn
 //! corpus in `../shared/corpus/`), on random cards, statements and options: the result
 //! parses; cards the operation did not touch are byte-identical; no comment is lost
 //! but those inside what was removed; and the operation's inverse gives back the
@@ -62,7 +62,8 @@ fn sources() -> Vec<Source> {
     for dir in ["examples", "playbooks"] {
         add(&root.join(dir), &root, false);
     }
-    add(&root.join("tests/fixtures/valid"), &root, true);
+    // Every fixture that parses (those of tests/fixtures/invalid mostly do not).
+    add(&root.join("tests/fixtures"), &root, true);
     for folder in ["turn-contentrepo", "turn-platform-mnch"] {
         if let Some(corpus) = shared_corpus(folder) {
             add(&corpus, &corpus, true);
@@ -772,8 +773,8 @@ fn lost_comments(before: Vec<String>, after: Vec<String>) -> Vec<String> {
     lost
 }
 
-/// Checks one case; `Ok(false)` when the operation was refused (as it may be).
-fn check(source: &Source, case: &Case) -> Result<bool, String> {
+/// Checks one case; `Ok(Some(why))` when the operation was refused (as it may be).
+fn check(source: &Source, case: &Case) -> Result<Option<String>, String> {
     let (path, text) = (source.path.as_str(), source.text.as_str());
     let mut host = AnalysisHost::new();
     host.set_file_text(path, text);
@@ -783,7 +784,7 @@ fn check(source: &Source, case: &Case) -> Result<bool, String> {
         Err(EditError::CardInUse { used_by, .. }) if used_by.is_empty() => {
             return Err("refused as in use by nothing".into());
         }
-        Err(_) => return Ok(false),
+        Err(error) => return Ok(Some(error.to_string())),
     };
     let after = change.apply(path, text);
     let parsed = parse(path, &after);
@@ -836,7 +837,7 @@ fn check(source: &Source, case: &Case) -> Result<bool, String> {
             ));
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 #[test]
@@ -846,10 +847,11 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
         .filter(|s| clean(&parse(&s.path, &s.text)))
         .collect();
     assert!(
-        sources.len() >= 80,
+        sources.len() >= 150,
         "expected the repository's files, found {}",
         sources.len()
     );
+    let reasons: RefCell<BTreeMap<(&'static str, String), usize>> = RefCell::default();
     // (applied, refused) per operation.
     let tally: RefCell<BTreeMap<&'static str, (usize, usize)>> = RefCell::default();
     let mut runner = TestRunner::new_with_rng(
@@ -873,7 +875,7 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
             let Some(case) = picker.case(&parsed.module) else {
                 return Ok(());
             };
-            let applied = check(source, &case).map_err(|e| {
+            let refused = check(source, &case).map_err(|e| {
                 proptest::test_runner::TestCaseError::fail(format!(
                     "{} {:?} on {}: {e}",
                     case.kind, case.op, source.path
@@ -881,10 +883,14 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
             })?;
             let mut tally = tally.borrow_mut();
             let entry = tally.entry(case.kind).or_default();
-            if applied {
-                entry.0 += 1
-            } else {
-                entry.1 += 1
+            match refused {
+                None => entry.0 += 1,
+                Some(why) => {
+                    entry.1 += 1;
+                    // The first word of each refusal, to see what refuses.
+                    let head = why.split(':').next().unwrap_or(&why).to_owned();
+                    *reasons.borrow_mut().entry((case.kind, head)).or_insert(0) += 1;
+                }
             }
             Ok(())
         },
@@ -894,8 +900,9 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
     }
     let tally = tally.into_inner();
     eprintln!(
-        "{} files; (applied, refused) per operation: {tally:?}",
-        sources.len()
+        "{} files; (applied, refused) per operation: {tally:?}; refusals: {:#?}",
+        sources.len(),
+        reasons.into_inner()
     );
     for kind in [
         "rename_card",
@@ -922,4 +929,18 @@ fn edit_operations_keep_what_they_do_not_touch_and_undo_exactly() {
             "{kind} was applied too rarely to say anything: {tally:?}"
         );
     }
+}
+
+#[test]
+fn bench_edit_times_a_studio_operation() {
+    let run = journey_tests::journey(&[
+        "bench", "edit", "--op", "--cards", "40", "--files", "2", "--edits", "4",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("studio operation (set_text) → fresh diagnostics (4 edits)"),
+        "{}",
+        run.transcript()
+    );
 }

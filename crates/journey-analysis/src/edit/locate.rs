@@ -62,13 +62,20 @@ impl<'a> Doc<'a> {
     }
 
     pub fn journey(&self, name: &str) -> Result<&'a Journey, EditError> {
-        self.module
+        let mut named = self
+            .module
             .journeys
             .iter()
-            .find(|j| self.journey_name(j) == name)
-            .ok_or_else(|| EditError::NoSuchJourney {
+            .filter(|j| self.journey_name(j) == name);
+        match (named.next(), named.next()) {
+            (Some(journey), None) => Ok(journey),
+            (Some(_), Some(_)) => Err(EditError::TwoJourneys {
                 journey: name.to_owned(),
-            })
+            }),
+            (None, _) => Err(EditError::NoSuchJourney {
+                journey: name.to_owned(),
+            }),
+        }
     }
 
     /// Every definition of a card, in file order.
@@ -324,24 +331,32 @@ pub(super) fn call_of(stmt: &Stmt) -> Option<&Call> {
     }
 }
 
-/// A name the grammar reads as one: a letter or `_`, then letters, digits and `_`;
-/// not a keyword.
-pub(super) fn valid_name(name: &str) -> Result<(), EditError> {
+/// A letter or `_`, then letters, digits and `_`: an argument's name (`then:` too).
+pub(super) fn valid_argument(name: &str) -> Result<(), EditError> {
     let mut chars = name.chars();
     let valid = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(
-            name,
-            "do" | "end" | "when" | "card" | "else" | "then" | "stack" | "journey" | "if"
-        );
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if valid {
         Ok(())
     } else {
         Err(EditError::NotAName {
             name: name.to_owned(),
         })
+    }
+}
+
+/// A card's or a journey's name: an argument's name that is not a keyword.
+pub(super) fn valid_name(name: &str) -> Result<(), EditError> {
+    valid_argument(name)?;
+    match name {
+        "do" | "end" | "when" | "card" | "else" | "then" | "stack" | "journey" | "if" => {
+            Err(EditError::NotAName {
+                name: name.to_owned(),
+            })
+        }
+        _ => Ok(()),
     }
 }
 

@@ -290,6 +290,10 @@ pub enum EditError {
     NoSuchJourney {
         journey: String,
     },
+    /// The file defines two journeys of this name: which one is meant is unclear.
+    TwoJourneys {
+        journey: String,
+    },
     /// Only a `stack Name do … end` journey can be renamed; a file's top-level cards
     /// are named by the file.
     NamedByFile {
@@ -386,6 +390,10 @@ impl fmt::Display for EditError {
             EditError::NoSuchJourney { journey } => {
                 write!(f, "There is no journey called {journey} in this file.")
             }
+            EditError::TwoJourneys { journey } => write!(
+                f,
+                "This file has two journeys called {journey}; rename one in the code view first."
+            ),
             EditError::NamedByFile { journey } => write!(
                 f,
                 "The journey {journey} is named by its file; rename the file instead."

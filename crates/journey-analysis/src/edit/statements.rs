@@ -152,7 +152,7 @@ fn set(
     let args = doc.args(call, &at.card)?;
     match key {
         ArgKey::Name(name) => {
-            super::locate::valid_name(name)?;
+            super::locate::valid_argument(name)?;
             Ok(args.insert(doc.text, call.args.len(), &format!("{name}: {source}")))
         }
         ArgKey::Position(n) if *n == call.positional().count() => {
