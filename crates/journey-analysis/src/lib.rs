@@ -20,6 +20,7 @@
 mod complete;
 pub mod edit;
 mod ide;
+pub mod outline;
 
 pub use complete::{Completion, CompletionKind};
 pub use edit::{EditError, EditOp, SourceChange};
