@@ -1,0 +1,139 @@
+// The canvas of one journey: cards as nodes, exits as edges. Moving a card saves its position
+// in the layout sidecar; dragging from an exit to a card connects it (an edit operation).
+
+import { useCallback, useEffect, useMemo, useState } from "react";
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  applyNodeChanges,
+  useReactFlow,
+} from "@xyflow/react";
+import type { Connection, Edge, NodeChange, NodeTypes } from "@xyflow/react";
+import { api } from "./api";
+import type { JourneyView } from "./api";
+import { CardNode, firstMessage } from "./CardNode";
+import type { CardNodeType } from "./CardNode";
+import { cardHeight, CARD_WIDTH, layout } from "./layout";
+import { ops } from "./ops";
+import { useStudio } from "./store";
+
+const nodeTypes: NodeTypes = { card: CardNode };
+
+const DASHED = new Set(["timeout", "timer"]);
+
+function edgesOf(view: JourneyView): Edge[] {
+  const names = new Set(view.cards.map((c) => c.name));
+  const edges: Edge[] = [];
+  for (const card of view.cards) {
+    card.exits.forEach((exit, i) => {
+      if (!exit.target || !names.has(exit.target)) return;
+      edges.push({
+        id: `${card.name}/${i}`,
+        source: card.name,
+        sourceHandle: `exit-${i}`,
+        target: exit.target,
+        targetHandle: "in",
+        className: `edge-${exit.kind}`,
+        style: DASHED.has(exit.kind) ? { strokeDasharray: "6 4" } : undefined,
+      });
+    });
+  }
+  return edges;
+}
+
+export function Canvas({ view }: { view: JourneyView }) {
+  const studio = useStudio();
+  const { diagnostics, sim, search, selected, focus } = studio;
+  const flow = useReactFlow();
+  const [nodes, setNodes] = useState<CardNodeType[]>([]);
+
+  const needle = search.trim().toLowerCase();
+  const running = sim?.current?.journey === view.name ? sim.current.card : null;
+
+  useEffect(() => {
+    const positions = layout(view.cards);
+    setNodes(
+      view.cards.map((card) => ({
+        id: card.name,
+        type: "card",
+        position: positions.get(card.name)!,
+        width: CARD_WIDTH,
+        height: cardHeight(card),
+        selected: card.name === selected,
+        data: {
+          card,
+          problems: diagnostics.filter((d) => d.card?.journey === view.name && d.card.card === card.name),
+          running: card.name === running,
+          matched:
+            needle !== "" &&
+            (card.name.toLowerCase().includes(needle) || firstMessage(card).toLowerCase().includes(needle)),
+        },
+      })),
+    );
+    // `selected` is applied by the next effect without rebuilding every node.
+  }, [view, diagnostics, running, needle]);
+
+  useEffect(() => {
+    setNodes((old) => old.map((n) => (n.selected === (n.id === selected) ? n : { ...n, selected: n.id === selected })));
+  }, [selected]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const node = flow.getNode(focus.card);
+    if (node) {
+      void flow.setCenter(node.position.x + CARD_WIDTH / 2, node.position.y + 60, { zoom: 1, duration: 200 });
+    }
+  }, [focus, flow]);
+
+  const edges = useMemo(() => edgesOf(view), [view]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CardNodeType>[]) => setNodes((old) => applyNodeChanges(changes, old)),
+    [],
+  );
+
+  const onNodeDragStop = useCallback(
+    (_event: unknown, _node: CardNodeType, moved: CardNodeType[]) => {
+      const positions: Record<string, { x: number; y: number }> = {};
+      for (const card of view.cards) if (card.position) positions[card.name] = card.position;
+      for (const node of moved) {
+        positions[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+      }
+      api.layout(view.file, view.name, positions).catch((error: Error) => studio.say(error.message));
+    },
+    [view, studio.say],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const target = studio.target();
+      const exit = Number(connection.sourceHandle?.replace("exit-", ""));
+      if (!target || !connection.target || Number.isNaN(exit)) return;
+      void studio.run(ops.connectExit(target, connection.source, exit, connection.target));
+    },
+    [studio],
+  );
+
+  return (
+    <ReactFlow
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      onNodesChange={onNodesChange}
+      onNodeDragStop={onNodeDragStop}
+      onConnect={onConnect}
+      onNodeClick={(_e, node) => studio.select(node.id)}
+      onPaneClick={() => studio.select(null)}
+      fitView
+      minZoom={0.05}
+      deleteKeyCode={null}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background />
+      <MiniMap pannable zoomable />
+      <Controls />
+    </ReactFlow>
+  );
+}

@@ -1,0 +1,90 @@
+// One card on the canvas: what it does at a glance, its exits as handles to drag from.
+
+import { memo } from "react";
+import { Handle, Position } from "@xyflow/react";
+import type { Node, NodeProps } from "@xyflow/react";
+import type { CardView, Diagnostic } from "./api";
+import { CARD_WIDTH } from "./layout";
+
+export interface CardData extends Record<string, unknown> {
+  card: CardView;
+  problems: Diagnostic[];
+  running: boolean;
+  matched: boolean;
+}
+
+export type CardNodeType = Node<CardData, "card">;
+
+const BADGE_WORDS: Record<string, string> = {
+  handoff: "to a person",
+  template: "template",
+  ask: "question",
+  http: "web call",
+  escalation: "escalation",
+};
+
+/** What the card sends first, in the words the contact reads. */
+export function firstMessage(card: CardView): string {
+  for (const definition of card.definitions) {
+    for (const statement of definition.statements) {
+      const words = statement.args.find((a) => a.value != null)?.value;
+      if (words) return words;
+    }
+  }
+  return card.definitions[0]?.statements[0]?.summary ?? "";
+}
+
+function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
+  const { card, problems, running, matched } = data;
+  const worst = problems.some((p) => p.severity === "error")
+    ? "error"
+    : problems.some((p) => p.severity === "warning")
+      ? "warning"
+      : problems.length > 0
+        ? "info"
+        : "";
+  const classes = ["card-node", worst && `has-${worst}`, selected && "selected", running && "running", matched && "matched"];
+  return (
+    <div className={classes.filter(Boolean).join(" ")} style={{ width: CARD_WIDTH }} data-card={card.name}>
+      <Handle type="target" position={Position.Left} id="in" className="card-in" />
+      <div className="card-head">
+        <span className="card-name">{card.name}</span>
+        {card.badges.map((badge) => (
+          <span key={badge} className={`badge badge-${badge}`}>
+            {BADGE_WORDS[badge] ?? badge}
+          </span>
+        ))}
+        {card.window.outside && (
+          <span className="badge badge-window" title="May send free-form text more than 24 hours after the contact's last message">
+            outside 24h
+          </span>
+        )}
+      </div>
+      <div className="card-text">{firstMessage(card)}</div>
+      {card.window.worst_hours != null && (
+        <div className="card-window">up to {card.window.worst_hours}h since the contact's last message</div>
+      )}
+      {problems.length > 0 && (
+        <div className={`card-problems ${worst}`}>
+          {problems.slice(0, 2).map((p, i) => (
+            <div key={i}>
+              {p.code}: {p.message}
+            </div>
+          ))}
+          {problems.length > 2 && <div>and {problems.length - 2} more</div>}
+        </div>
+      )}
+      <div className="card-exits">
+        {card.exits.map((exit, i) => (
+          <div key={i} className={`card-exit exit-${exit.kind}`} data-exit={i}>
+            <span className="exit-label">{exit.label}</span>
+            <span className="exit-target">{exit.target ? `→ ${exit.target}` : "not connected"}</span>
+            <Handle type="source" position={Position.Right} id={`exit-${i}`} className="card-out" />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export const CardNode = memo(CardNodeView);

@@ -1,0 +1,376 @@
+// The selected card as forms: each change is one edit operation. Statements without a form
+// are shown as their code, editable as code.
+
+import { useEffect, useState } from "react";
+import type { CardView, StatementView } from "./api";
+import { api, charOffset, sliceBytes } from "./api";
+import { literal, ops } from "./ops";
+import type { StatementRef } from "./ops";
+import { useStudio } from "./store";
+
+/** WhatsApp's limits on interactive messages. */
+export const LIMITS = {
+  buttons: { count: 3, title: 20, noun: "buttons" },
+  list: { count: 10, title: 24, noun: "rows" },
+  rowDescription: 72,
+} as const;
+
+/** The named arguments each form offers, whether the statement has them yet or not. */
+const FIELDS: Record<string, { name: string; label: string; text?: boolean; card?: boolean }[]> = {
+  ask: [
+    { name: "timeout", label: "No answer after (e.g. 2h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+    { name: "validate", label: "A valid answer is (expression)" },
+    { name: "error", label: "Message after an invalid answer", text: true },
+    { name: "retries", label: "Ask again at most (times)" },
+    { name: "on_invalid", label: "After the last try go to", card: true },
+  ],
+  buttons: [
+    { name: "timeout", label: "No answer after (e.g. 4h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+  ],
+  list: [
+    { name: "timeout", label: "No answer after (e.g. 4h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+  ],
+  handoff: [
+    { name: "queue", label: "Team", text: true },
+    { name: "note", label: "Note for the person", text: true },
+    { name: "on_return", label: "When handed back go to", card: true },
+    { name: "timeout", label: "Nobody answers within (e.g. 30m)" },
+    { name: "on_timeout", label: "Then go to (fallback)", card: true },
+  ],
+  schedule: [{ name: "in", label: "After (e.g. 23h)" }],
+};
+
+const TEMPLATES: { label: string; source: string }[] = [
+  { label: "Message", source: 'text("Hello!")' },
+  { label: "Buttons", source: 'buttons(Yes: "Yes", No: "No") do\n    text("Choose one")\n  end' },
+  { label: "Question", source: 'answer = ask("Your question?")' },
+  { label: "Hand to a person", source: 'handoff(queue: "team")' },
+  { label: "Follow-up timer", source: "schedule(Reminder, in: 23h)" },
+  { label: "End the conversation", source: "end_journey()" },
+];
+
+function useDraft(value: string): [string, (v: string) => void] {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return [draft, setDraft];
+}
+
+function Counter({ used, limit, noun }: { used: number; limit: number; noun: string }) {
+  const over = used > limit;
+  return (
+    <span className={`counter${over ? " over" : ""}`} data-counter={noun}>
+      {used}/{limit} {noun}
+      {over && ` — WhatsApp allows at most ${limit}`}
+    </span>
+  );
+}
+
+function CardNames() {
+  const { view } = useStudio();
+  return (
+    <datalist id="card-names">
+      {view?.cards.map((c) => <option key={c.name} value={c.name} />)}
+    </datalist>
+  );
+}
+
+/** The message text of a statement (its first string argument), edited as plain words. */
+function MessageField({ at, statement }: { at: StatementRef; statement: StatementView }) {
+  const { run } = useStudio();
+  const position = statement.args.findIndex((a) => !a.name && a.value != null);
+  const value = position >= 0 ? statement.args[position].value ?? "" : "";
+  const [draft, setDraft] = useDraft(value);
+  if (position < 0) return null;
+  const save = () => {
+    if (draft !== value) void run(ops.setArg(at, { position }, literal(draft)));
+  };
+  return (
+    <label className="field">
+      <span>Message</span>
+      <textarea
+        className="message"
+        value={draft}
+        rows={3}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) save();
+        }}
+      />
+      <span className="hint">{draft.length} characters</span>
+    </label>
+  );
+}
+
+function NamedField({
+  at,
+  statement,
+  field,
+}: {
+  at: StatementRef;
+  statement: StatementView;
+  field: { name: string; label: string; text?: boolean; card?: boolean };
+}) {
+  const { run } = useStudio();
+  const arg = statement.args.find((a) => a.name === field.name);
+  const value = arg ? (field.text && arg.value != null ? arg.value : arg.source) : "";
+  const [draft, setDraft] = useDraft(value);
+  const save = () => {
+    if (draft === value) return;
+    const source = draft.trim() === "" ? null : field.text ? literal(draft) : draft.trim();
+    void run(ops.setArg(at, { name: field.name }, source));
+  };
+  return (
+    <label className="field" data-arg={field.name}>
+      <span>{field.label}</span>
+      <input
+        value={draft}
+        list={field.card ? "card-names" : undefined}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") save();
+        }}
+      />
+    </label>
+  );
+}
+
+/** Buttons or list rows: live counters against WhatsApp's limits, checked before saving. */
+function OptionsField({ at, statement }: { at: StatementRef; statement: StatementView }) {
+  const { run } = useStudio();
+  const limits = statement.kind === "list" ? LIMITS.list : LIMITS.buttons;
+  const options = statement.options ?? [];
+  const [labels, setLabels] = useState(options.map((o) => o.label));
+  const [adding, setAdding] = useState<{ label: string; target: string } | null>(null);
+  useEffect(() => setLabels((statement.options ?? []).map((o) => o.label)), [statement]);
+  const count = options.length + (adding ? 1 : 0);
+  const tooMany = count > limits.count;
+  const saveLabel = (i: number) => {
+    const label = labels[i];
+    if (label !== options[i].label && label.length <= limits.title && label.trim() !== "") {
+      void run(ops.renameOption(at, i, label));
+    }
+  };
+  return (
+    <div className="options">
+      <div className="options-head">
+        <span>{statement.kind === "list" ? "Rows" : "Buttons"}</span>
+        <Counter used={count} limit={limits.count} noun={limits.noun} />
+      </div>
+      {options.map((option, i) => (
+        <div className="option" key={i} data-option={i}>
+          <input
+            value={labels[i] ?? ""}
+            onChange={(e) => setLabels((l) => l.map((x, j) => (j === i ? e.target.value : x)))}
+            onBlur={() => saveLabel(i)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") saveLabel(i);
+            }}
+          />
+          <Counter used={(labels[i] ?? "").length} limit={limits.title} noun="characters" />
+          <span className="exit-target">→ {option.target ?? "?"}</span>
+          <button title="Remove" onClick={() => void run(ops.removeOption(at, i))}>
+            ✕
+          </button>
+        </div>
+      ))}
+      {adding ? (
+        <div className="option adding">
+          <input
+            placeholder="Title"
+            autoFocus
+            value={adding.label}
+            onChange={(e) => setAdding({ ...adding, label: e.target.value })}
+          />
+          <Counter used={adding.label.length} limit={limits.title} noun="characters" />
+          <input
+            placeholder="Goes to card"
+            list="card-names"
+            value={adding.target}
+            onChange={(e) => setAdding({ ...adding, target: e.target.value })}
+          />
+          <button
+            className="save-option"
+            disabled={tooMany || adding.label.trim() === "" || adding.label.length > limits.title || adding.target === ""}
+            onClick={async () => {
+              if (await run(ops.addOption(at, adding.label, adding.target))) setAdding(null);
+            }}
+          >
+            Save
+          </button>
+          <button onClick={() => setAdding(null)}>Cancel</button>
+        </div>
+      ) : (
+        <button className="add-option" onClick={() => setAdding({ label: "", target: "" })}>
+          Add {statement.kind === "list" ? "row" : "button"}
+        </button>
+      )}
+      {tooMany && (
+        <div className="limit-warning" role="alert">
+          WhatsApp shows at most {limits.count} {limits.noun} in one message.
+          {statement.kind === "buttons" && " Use a list for more choices."}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A statement without a form: its code, saved back into the file at its place. */
+function CodeField({ statement }: { statement: StatementView }) {
+  const { view, texts, versions, apply, say } = useStudio();
+  const file = view!.file;
+  const text = texts[file] ?? "";
+  const source = text ? sliceBytes(text, statement.span) : "";
+  const [draft, setDraft] = useDraft(source);
+  const save = async () => {
+    if (draft === source || !text) return;
+    const start = charOffset(text, statement.span[0]);
+    const end = charOffset(text, statement.span[1]);
+    try {
+      apply(await api.putFile(file, text.slice(0, start) + draft + text.slice(end), versions[file]));
+    } catch (error) {
+      say((error as Error).message);
+    }
+  };
+  return (
+    <label className="field">
+      <span>Code</span>
+      <textarea className="code" value={draft} rows={Math.min(8, draft.split("\n").length + 1)}
+        onChange={(e) => setDraft(e.target.value)} onBlur={() => void save()} spellCheck={false} />
+    </label>
+  );
+}
+
+function Statement({ at, statement }: { at: StatementRef; statement: StatementView }) {
+  const fields = FIELDS[statement.kind] ?? [];
+  return (
+    <div className={`statement kind-${statement.kind}`} data-statement={statement.index} data-kind={statement.kind}>
+      <div className="statement-head">
+        <span className="kind">{statement.kind}</span>
+        <span className="summary">{statement.summary}</span>
+      </div>
+      {statement.form ? (
+        <>
+          <MessageField at={at} statement={statement} />
+          {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField at={at} statement={statement} />}
+          {fields.map((field) => (
+            <NamedField key={field.name} at={at} statement={statement} field={field} />
+          ))}
+        </>
+      ) : (
+        <CodeField statement={statement} />
+      )}
+    </div>
+  );
+}
+
+function GuardField({ card, definition, guard }: { card: string; definition: number; guard: string }) {
+  const { run, target } = useStudio();
+  const [draft, setDraft] = useDraft(guard);
+  const save = () => {
+    const t = target();
+    if (t && draft !== guard) void run(ops.setGuard(t, card, definition, draft.trim() === "" ? null : draft.trim()));
+  };
+  return (
+    <label className="field guard">
+      <span>Only when</span>
+      <input value={draft} placeholder="always" onChange={(e) => setDraft(e.target.value)} onBlur={save}
+        onKeyDown={(e) => { if (e.key === "Enter") save(); }} />
+    </label>
+  );
+}
+
+function CardHeader({ card }: { card: CardView }) {
+  const { run, target, select } = useStudio();
+  const [name, setName] = useDraft(card.name);
+  const rename = async () => {
+    const t = target();
+    if (t && name.trim() !== "" && name !== card.name && (await run(ops.renameCard(t, card.name, name.trim())))) {
+      select(name.trim());
+    }
+  };
+  return (
+    <div className="inspector-head">
+      <input className="card-title" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => void rename()}
+        onKeyDown={(e) => { if (e.key === "Enter") void rename(); }} aria-label="Card name" />
+      <button
+        className="danger"
+        onClick={() => {
+          const t = target();
+          if (t && window.confirm(`Delete the card ${card.name}?`)) void run(ops.deleteCard(t, card.name)).then(() => select(null));
+        }}
+      >
+        Delete card
+      </button>
+    </div>
+  );
+}
+
+function AddStatement({ card, definition }: { card: string; definition: number }) {
+  const { run, target } = useStudio();
+  return (
+    <select
+      className="add-statement"
+      value=""
+      onChange={(e) => {
+        const t = target();
+        if (t && e.target.value) void run(ops.addStatement(t, card, definition, e.target.value));
+      }}
+    >
+      <option value="">Add a step…</option>
+      {TEMPLATES.map((template) => (
+        <option key={template.label} value={template.source}>
+          {template.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function Inspector() {
+  const { view, selected, target, run } = useStudio();
+  const [guard, setGuard] = useState("");
+  const card = view?.cards.find((c) => c.name === selected);
+  if (!view || !card) {
+    return <div className="empty">Click a card on the canvas to change it.</div>;
+  }
+  const base = target();
+  return (
+    <div className="inspector" data-inspecting={card.name}>
+      <CardNames />
+      <CardHeader card={card} />
+      {card.definitions.map((definition, d) => (
+        <div className="definition" key={d}>
+          {(card.definitions.length > 1 || definition.guard) && (
+            <GuardField card={card.name} definition={d} guard={definition.guard ?? ""} />
+          )}
+          {base &&
+            definition.statements.map((statement) => (
+              <Statement
+                key={`${d}/${statement.index}/${statement.kind}`}
+                at={{ ...base, card: card.name, definition: d, statement: statement.index }}
+                statement={statement}
+              />
+            ))}
+          <AddStatement card={card.name} definition={d} />
+        </div>
+      ))}
+      <div className="add-guard">
+        <input placeholder="Add a version of this card only when… (e.g. contact.age >= 18)" value={guard}
+          onChange={(e) => setGuard(e.target.value)} />
+        <button
+          disabled={guard.trim() === "" || !base}
+          onClick={async () => {
+            if (base && (await run(ops.addGuard(base, card.name, guard.trim())))) setGuard("");
+          }}
+        >
+          Add
+        </button>
+      </div>
+    </div>
+  );
+}
