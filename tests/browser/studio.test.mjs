@@ -1,0 +1,187 @@
+// Browser tests of `journey studio` (issue 13's acceptance): the real binary on a copy of a
+// project, Debian's chromium driven by playwright-core. Each test leaves a screenshot of its
+// last state in the artefacts folder.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { copyProject, journey, launchBrowser, openStudio, screenshot, startStudio } from "./lib.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const followup = { file: "timeout_and_followup.journey", name: "BabyWeight" };
+const menu = { file: "buttons_menu.journey", name: "ClinicMenu" };
+
+/** A copy of examples/ in a git repository, the studio on it, a page showing `shown`. */
+async function scenario(name, shown, body) {
+  const project = copyProject("examples");
+  const studio = await startStudio(project.dir);
+  let page;
+  try {
+    page = await openStudio(browser, studio, shown);
+    await body({ project, studio, page, path: (file) => join(project.dir, file) });
+  } finally {
+    if (page) {
+      await screenshot(page, name).catch(() => {});
+      await page.context().close();
+    }
+    await studio.stop();
+    project.cleanup();
+  }
+}
+
+/** Wait until a file's bytes satisfy `ok` (the studio writes it after the operation). */
+async function waitForFile(path, ok, what) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const bytes = readFileSync(path, "utf8");
+    if (ok(bytes)) return bytes;
+    if (Date.now() > deadline) throw new Error(`${path}: ${what} not seen within 5 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `git diff -U0` of one file as the removed and the added lines. */
+function changedLines(project, file) {
+  const diff = project.git("diff", "-U0", "--no-color", "--", file).split("\n");
+  return {
+    removed: diff.filter((l) => l.startsWith("-") && !l.startsWith("---")).map((l) => l.slice(1)),
+    added: diff.filter((l) => l.startsWith("+") && !l.startsWith("+++")).map((l) => l.slice(1)),
+  };
+}
+
+const card = (page, name) => page.locator(`.react-flow__node[data-id="${name}"]`);
+
+async function inspect(page, name) {
+  await card(page, name).click();
+  await page.locator(".tabs button", { hasText: "Card" }).click();
+  const inspector = page.locator(`.inspector[data-inspecting="${name}"]`);
+  await inspector.waitFor();
+  return inspector;
+}
+
+test("the canvas shows every card of a journey", async () => {
+  await scenario("canvas", followup, async ({ page }) => {
+    const names = ["AskWeight", "Nudge", "Reminder", "LastReminder", "SendWeight", "Thanks", "Nurse", "CallUs", "OptOut"];
+    for (const name of names) await card(page, name).waitFor();
+    await assert.doesNotReject(card(page, "Nurse").locator(".badge-handoff").waitFor());
+    const message = await card(page, "Thanks").locator(".card-text").textContent();
+    assert.match(message, /Thank you! We saved @weight kg/);
+    assert.ok((await page.locator(".react-flow__edge").count()) >= 8, "exits drawn as edges");
+  });
+});
+
+test("changing one message in the inspector changes exactly that line; undo restores the bytes", async () => {
+  await scenario("inspector-message", followup, async ({ project, page, path }) => {
+    const file = path(followup.file);
+    const original = readFileSync(file, "utf8");
+    const inspector = await inspect(page, "Thanks");
+    const message = inspector.locator('.statement[data-kind="text"] textarea.message');
+    const changed = "Thank you! We saved @weight kg. See you at the next clinic visit.";
+    await message.fill(changed);
+    await message.blur();
+    await waitForFile(file, (bytes) => bytes !== original, "the edit");
+    const { removed, added } = changedLines(project, followup.file);
+    assert.deepEqual(removed, [
+      '    text("Thank you! We saved @weight kg. Keep going to every clinic visit to track baby\'s growth.")',
+    ]);
+    assert.deepEqual(added, [`    text("${changed}")`]);
+    await assert.doesNotReject(
+      page.locator(`.react-flow__node[data-id="Thanks"] .card-text`, { hasText: "See you at the next" }).waitFor(),
+    );
+    await page.locator(".toolbar button", { hasText: "Undo" }).click();
+    await waitForFile(file, (bytes) => bytes === original, "the original bytes after undo");
+  });
+});
+
+test("renaming a card changes its definition and references, not comments; undo restores the bytes", async () => {
+  await scenario("inspector-rename", followup, async ({ project, page, path }) => {
+    const file = path(followup.file);
+    const original = readFileSync(file, "utf8");
+    const inspector = await inspect(page, "Nudge");
+    await inspector.locator("input.card-title").fill("GentleNudge");
+    await inspector.locator("input.card-title").press("Enter");
+    await waitForFile(file, (bytes) => bytes.includes("card GentleNudge"), "the rename");
+    const { removed, added } = changedLines(project, followup.file);
+    const references = original.split("\n").filter((l) => /\bNudge\b/.test(l) && !l.trim().startsWith("#"));
+    assert.deepEqual(removed, references);
+    assert.deepEqual(added, references.map((l) => l.replace(/\bNudge\b/g, "GentleNudge")));
+    await card(page, "GentleNudge").waitFor();
+    await page.keyboard.press("Escape");
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Control+z");
+    await waitForFile(file, (bytes) => bytes === original, "the original bytes after Ctrl+Z");
+  });
+});
+
+test("a file edited on disk shows on the canvas without a reload", async () => {
+  await scenario("disk-edit", menu, async ({ page, path }) => {
+    await page.evaluate(() => {
+      window.notReloaded = true;
+    });
+    const file = path(menu.file);
+    const text = readFileSync(file, "utf8");
+    const edited = text.replace("Our clinics are open Monday to Friday", "Our clinics are open every weekday");
+    assert.notEqual(edited, text);
+    writeFileSync(file, edited);
+    const started = Date.now();
+    await card(page, "Clinic").locator(".card-text", { hasText: "open every weekday" }).waitFor({ timeout: 5000 });
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 2, `seen after ${seconds} s`);
+    assert.equal(await page.evaluate(() => window.notReloaded), true);
+  });
+});
+
+test("typing a fourth button shows WhatsApp's limit before saving", async () => {
+  await scenario("fourth-button", menu, async ({ page, path }) => {
+    const original = readFileSync(path(menu.file), "utf8");
+    const inspector = await inspect(page, "Menu");
+    const buttons = inspector.locator('.statement[data-kind="buttons"]');
+    assert.equal(await buttons.locator('.counter[data-counter="buttons"]').textContent(), "3/3 buttons");
+    await buttons.locator(".add-option").click();
+    await buttons.locator('.option.adding input[placeholder="Title"]').pressSequentially("Talk to a nurse");
+    await assert.doesNotReject(buttons.locator(".limit-warning").waitFor());
+    assert.match(await buttons.locator('.counter[data-counter="buttons"]').textContent(), /^4\/3 buttons — WhatsApp allows at most 3/);
+    assert.equal(await buttons.locator(".save-option").isDisabled(), true);
+    assert.equal(readFileSync(path(menu.file), "utf8"), original, "nothing saved");
+  });
+});
+
+test("a check error appears on its card within a second of the edit that causes it", async () => {
+  await scenario("error-on-card", followup, async ({ page }) => {
+    const inspector = await inspect(page, "Nurse");
+    const fallback = inspector.locator('.statement[data-kind="handoff"] [data-arg="on_timeout"] input');
+    await fallback.fill("Nowhere");
+    const started = Date.now();
+    await fallback.press("Enter");
+    await card(page, "Nurse").locator(".card-problems.error").waitFor({ timeout: 5000 });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed <= 1000, `the error showed after ${elapsed} ms`);
+  });
+});
+
+test("a simulator conversation saved as a test passes `journey test`", async () => {
+  await scenario("simulator", menu, async ({ page, path, project }) => {
+    await page.locator(".tabs button", { hasText: "Try it" }).click();
+    await page.locator(".sim-start").click();
+    await page.locator(".bubble.from-journey", { hasText: "Welcome to the clinic helpline" }).waitFor();
+    await card(page, "Menu").and(page.locator(".react-flow__node:has(.running)")).waitFor();
+    await page.locator(".tap", { hasText: "Clinic hours" }).click();
+    await page.locator(".bubble.from-journey", { hasText: "Our clinics are open" }).waitFor();
+    await page.locator('.save-test input[aria-label="Test file"]').fill("studio.test");
+    await page.locator('.save-test input[aria-label="Test name"]').fill("clinic hours from the menu");
+    await page.locator(".save-test button").click();
+    await page.locator(".saved").waitFor();
+    assert.ok(existsSync(path("studio.test")));
+    const result = journey(["test", project.dir]);
+    assert.equal(result.code, 0, `journey test failed:\n${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout + result.stderr, /clinic hours from the menu/);
+  });
+});
