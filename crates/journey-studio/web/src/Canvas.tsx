@@ -16,7 +16,7 @@ import type { JourneyView } from "./api";
 import { CardNode, firstMessage } from "./CardNode";
 import type { CardNodeType } from "./CardNode";
 import { cardHeight, CARD_WIDTH, layout } from "./layout";
-import { ops } from "./ops";
+import { exitRef, ops } from "./ops";
 import { useStudio } from "./store";
 
 const nodeTypes: NodeTypes = { card: CardNode };
@@ -108,12 +108,21 @@ export function Canvas({ view }: { view: JourneyView }) {
 
   const onConnect = useCallback(
     (connection: Connection) => {
-      const target = studio.target();
-      const exit = Number(connection.sourceHandle?.replace("exit-", ""));
-      if (!target || !connection.target || Number.isNaN(exit)) return;
-      void studio.run(ops.connectExit(target, connection.source, exit, connection.target));
+      const base = studio.target();
+      const card = view.cards.find((c) => c.name === connection.source);
+      if (!base || !card || !connection.target) return;
+      const handle = connection.sourceHandle ?? "";
+      const exit =
+        handle === "then"
+          ? ({ kind: "next", journey: view.name, card: card.name, definition: 0 } as const)
+          : exitRef(view.name, card, card.exits[Number(handle.replace("exit-", ""))]);
+      if (!exit) {
+        studio.say("This exit is set in the card's code; change it there.");
+        return;
+      }
+      void studio.run(ops.connectExit(base, exit, connection.target));
     },
-    [studio],
+    [studio, view],
   );
 
   return (

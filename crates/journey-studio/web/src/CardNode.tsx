@@ -82,6 +82,13 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
             <Handle type="source" position={Position.Right} id={`exit-${i}`} className="card-out" />
           </div>
         ))}
+        {!card.exits.some((e) => e.kind === "next") && (
+          <div className="card-exit exit-then" title="Drag to the card that comes next">
+            <span className="exit-label">then</span>
+            <span className="exit-target">drag to connect</span>
+            <Handle type="source" position={Position.Right} id="then" className="card-out" />
+          </div>
+        )}
       </div>
     </div>
   );

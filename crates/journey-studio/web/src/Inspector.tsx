@@ -3,10 +3,16 @@
 
 import { useEffect, useState } from "react";
 import type { CardView, StatementView } from "./api";
-import { api, charOffset, sliceBytes } from "./api";
+import { api, sliceBytes } from "./api";
 import { literal, ops } from "./ops";
-import type { StatementRef } from "./ops";
+import type { At, Base } from "./ops";
 import { useStudio } from "./store";
+
+/** Where a statement is, for the operations that change it. */
+interface Place {
+  base: Base;
+  at: At;
+}
 
 /** WhatsApp's limits on interactive messages. */
 export const LIMITS = {
@@ -77,15 +83,22 @@ function CardNames() {
   );
 }
 
-/** The message text of a statement (its first string argument), edited as plain words. */
-function MessageField({ at, statement }: { at: StatementRef; statement: StatementView }) {
+/**
+ * The words a statement sends: its first string argument, or that of the `text(…)` in its
+ * `do … end` block (a menu's message). Saved as plain text: the server quotes it.
+ */
+function MessageField({ place, statement }: { place: Place; statement: StatementView }) {
   const { run } = useStudio();
-  const position = statement.args.findIndex((a) => !a.name && a.value != null);
-  const value = position >= 0 ? statement.args[position].value ?? "" : "";
-  const [draft, setDraft] = useDraft(value);
-  if (position < 0) return null;
+  const inner = statement.block?.findIndex((s) => s.kind === "text") ?? -1;
+  const source = inner >= 0 ? statement.block![inner] : statement;
+  const first = source.args.find((a) => !a.name);
+  const value = first?.value ?? null;
+  const [draft, setDraft] = useDraft(value ?? "");
+  if (value === null) return null;
   const save = () => {
-    if (draft !== value) void run(ops.setArg(at, { position }, literal(draft)));
+    if (draft === value) return;
+    const at = inner >= 0 ? { ...place.at, inner } : place.at;
+    void run(ops.setText(place.base, at, draft));
   };
   return (
     <label className="field">
@@ -106,11 +119,11 @@ function MessageField({ at, statement }: { at: StatementRef; statement: Statemen
 }
 
 function NamedField({
-  at,
+  place,
   statement,
   field,
 }: {
-  at: StatementRef;
+  place: Place;
   statement: StatementView;
   field: { name: string; label: string; text?: boolean; card?: boolean };
 }) {
@@ -120,8 +133,11 @@ function NamedField({
   const [draft, setDraft] = useDraft(value);
   const save = () => {
     if (draft === value) return;
-    const source = draft.trim() === "" ? null : field.text ? literal(draft) : draft.trim();
-    void run(ops.setArg(at, { name: field.name }, source));
+    if (draft.trim() === "") {
+      if (arg) void run(ops.clearArgument(place.base, place.at, field.name));
+      return;
+    }
+    void run(ops.setArgument(place.base, place.at, field.name, field.text ? literal(draft) : draft.trim()));
   };
   return (
     <label className="field" data-arg={field.name}>
@@ -140,7 +156,7 @@ function NamedField({
 }
 
 /** Buttons or list rows: live counters against WhatsApp's limits, checked before saving. */
-function OptionsField({ at, statement }: { at: StatementRef; statement: StatementView }) {
+function OptionsField({ place, statement }: { place: Place; statement: StatementView }) {
   const { run } = useStudio();
   const limits = statement.kind === "list" ? LIMITS.list : LIMITS.buttons;
   const options = statement.options ?? [];
@@ -152,7 +168,7 @@ function OptionsField({ at, statement }: { at: StatementRef; statement: Statemen
   const saveLabel = (i: number) => {
     const label = labels[i];
     if (label !== options[i].label && label.length <= limits.title && label.trim() !== "") {
-      void run(ops.renameOption(at, i, label));
+      void run(ops.setOptionLabel(place.base, place.at, i, label));
     }
   };
   return (
@@ -173,7 +189,7 @@ function OptionsField({ at, statement }: { at: StatementRef; statement: Statemen
           />
           <Counter used={(labels[i] ?? "").length} limit={limits.title} noun="characters" />
           <span className="exit-target">→ {option.target ?? "?"}</span>
-          <button title="Remove" onClick={() => void run(ops.removeOption(at, i))}>
+          <button title="Remove" onClick={() => void run(ops.removeOption(place.base, place.at, i))}>
             ✕
           </button>
         </div>
@@ -197,7 +213,7 @@ function OptionsField({ at, statement }: { at: StatementRef; statement: Statemen
             className="save-option"
             disabled={tooMany || adding.label.trim() === "" || adding.label.length > limits.title || adding.target === ""}
             onClick={async () => {
-              if (await run(ops.addOption(at, adding.label, adding.target))) setAdding(null);
+              if (await run(ops.addOption(place.base, place.at, adding.target, adding.label))) setAdding(null);
             }}
           >
             Save
@@ -219,7 +235,7 @@ function OptionsField({ at, statement }: { at: StatementRef; statement: Statemen
   );
 }
 
-/** A statement without a form: its code, saved back into the file at its place. */
+/** A statement without a form: its code, saved back at its place in the file. */
 function CodeField({ statement }: { statement: StatementView }) {
   const { view, texts, versions, apply, say } = useStudio();
   const file = view!.file;
@@ -228,10 +244,9 @@ function CodeField({ statement }: { statement: StatementView }) {
   const [draft, setDraft] = useDraft(source);
   const save = async () => {
     if (draft === source || !text) return;
-    const start = charOffset(text, statement.span[0]);
-    const end = charOffset(text, statement.span[1]);
+    const [start, end] = statement.span;
     try {
-      apply(await api.putFile(file, text.slice(0, start) + draft + text.slice(end), versions[file]));
+      apply(await api.edits([{ path: file, start, end, text: draft }], { [file]: versions[file] }));
     } catch (error) {
       say((error as Error).message);
     }
@@ -239,26 +254,36 @@ function CodeField({ statement }: { statement: StatementView }) {
   return (
     <label className="field">
       <span>Code</span>
-      <textarea className="code" value={draft} rows={Math.min(8, draft.split("\n").length + 1)}
-        onChange={(e) => setDraft(e.target.value)} onBlur={() => void save()} spellCheck={false} />
+      <textarea
+        className="code"
+        value={draft}
+        rows={Math.min(8, draft.split("\n").length + 1)}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => void save()}
+        spellCheck={false}
+      />
     </label>
   );
 }
 
-function Statement({ at, statement }: { at: StatementRef; statement: StatementView }) {
+function Statement({ place, statement }: { place: Place; statement: StatementView }) {
+  const { run } = useStudio();
   const fields = FIELDS[statement.kind] ?? [];
   return (
     <div className={`statement kind-${statement.kind}`} data-statement={statement.index} data-kind={statement.kind}>
       <div className="statement-head">
         <span className="kind">{statement.kind}</span>
         <span className="summary">{statement.summary}</span>
+        <button className="remove-statement" title="Remove this step" onClick={() => void run(ops.removeStatement(place.base, place.at))}>
+          ✕
+        </button>
       </div>
       {statement.form ? (
         <>
-          <MessageField at={at} statement={statement} />
-          {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField at={at} statement={statement} />}
+          <MessageField place={place} statement={statement} />
+          {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField place={place} statement={statement} />}
           {fields.map((field) => (
-            <NamedField key={field.name} at={at} statement={statement} field={field} />
+            <NamedField key={field.name} place={place} statement={statement} field={field} />
           ))}
         </>
       ) : (
@@ -268,19 +293,24 @@ function Statement({ at, statement }: { at: StatementRef; statement: StatementVi
   );
 }
 
-function GuardField({ card, definition, guard }: { card: string; definition: number; guard: string }) {
+/** A guarded version of a card: when it applies, and a way to remove it. */
+function Guard({ card, definition, guard, removable }: { card: string; definition: number; guard: string; removable: boolean }) {
   const { run, target } = useStudio();
-  const [draft, setDraft] = useDraft(guard);
-  const save = () => {
-    const t = target();
-    if (t && draft !== guard) void run(ops.setGuard(t, card, definition, draft.trim() === "" ? null : draft.trim()));
-  };
   return (
-    <label className="field guard">
-      <span>Only when</span>
-      <input value={draft} placeholder="always" onChange={(e) => setDraft(e.target.value)} onBlur={save}
-        onKeyDown={(e) => { if (e.key === "Enter") save(); }} />
-    </label>
+    <div className="guard">
+      <span>{guard ? <>Only when <code>{guard}</code></> : "Otherwise"}</span>
+      {removable && (
+        <button
+          title="Remove this version of the card"
+          onClick={() => {
+            const base = target();
+            if (base) void run(ops.removeDefinition(base, card, definition));
+          }}
+        >
+          Remove version
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -301,7 +331,9 @@ function CardHeader({ card }: { card: CardView }) {
         className="danger"
         onClick={() => {
           const t = target();
-          if (t && window.confirm(`Delete the card ${card.name}?`)) void run(ops.deleteCard(t, card.name)).then(() => select(null));
+          if (t && window.confirm(`Delete the card ${card.name}?`)) {
+            void run(ops.deleteCard(t, card.name)).then((done) => done && select(null));
+          }
         }}
       >
         Delete card
@@ -310,15 +342,17 @@ function CardHeader({ card }: { card: CardView }) {
   );
 }
 
-function AddStatement({ card, definition }: { card: string; definition: number }) {
+function AddStatement({ card, definition, count }: { card: string; definition: number; count: number }) {
   const { run, target } = useStudio();
   return (
     <select
       className="add-statement"
+      aria-label="Add a step"
       value=""
       onChange={(e) => {
-        const t = target();
-        if (t && e.target.value) void run(ops.addStatement(t, card, definition, e.target.value));
+        const base = target();
+        const at = { journey: base?.journey ?? "", card, definition, statement: count };
+        if (base && e.target.value) void run(ops.addStatement(base, at, e.target.value));
       }}
     >
       <option value="">Add a step…</option>
@@ -344,19 +378,19 @@ export function Inspector() {
       <CardNames />
       <CardHeader card={card} />
       {card.definitions.map((definition, d) => (
-        <div className="definition" key={d}>
-          {(card.definitions.length > 1 || definition.guard) && (
-            <GuardField card={card.name} definition={d} guard={definition.guard ?? ""} />
+        <div className="definition" key={d} data-definition={d}>
+          {card.definitions.length > 1 && (
+            <Guard card={card.name} definition={d} guard={definition.guard ?? ""} removable />
           )}
           {base &&
             definition.statements.map((statement) => (
               <Statement
                 key={`${d}/${statement.index}/${statement.kind}`}
-                at={{ ...base, card: card.name, definition: d, statement: statement.index }}
+                place={{ base, at: { journey: base.journey, card: card.name, definition: d, statement: statement.index } }}
                 statement={statement}
               />
             ))}
-          <AddStatement card={card.name} definition={d} />
+          <AddStatement card={card.name} definition={d} count={definition.statements.length} />
         </div>
       ))}
       <div className="add-guard">
@@ -365,7 +399,7 @@ export function Inspector() {
         <button
           disabled={guard.trim() === "" || !base}
           onClick={async () => {
-            if (base && (await run(ops.addGuard(base, card.name, guard.trim())))) setGuard("");
+            if (base && (await run(ops.addDefinition(base, card.name, guard.trim())))) setGuard("");
           }}
         >
           Add

@@ -19,7 +19,16 @@ export interface Diagnostic {
   column: number;
   card?: CardRef | null;
   help?: string | null;
-  fixes: { title: string; op_or_edits: unknown }[];
+  notes?: string[];
+  fixes: { title: string; edits: TextEdit[] }[];
+}
+
+/** A raw text edit: byte offsets into the file's current text. */
+export interface TextEdit {
+  path: string;
+  start: number;
+  end: number;
+  text: string;
 }
 
 export interface ProjectFile {
@@ -44,7 +53,8 @@ export interface FileText {
 }
 
 export interface Change {
-  files: { path: string; version: string; text: string }[];
+  /** `version` and `text` are null for a file the change removed. */
+  files: { path: string; version: string | null; text: string | null }[];
   diagnostics: Diagnostic[];
   cards_changed: CardRef[];
 }
@@ -63,6 +73,9 @@ export interface StatementView {
   args: Arg[];
   options?: { label: string; target?: string | null }[] | null;
   form: boolean;
+  var?: string | null;
+  /** The statements of a call's `do … end` block (a menu's text, header, footer). */
+  block?: StatementView[] | null;
 }
 
 export type ExitKind =
@@ -75,7 +88,8 @@ export type ExitKind =
   | "timer"
   | "error"
   | "return"
-  | "interrupt";
+  | "interrupt"
+  | "reply";
 
 export interface Exit {
   kind: ExitKind;
@@ -87,10 +101,10 @@ export interface CardView {
   name: string;
   span: [number, number];
   position?: { x: number; y: number } | null;
-  definitions: { guard?: string | null; statements: StatementView[] }[];
+  definitions: { guard?: string | null; span: [number, number]; statements: StatementView[] }[];
   exits: Exit[];
   badges: string[];
-  window: { worst_hours: number | null; outside: boolean };
+  window: { worst_hours: number | null; outside: boolean; reached?: boolean };
   reaches_person: boolean;
   diagnostics: number[];
 }
@@ -109,6 +123,7 @@ export interface Bubble {
   buttons?: string[] | null;
   rows?: string[] | null;
   at: string;
+  line?: string;
 }
 
 export interface SimState {
@@ -119,6 +134,7 @@ export interface SimState {
   current: CardRef | null;
   fields: Record<string, unknown>;
   timers: { card: string; due: string }[];
+  ended?: boolean;
 }
 
 export interface Rule {
@@ -167,6 +183,8 @@ export const api = {
   putFile: (path: string, text: string, base_version: string | null) =>
     call<Change>("PUT", "/api/file", { path, text, base_version }),
   op: (op: object) => call<Change>("POST", "/api/op", { op }),
+  edits: (edits: TextEdit[], base_versions: Record<string, string>) =>
+    call<Change>("POST", "/api/edits", { edits, base_versions }),
   undo: () => call<Change>("POST", "/api/undo"),
   redo: () => call<Change>("POST", "/api/redo"),
   journey: (file: string, name: string) =>

@@ -8,7 +8,8 @@ export const CARD_WIDTH = 250;
 
 /** The height a card node takes: a header, its first message and one row per exit. */
 export function cardHeight(card: CardView): number {
-  return 78 + 22 * card.exits.length;
+  const hasNext = card.exits.some((e) => e.kind === "next");
+  return 78 + 22 * (card.exits.length + (hasNext ? 0 : 1));
 }
 
 export function layout(cards: CardView[]): Map<string, { x: number; y: number }> {

@@ -6,7 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ReactNode } from "react";
 import { api, ApiError } from "./api";
 import type { Change, Diagnostic, JourneyView, Project, SimState } from "./api";
-import type { Target } from "./ops";
+import type { Base } from "./ops";
 
 export interface Open {
   file: string;
@@ -38,7 +38,7 @@ interface Studio {
   setSim: (sim: SimState | null) => void;
   say: (notice: string | null) => void;
   /** The file, version and journey an operation on the open journey starts from. */
-  target: () => Target | null;
+  target: () => Base | null;
   /** Send an edit operation; the answer updates everything it touched. */
   run: (op: object) => Promise<boolean>;
   apply: (change: Change) => void;
@@ -137,19 +137,25 @@ export function StudioProvider({ children }: { children: ReactNode }) {
     (change: Change) => {
       setVersions((v) => {
         const next = { ...v };
-        for (const file of change.files) next[file.path] = file.version;
+        for (const file of change.files) {
+          if (file.version === null) delete next[file.path];
+          else next[file.path] = file.version;
+        }
         return next;
       });
       setTexts((t) => {
         const next = { ...t };
-        for (const file of change.files) next[file.path] = file.text;
+        for (const file of change.files) {
+          if (file.text === null) delete next[file.path];
+          else next[file.path] = file.text;
+        }
         return next;
       });
       setDiagnostics(change.diagnostics);
       const current = state.current.open;
       if (current && change.files.some((f) => f.path === current.file)) void refreshView(current);
       const known = new Set(Object.keys(state.current.versions));
-      if (change.files.some((f) => !known.has(f.path))) void loadProject();
+      if (change.files.some((f) => !known.has(f.path) || f.version === null)) void loadProject();
     },
     [refreshView, loadProject],
   );
@@ -183,7 +189,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
     [apply],
   );
 
-  const target = useCallback((): Target | null => {
+  const target = useCallback((): Base | null => {
     const { open: o, versions: v } = state.current;
     if (!o || !v[o.file]) return null;
     return { file: o.file, base_version: v[o.file], journey: o.name };
@@ -205,7 +211,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
     const events = new EventSource("/api/events");
     events.addEventListener("change", (event) => {
       const data = JSON.parse((event as MessageEvent).data) as {
-        files: { path: string; version: string }[];
+        files: { path: string; version: string | null }[];
         diagnostics: Diagnostic[];
       };
       setDiagnostics(data.diagnostics);
@@ -214,12 +220,17 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       if (changed.length === 0) return;
       setVersions((old) => {
         const next = { ...old };
-        for (const f of changed) next[f.path] = f.version;
+        for (const f of changed) {
+          if (f.version === null) delete next[f.path];
+          else next[f.path] = f.version;
+        }
         return next;
       });
-      for (const f of changed) if (f.path in t || f.path === o?.file) void loadText(f.path);
+      for (const f of changed) {
+        if (f.version !== null && (f.path in t || f.path === o?.file)) void loadText(f.path);
+      }
       if (o && changed.some((f) => f.path === o.file)) void refreshView(o);
-      if (changed.some((f) => !(f.path in v))) void loadProject();
+      if (changed.some((f) => !(f.path in v) || f.version === null)) void loadProject();
     });
     return () => events.close();
   }, [loadText, refreshView, loadProject]);
