@@ -18,21 +18,45 @@ export type CardNodeType = Node<CardData, "card">;
 const BADGE_WORDS: Record<string, string> = {
   handoff: "to a person",
   template: "template",
+  buttons: "buttons",
+  list: "list",
+  schedule: "timer",
+  run: "starts a journey",
+  end: "ends",
   ask: "question",
   http: "web call",
   escalation: "escalation",
 };
 
-/** What the card sends first, in the words the contact reads. */
+/** Statements whose first string argument is words the contact reads. */
+const MESSAGES = new Set(["text", "buttons", "list", "ask", "send_message_template", "image", "video", "document", "audio"]);
+
+/** What the card sends first, in the words the contact reads; else what its first step does. */
 export function firstMessage(card: CardView): string {
   for (const definition of card.definitions) {
     for (const statement of definition.statements) {
-      const words = statement.args.find((a) => a.value != null)?.value;
+      if (!MESSAGES.has(statement.kind)) continue;
+      const words = [statement, ...(statement.block ?? [])]
+        .flatMap((s) => s.args)
+        .find((a) => !a.name && a.value != null)?.value;
       if (words) return words;
     }
   }
   return card.definitions[0]?.statements[0]?.summary ?? "";
 }
+
+/** An exit's words when the server gives it no label (a `then:`, a timeout…). */
+const EXIT_WORDS: Record<string, string> = {
+  next: "then",
+  timeout: "no answer",
+  invalid: "after the last try",
+  timer: "timer",
+  return: "handed back",
+  error: "if it fails",
+  default: "otherwise",
+  reply: "reply",
+  interrupt: "keyword",
+};
 
 function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
   const { card, problems, running, matched } = data;
@@ -54,6 +78,11 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
             {BADGE_WORDS[badge] ?? badge}
           </span>
         ))}
+        {card.window.worst_hours != null && card.window.worst_hours > 0 && (
+          <span className="badge badge-hours" title="At worst, this long since the contact's last message when this card runs">
+            ≤ {card.window.worst_hours}h
+          </span>
+        )}
         {card.window.outside && (
           <span className="badge badge-window" title="May send free-form text more than 24 hours after the contact's last message">
             outside 24h
@@ -61,9 +90,6 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
         )}
       </div>
       <div className="card-text">{firstMessage(card)}</div>
-      {card.window.worst_hours != null && (
-        <div className="card-window">up to {card.window.worst_hours}h since the contact's last message</div>
-      )}
       {problems.length > 0 && (
         <div className={`card-problems ${worst}`}>
           {problems.slice(0, 2).map((p, i) => (
@@ -77,7 +103,7 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
       <div className="card-exits">
         {card.exits.map((exit, i) => (
           <div key={i} className={`card-exit exit-${exit.kind}`} data-exit={i}>
-            <span className="exit-label">{exit.label}</span>
+            <span className="exit-label">{exit.label || EXIT_WORDS[exit.kind] || exit.kind}</span>
             <span className="exit-target">{exit.target ? `→ ${exit.target}` : "not connected"}</span>
             <Handle type="source" position={Position.Right} id={`exit-${i}`} className="card-out" />
           </div>

@@ -7,6 +7,7 @@ import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirro
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { api, charOffset } from "./api";
+import { journeyHighlighting } from "./highlight";
 import { useStudio } from "./store";
 
 const remote = Annotation.define<boolean>();
@@ -41,7 +42,7 @@ export function CodePane() {
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
           lintGutter(),
-          EditorView.lineWrapping,
+          journeyHighlighting,
           EditorView.updateListener.of((update) => {
             if (!update.docChanged || update.transactions.some((t) => t.annotation(remote))) return;
             if (pending.current !== null) window.clearTimeout(pending.current);
