@@ -16,6 +16,7 @@ import type { JourneyView } from "./api";
 import { CardNode, firstMessage } from "./CardNode";
 import type { CardNodeType } from "./CardNode";
 import { cardHeight, CARD_WIDTH, layout } from "./layout";
+import { useCardClipboard } from "./clipboard";
 import { exitRef, ops } from "./ops";
 import { useStudio } from "./store";
 
@@ -76,7 +77,9 @@ export function Canvas({ view }: { view: JourneyView }) {
   }, [view, diagnostics, running, needle]);
 
   useEffect(() => {
-    setNodes((old) => old.map((n) => (n.selected === (n.id === selected) ? n : { ...n, selected: n.id === selected })));
+    // The card chosen elsewhere (a problem, the simulator, search) becomes selected; React
+    // Flow keeps the rest of the selection (shift-click, a selection box) itself.
+    if (selected) setNodes((old) => old.map((n) => (n.id === selected && !n.selected ? { ...n, selected: true } : n)));
   }, [selected]);
 
   useEffect(() => {
@@ -88,6 +91,9 @@ export function Canvas({ view }: { view: JourneyView }) {
   }, [focus, flow]);
 
   const edges = useMemo(() => edgesOf(view), [view]);
+
+  const selectedCards = useCallback(() => flow.getNodes().filter((n) => n.selected).map((n) => n.id), [flow]);
+  useCardClipboard(view, selectedCards);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CardNodeType>[]) => setNodes((old) => applyNodeChanges(changes, old)),

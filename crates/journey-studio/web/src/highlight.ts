@@ -36,7 +36,7 @@ const journeyLanguage = StreamLanguage.define<State>({
     if (stream.match(/^[A-Za-z_]\w*/)) {
       const word = stream.current();
       if (KEYWORDS.has(word)) return "keyword";
-      if (stream.peek() === "(") return "function";
+      if (stream.peek() === "(") return "variableName.function";
       if (stream.peek() === ":") return "propertyName";
       return /^[A-Z]/.test(word) ? "typeName" : "variableName";
     }

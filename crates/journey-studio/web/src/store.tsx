@@ -135,6 +135,14 @@ export function StudioProvider({ children }: { children: ReactNode }) {
 
   const apply = useCallback(
     (change: Change) => {
+      const known = new Set(Object.keys(state.current.versions));
+      const versionsNow = { ...state.current.versions };
+      for (const file of change.files) {
+        if (file.version === null) delete versionsNow[file.path];
+        else versionsNow[file.path] = file.version;
+      }
+      // The next operation may be sent before React renders again: it must see these.
+      state.current.versions = versionsNow;
       setVersions((v) => {
         const next = { ...v };
         for (const file of change.files) {
@@ -154,7 +162,6 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       setDiagnostics(change.diagnostics);
       const current = state.current.open;
       if (current && change.files.some((f) => f.path === current.file)) void refreshView(current);
-      const known = new Set(Object.keys(state.current.versions));
       if (change.files.some((f) => !known.has(f.path) || f.version === null)) void loadProject();
     },
     [refreshView, loadProject],
