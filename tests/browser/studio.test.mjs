@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { copyProject, journey, launchBrowser, openStudio, screenshot, startStudio } from "./lib.mjs";
+import { copyProject, journey, launchBrowser, openStudio, screenshot, startStudio, tempDir } from "./lib.mjs";
 
 let browser;
 before(async () => {
@@ -58,6 +58,22 @@ function changedLines(project, file) {
 }
 
 const card = (page, name) => page.locator(`.react-flow__node[data-id="${name}"]`);
+
+/** Type into a field and leave it: the inspector saves on leaving. */
+async function setField(field, value) {
+  await field.fill(value);
+  await field.blur();
+}
+
+/** Wait until the studio has the operation's answer (a notice would say what went wrong). */
+async function settled(page, file, ok, what) {
+  try {
+    return await waitForFile(file, ok, what);
+  } catch (error) {
+    const notice = await page.locator(".notice").textContent().catch(() => null);
+    throw new Error(`${error.message}${notice ? `; the studio said: ${notice}` : ""}`);
+  }
+}
 
 async function inspect(page, name) {
   await card(page, name).click();
@@ -184,4 +200,114 @@ test("a simulator conversation saved as a test passes `journey test`", async () 
     assert.equal(result.code, 0, `journey test failed:\n${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout + result.stderr, /clinic hours from the menu/);
   });
+});
+
+test("a journey built from `journey new` with clicks and typing passes `journey check --fail-on warning` and its test", async () => {
+  const temp = tempDir("new");
+  const made = journey(["new", "clinic"], { cwd: temp.dir });
+  assert.equal(made.code, 0, made.stderr);
+  const dir = join(temp.dir, "clinic");
+  const file = join(dir, "main.journey");
+  const read = () => readFileSync(file, "utf8");
+  const studio = await startStudio(dir);
+  let page;
+  try {
+    page = await openStudio(browser, studio, { file: "main.journey", name: "Clinic" });
+
+    // A welcome card: its message, in the inspector.
+    let inspector = await inspect(page, "Welcome");
+    await setField(inspector.locator('.statement[data-kind="text"] textarea.message'), "Hi @contact.name! Welcome to the clinic line.");
+    await settled(page, file, (t) => t.includes("Welcome to the clinic line."), "the welcome message");
+
+    // A question with a timeout and two retries, on a new card.
+    await page.locator('input[aria-label="New card name"]').fill("Weeks");
+    await page.locator(".toolbar button", { hasText: "Add card" }).click();
+    await card(page, "Weeks").waitFor();
+    inspector = await inspect(page, "Weeks");
+    await inspector.locator("select.add-statement").selectOption({ label: "Question" });
+    const ask = inspector.locator('.statement[data-kind="ask"]');
+    await ask.waitFor();
+    await setField(ask.locator("textarea.message"), "How many weeks pregnant are you? Send a number, like 12.");
+    await settled(page, file, (t) => t.includes("How many weeks pregnant"), "the question");
+    const settings = [
+      ["timeout", "2h"],
+      ["on_timeout", "Tips"],
+      ["validate", "has_number(event.message.text.body)"],
+      ["error", "Please send just a number, like 12."],
+      ["retries", "2"],
+      ["on_invalid", "Agent"],
+    ];
+    for (const [name, value] of settings) {
+      const before = read();
+      await setField(ask.locator(`[data-arg="${name}"] input`), value);
+      await settled(page, file, (t) => t !== before && t.includes(value), `the question's ${name}`);
+    }
+
+    // The menu gets a third button, to the question.
+    inspector = await inspect(page, "Menu");
+    const buttons = inspector.locator('.statement[data-kind="buttons"]');
+    await buttons.locator(".add-option").click();
+    await buttons.locator('.option.adding input[placeholder="Title"]').fill("Weeks pregnant");
+    await buttons.locator('.option.adding input[placeholder="Goes to card"]').fill("Weeks");
+    assert.equal(await buttons.locator('.counter[data-counter="buttons"]').textContent(), "3/3 buttons");
+    await buttons.locator(".save-option").click();
+    await settled(page, file, (t) => t.includes('Weeks: "Weeks pregnant"'), "the third button");
+
+    // A branch on the answer: Advice, with a version only for an early pregnancy.
+    await page.locator('input[aria-label="New card name"]').fill("Advice");
+    await page.locator(".toolbar button", { hasText: "Add card" }).click();
+    await card(page, "Advice").waitFor();
+    inspector = await inspect(page, "Advice");
+    await inspector.locator("select.add-statement").selectOption({ label: "Message" });
+    await setField(inspector.locator('.statement[data-kind="text"] textarea.message').first(), "Keep going to every clinic visit.");
+    await settled(page, file, (t) => t.includes("Keep going to every clinic visit."), "the advice");
+    await inspector.locator(".add-guard input").fill("parse_int(answer) < 12");
+    await inspector.locator(".add-guard button").click();
+    await settled(page, file, (t) => t.includes("when parse_int(answer) < 12"), "the guarded version");
+    const early = inspector.locator('.definition[data-definition="0"]');
+    if ((await early.locator('.statement[data-kind="text"]').count()) === 0) {
+      await early.locator("select.add-statement").selectOption({ label: "Message" });
+      await early.locator('.statement[data-kind="text"]').waitFor();
+    }
+    await setField(early.locator('.statement[data-kind="text"] textarea.message'), "Book your first clinic visit before 12 weeks.");
+    await settled(page, file, (t) => t.includes("Book your first clinic visit"), "the early advice");
+
+    // Connect the question to the advice by dragging its "then" exit onto the card.
+    await card(page, "Weeks").locator('.react-flow__handle[data-handleid="then"]').dragTo(
+      card(page, "Advice").locator('.react-flow__handle[data-handleid="in"]'),
+    );
+    await settled(page, file, (t) => /card Weeks, then: Advice/.test(t), "the connection");
+
+    // The handoff has a fallback (from the scaffold): give the team a note.
+    inspector = await inspect(page, "Agent");
+    await setField(inspector.locator('.statement[data-kind="handoff"] [data-arg="note"] input'), "Asked for a person from the menu");
+    await settled(page, file, (t) => t.includes("Asked for a person from the menu"), "the note");
+    const text = read();
+    assert.match(text, /on_timeout: CallUs/);
+    assert.match(text, /interrupt\(keywords: \["stop", "unsubscribe"\], then: OptOut\)/);
+
+    const check = journey(["check", "--fail-on", "warning", dir]);
+    assert.equal(check.code, 0, `journey check --fail-on warning:\n${check.stdout}\n${check.stderr}\n${text}`);
+
+    // A conversation in the simulator, saved as a test.
+    await page.locator(".tabs button", { hasText: "Try it" }).click();
+    await page.locator(".sim-start").click();
+    await page.locator(".tap", { hasText: "Weeks pregnant" }).click();
+    await page.locator(".bubble.from-journey", { hasText: "How many weeks pregnant" }).waitFor();
+    await page.locator('.compose input').fill("8");
+    await page.locator('.compose button').click();
+    await page.locator(".bubble.from-journey", { hasText: "Book your first clinic visit" }).waitFor();
+    await page.locator('.save-test input[aria-label="Test name"]').fill("early pregnancy advice");
+    await page.locator(".save-test button").click();
+    await page.locator(".saved").waitFor();
+    const tested = journey(["test", dir]);
+    assert.equal(tested.code, 0, `journey test:\n${tested.stdout}\n${tested.stderr}`);
+  } finally {
+    if (page) {
+      await screenshot(page, "from-journey-new").catch(() => {});
+      await page.context().close();
+    }
+    await studio.stop();
+    temp.cleanup();
+  }
 });

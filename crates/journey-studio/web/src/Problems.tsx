@@ -6,7 +6,7 @@ import type { Diagnostic, Rule } from "./api";
 import { useStudio } from "./store";
 
 export function Problems() {
-  const { diagnostics, project, openJourney, openCode, say } = useStudio();
+  const { diagnostics, project, versions, openJourney, openCode, apply, say } = useStudio();
   const [rule, setRule] = useState<Rule | null>(null);
   const groups = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) groups.set(d.code, [...(groups.get(d.code) ?? []), d]);
@@ -38,12 +38,24 @@ export function Problems() {
             </button>
           </summary>
           {list.map((d, i) => (
-            <button key={i} className={`problem ${d.severity}`} onClick={() => jump(d)}>
-              <span className="where">
-                {d.card ? d.card.card : `${d.path}:${d.line}`}
-              </span>
-              {d.message}
-            </button>
+            <div key={i} className={`problem ${d.severity}`}>
+              <button className="problem-jump" onClick={() => jump(d)}>
+                <span className="where">{d.card ? d.card.card : `${d.path}:${d.line}`}</span>
+                {d.message}
+              </button>
+              {d.fixes.map((fix) => (
+                <button
+                  key={fix.title}
+                  className="fix"
+                  onClick={() => {
+                    const bases = Object.fromEntries(fix.edits.map((e) => [e.path, versions[e.path]]));
+                    api.edits(fix.edits, bases).then(apply, (error: Error) => say(error.message));
+                  }}
+                >
+                  Fix: {fix.title}
+                </button>
+              ))}
+            </div>
           ))}
         </details>
       ))}

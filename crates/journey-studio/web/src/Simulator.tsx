@@ -11,6 +11,7 @@ const STEPS = ["10m", "1h", "2h", "1d", "3d"];
 export function Simulator() {
   const { open, sim, setSim, say, apply, focusCard } = useStudio();
   const [text, setText] = useState("");
+  const [opening, setOpening] = useState("hi");
   const [by, setBy] = useState("1h");
   const [testPath, setTestPath] = useState("");
   const [testName, setTestName] = useState("");
@@ -31,11 +32,21 @@ export function Simulator() {
   if (!open) return <div className="empty">Open a journey to try it.</div>;
   if (!sim) {
     return (
-      <div className="simulator">
-        <button className="primary sim-start" onClick={() => void step(api.simStart(open.name))}>
+      <form
+        className="simulator sim-begin"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void step(api.simStart(open.name, opening.trim()));
+        }}
+      >
+        <label className="field">
+          <span>The contact's first message (leave empty when your service writes first)</span>
+          <input value={opening} onChange={(e) => setOpening(e.target.value)} aria-label="First message" />
+        </label>
+        <button type="submit" className="primary sim-start">
           Start a conversation with {open.name}
         </button>
-      </div>
+      </form>
     );
   }
   const last = [...sim.transcript].reverse().find((b) => b.from === "journey");
@@ -94,7 +105,7 @@ export function Simulator() {
           <button className="advance" onClick={() => void step(api.simAdvance(sim.id, by))}>
             Let time pass
           </button>
-          <button onClick={() => void step(api.simStart(open.name))}>Start again</button>
+          <button onClick={() => setSim(null)}>Start again</button>
         </div>
         {sim.timers.length > 0 && (
           <div className="timers">

@@ -192,7 +192,8 @@ export const api = {
   layout: (file: string, journey: string, positions: Record<string, { x: number; y: number }>) =>
     call<void>("PUT", "/api/layout", { file, journey, positions }),
   rule: (code: string) => call<Rule>("GET", `/api/rules/${q(code)}`),
-  simStart: (journey: string) => call<SimState>("POST", "/api/sim/start", { journey }),
+  simStart: (journey: string, text?: string) =>
+    call<SimState>("POST", "/api/sim/start", text ? { journey, text } : { journey }),
   simSend: (id: string, input: { text: string } | { button: string }) =>
     call<SimState>("POST", `/api/sim/${q(id)}/send`, input),
   simAdvance: (id: string, by: string) => call<SimState>("POST", `/api/sim/${q(id)}/advance`, { by }),
