@@ -1,7 +1,7 @@
 // The selected card as forms: each change is one edit operation. Statements without a form
 // are shown as their code, editable as code.
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { CardView, StatementView } from "./api";
 import { api, sliceBytes } from "./api";
 import { literal, ops } from "./ops";
@@ -58,10 +58,24 @@ const TEMPLATES: { label: string; source: string }[] = [
   { label: "End the conversation", source: "end_journey()" },
 ];
 
-function useDraft(value: string): [string, (v: string) => void] {
+/**
+ * A field's text while it is being edited, and whether it is new: `changed()` is true once
+ * per edit, so that Enter followed by leaving the field sends one operation, not two (the
+ * second would be based on a version the first replaced).
+ */
+function useDraft(value: string): [string, (v: string) => void, () => boolean] {
   const [draft, setDraft] = useState(value);
-  useEffect(() => setDraft(value), [value]);
-  return [draft, setDraft];
+  const sent = useRef<string | null>(null);
+  useEffect(() => {
+    setDraft(value);
+    sent.current = null;
+  }, [value]);
+  const changed = () => {
+    if (draft === value || draft === sent.current) return false;
+    sent.current = draft;
+    return true;
+  };
+  return [draft, setDraft, changed];
 }
 
 function Counter({ used, limit, noun }: { used: number; limit: number; noun: string }) {
@@ -93,10 +107,10 @@ function MessageField({ place, statement }: { place: Place; statement: Statement
   const source = inner >= 0 ? statement.block![inner] : statement;
   const first = source.args.find((a) => !a.name);
   const value = first?.value ?? null;
-  const [draft, setDraft] = useDraft(value ?? "");
+  const [draft, setDraft, changed] = useDraft(value ?? "");
   if (value === null) return null;
   const save = () => {
-    if (draft === value) return;
+    if (!changed()) return;
     const at = inner >= 0 ? { ...place.at, inner } : place.at;
     void run(ops.setText(place.base, at, draft));
   };
@@ -130,9 +144,9 @@ function NamedField({
   const { run } = useStudio();
   const arg = statement.args.find((a) => a.name === field.name);
   const value = arg ? (field.text && arg.value != null ? arg.value : arg.source) : "";
-  const [draft, setDraft] = useDraft(value);
+  const [draft, setDraft, changed] = useDraft(value);
   const save = () => {
-    if (draft === value) return;
+    if (!changed()) return;
     if (draft.trim() === "") {
       if (arg) void run(ops.clearArgument(place.base, place.at, field.name));
       return;
@@ -155,22 +169,36 @@ function NamedField({
   );
 }
 
+/** One button or row: its title (counted against WhatsApp's limit) and where it goes. */
+function OptionRow({ place, index, label, target, limit }: { place: Place; index: number; label: string; target: string; limit: number }) {
+  const { run } = useStudio();
+  const [draft, setDraft, changed] = useDraft(label);
+  const save = () => {
+    if (draft.length <= limit && draft.trim() !== "" && changed()) {
+      void run(ops.setOptionLabel(place.base, place.at, index, draft));
+    }
+  };
+  return (
+    <div className="option" data-option={index}>
+      <input value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={save}
+        onKeyDown={(e) => { if (e.key === "Enter") save(); }} />
+      <Counter used={draft.length} limit={limit} noun="characters" />
+      <span className="exit-target">→ {target}</span>
+      <button title="Remove" onClick={() => void run(ops.removeOption(place.base, place.at, index))}>
+        ✕
+      </button>
+    </div>
+  );
+}
+
 /** Buttons or list rows: live counters against WhatsApp's limits, checked before saving. */
 function OptionsField({ place, statement }: { place: Place; statement: StatementView }) {
   const { run } = useStudio();
   const limits = statement.kind === "list" ? LIMITS.list : LIMITS.buttons;
   const options = statement.options ?? [];
-  const [labels, setLabels] = useState(options.map((o) => o.label));
   const [adding, setAdding] = useState<{ label: string; target: string } | null>(null);
-  useEffect(() => setLabels((statement.options ?? []).map((o) => o.label)), [statement]);
   const count = options.length + (adding ? 1 : 0);
   const tooMany = count > limits.count;
-  const saveLabel = (i: number) => {
-    const label = labels[i];
-    if (label !== options[i].label && label.length <= limits.title && label.trim() !== "") {
-      void run(ops.setOptionLabel(place.base, place.at, i, label));
-    }
-  };
   return (
     <div className="options">
       <div className="options-head">
@@ -178,21 +206,7 @@ function OptionsField({ place, statement }: { place: Place; statement: Statement
         <Counter used={count} limit={limits.count} noun={limits.noun} />
       </div>
       {options.map((option, i) => (
-        <div className="option" key={i} data-option={i}>
-          <input
-            value={labels[i] ?? ""}
-            onChange={(e) => setLabels((l) => l.map((x, j) => (j === i ? e.target.value : x)))}
-            onBlur={() => saveLabel(i)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter") saveLabel(i);
-            }}
-          />
-          <Counter used={(labels[i] ?? "").length} limit={limits.title} noun="characters" />
-          <span className="exit-target">→ {option.target ?? "?"}</span>
-          <button title="Remove" onClick={() => void run(ops.removeOption(place.base, place.at, i))}>
-            ✕
-          </button>
-        </div>
+        <OptionRow key={i} place={place} index={i} label={option.label} target={option.target ?? "?"} limit={limits.title} />
       ))}
       {adding ? (
         <div className="option adding">
@@ -241,9 +255,9 @@ function CodeField({ statement }: { statement: StatementView }) {
   const file = view!.file;
   const text = texts[file] ?? "";
   const source = text ? sliceBytes(text, statement.span) : "";
-  const [draft, setDraft] = useDraft(source);
+  const [draft, setDraft, changed] = useDraft(source);
   const save = async () => {
-    if (draft === source || !text) return;
+    if (!text || !changed()) return;
     const [start, end] = statement.span;
     try {
       apply(await api.edits([{ path: file, start, end, text: draft }], { [file]: versions[file] }));
@@ -316,10 +330,10 @@ function Guard({ card, definition, guard, removable }: { card: string; definitio
 
 function CardHeader({ card }: { card: CardView }) {
   const { run, target, select } = useStudio();
-  const [name, setName] = useDraft(card.name);
+  const [name, setName, changed] = useDraft(card.name);
   const rename = async () => {
     const t = target();
-    if (t && name.trim() !== "" && name !== card.name && (await run(ops.renameCard(t, card.name, name.trim())))) {
+    if (t && name.trim() !== "" && changed() && (await run(ops.renameCard(t, card.name, name.trim())))) {
       select(name.trim());
     }
   };
