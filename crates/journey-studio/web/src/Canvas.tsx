@@ -46,7 +46,7 @@ function edgesOf(view: JourneyView): Edge[] {
 
 export function Canvas({ view }: { view: JourneyView }) {
   const studio = useStudio();
-  const { diagnostics, sim, search, selected, focus } = studio;
+  const { diagnostics, sim, search, selected, focus, personPaths } = studio;
   const flow = useReactFlow();
   const [nodes, setNodes] = useState<CardNodeType[]>([]);
 
@@ -67,6 +67,7 @@ export function Canvas({ view }: { view: JourneyView }) {
           card,
           problems: diagnostics.filter((d) => d.card?.journey === view.name && d.card.card === card.name),
           running: card.name === running,
+          person: personPaths ? card.reaches_person : null,
           matched:
             needle !== "" &&
             (card.name.toLowerCase().includes(needle) || firstMessage(card).toLowerCase().includes(needle)),
@@ -74,7 +75,7 @@ export function Canvas({ view }: { view: JourneyView }) {
       })),
     );
     // `selected` is applied by the next effect without rebuilding every node.
-  }, [view, diagnostics, running, needle]);
+  }, [view, diagnostics, running, needle, personPaths]);
 
   useEffect(() => {
     // The card chosen elsewhere (a problem, the simulator, search) becomes selected; React

@@ -11,6 +11,8 @@ export interface CardData extends Record<string, unknown> {
   problems: Diagnostic[];
   running: boolean;
   matched: boolean;
+  /** When the way to a person is shown: whether this card has one. */
+  person: boolean | null;
 }
 
 export type CardNodeType = Node<CardData, "card">;
@@ -59,7 +61,7 @@ const EXIT_WORDS: Record<string, string> = {
 };
 
 function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
-  const { card, problems, running, matched } = data;
+  const { card, problems, running, matched, person } = data;
   const worst = problems.some((p) => p.severity === "error")
     ? "error"
     : problems.some((p) => p.severity === "warning")
@@ -67,7 +69,8 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
       : problems.length > 0
         ? "info"
         : "";
-  const classes = ["card-node", worst && `has-${worst}`, selected && "selected", running && "running", matched && "matched"];
+  const classes = ["card-node", worst && `has-${worst}`, selected && "selected", running && "running", matched && "matched",
+    person === true && "to-person", person === false && "no-person"];
   return (
     <div className={classes.filter(Boolean).join(" ")} style={{ width: CARD_WIDTH }} data-card={card.name}>
       <Handle type="target" position={Position.Left} id="in" className="card-in" />

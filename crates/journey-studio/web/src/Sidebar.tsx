@@ -49,7 +49,7 @@ export function Sidebar() {
 
 /** Above the canvas: add a card, search, undo and redo. */
 export function Toolbar() {
-  const { view, target, run, search, setSearch, focusCard, undo, redo } = useStudio();
+  const { view, target, run, search, setSearch, focusCard, undo, redo, personPaths, setPersonPaths } = useStudio();
   const [name, setName] = useState("");
   const matches = view
     ? view.cards.filter((c) => search.trim() !== "" && c.name.toLowerCase().includes(search.trim().toLowerCase()))
@@ -82,6 +82,10 @@ export function Toolbar() {
           if (e.key === "Enter" && matches[0]) focusCard(matches[0].name);
         }}
       />
+      <label className="toggle" title="Outline the cards from which a contact can reach a person">
+        <input type="checkbox" checked={personPaths} onChange={(e) => setPersonPaths(e.target.checked)} />
+        Way to a person
+      </label>
       <button onClick={undo} title="Undo (Ctrl+Z)">
         Undo
       </button>

@@ -29,6 +29,9 @@ interface Studio {
   sim: SimState | null;
   focus: { card: string; seq: number } | null;
   search: string;
+  /** Show which cards can reach a person (a handoff or an escalation). */
+  personPaths: boolean;
+  setPersonPaths: (on: boolean) => void;
   openJourney: (open: Open, card?: string) => void;
   select: (card: string | null) => void;
   focusCard: (card: string) => void;
@@ -76,6 +79,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
   const [sim, setSim] = useState<SimState | null>(null);
   const [focus, setFocus] = useState<{ card: string; seq: number } | null>(null);
   const [search, setSearch] = useState("");
+  const [personPaths, setPersonPaths] = useState(false);
 
   // Callbacks read the latest state through refs, so that event handlers set up once
   // (server-sent events, keyboard) never act on a stale copy.
@@ -257,6 +261,8 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       sim,
       focus,
       search,
+      personPaths,
+      setPersonPaths,
       openJourney,
       select: setSelected,
       focusCard: (card) => {
@@ -280,7 +286,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       redo: () => void history("redo"),
     }),
     [project, diagnostics, versions, texts, open, view, selected, panel, codePath, notice, sim, focus, search,
-      openJourney, target, run, apply, loadText, history],
+      personPaths, openJourney, target, run, apply, loadText, history],
   );
 
   return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
