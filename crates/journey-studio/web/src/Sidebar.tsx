@@ -2,10 +2,12 @@
 
 import { useState } from "react";
 import { ops } from "./ops";
+import { Playbooks } from "./Playbooks";
 import { useStudio } from "./store";
 
 export function Sidebar() {
   const { project, open, openJourney, openCode } = useStudio();
+  const [gallery, setGallery] = useState(false);
   if (!project) return <div className="empty">Loading…</div>;
   const tests = project.files.filter((f) => f.kind === "test");
   const settings = project.files.filter((f) => f.kind === "config" || f.kind === "functions");
@@ -34,6 +36,13 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
+      <h2>Playbooks</h2>
+      <ul>
+        <li>
+          <button onClick={() => setGallery(true)}>Browse ready-made journeys…</button>
+        </li>
+      </ul>
+      {gallery && <Playbooks close={() => setGallery(false)} />}
       <h2>Settings</h2>
       <div className="languages">Languages: {project.languages.join(", ") || "—"}</div>
       <ul>

@@ -149,9 +149,17 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** Whatever else the refusal listed (a playbook's conflicts or problems). */
+    readonly details: string[] = [],
   ) {
     super(message);
   }
+}
+
+export interface Playbook {
+  name: string;
+  summary: string;
+  parameters: { name: string; type: string; default?: unknown; help: string }[];
 }
 
 async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -163,13 +171,16 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   });
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
+    let details: string[] = [];
     try {
       const problem = await response.json();
       if (problem && typeof problem.error === "string") message = problem.error;
+      const listed = problem?.conflicts ?? problem?.problems;
+      if (Array.isArray(listed)) details = listed.map((d: unknown) => (typeof d === "string" ? d : JSON.stringify(d)));
     } catch {
       // not JSON: keep the status line
     }
-    throw new ApiError(message, response.status);
+    throw new ApiError(message, response.status, details);
   }
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
@@ -191,6 +202,9 @@ export const api = {
     call<JourneyView>("GET", `/api/journey?file=${q(file)}&name=${q(name)}`),
   layout: (file: string, journey: string, positions: Record<string, { x: number; y: number }>) =>
     call<void>("PUT", "/api/layout", { file, journey, positions }),
+  playbooks: () => call<Playbook[]>("GET", "/api/playbooks"),
+  importPlaybook: (name: string, values: Record<string, unknown>) =>
+    call<Change & { todo?: string[] }>("POST", "/api/playbooks/import", { name, values }),
   rule: (code: string) => call<Rule>("GET", `/api/rules/${q(code)}`),
   simStart: (journey: string, text?: string) =>
     call<SimState>("POST", "/api/sim/start", text ? { journey, text } : { journey }),
