@@ -19,6 +19,7 @@
 
 mod complete;
 mod ide;
+pub mod outline;
 
 pub use complete::{Completion, CompletionKind};
 pub use ide::{CodeAction, Location, Symbol, SymbolKind, TextEdit};

@@ -6,6 +6,7 @@ pub mod docs;
 mod escalation;
 mod limits;
 mod optout;
+pub mod policy;
 mod reengagement;
 pub mod registry;
 mod rule;

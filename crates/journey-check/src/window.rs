@@ -340,7 +340,7 @@ pub(crate) fn free_form_sends(ctx: &crate::Context<'_>) -> Vec<FreeForm> {
     let graph = &ctx.journey.graph;
     graph
         .node_indices()
-        .filter(|&n| graph[n].kind.sends() && !matches!(graph[n].kind, StepKind::Template(_)))
+        .filter(|&n| crate::policy::is_free_form(&graph[n].kind))
         .filter_map(|node| {
             let (age, _) = windows.age(j, node)?;
             let business = windows.started_by_business(j, node);

@@ -8,9 +8,11 @@
 //! need to the project's journey.toml.
 //!
 //! This crate does no I/O: it takes file contents and returns the plan, which the CLI
-//! writes only when it has no conflict.
+//! and the studio write only when it has no conflict. The repository's library is
+//! built in ([`builtin`]).
 
 mod import;
+pub mod library;
 mod manifest;
 mod merge;
 mod params;
@@ -18,6 +20,7 @@ mod rewrite;
 mod testfile;
 
 pub use import::{ImportError, Options, Plan, Project, TextFile, plan};
+pub use library::{Entry, MANIFEST, builtin, project_journeys};
 pub use manifest::{About, Parameter, Playbook, Secret, parse_playbook};
 pub use merge::Additions;
 pub use params::{ParamType, ParamValue, fill};

@@ -19,19 +19,32 @@ pub const CONTACT_ID: &str = "27820000001";
 
 /// Parses and runs one `.test` file against the deployed journeys.
 pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
-    let file = match format::parse(text) {
-        Ok(file) => file,
-        Err(errors) => {
-            return FileReport {
-                file: file_name.to_owned(),
-                errors: errors
-                    .iter()
-                    .map(|e| format!("{file_name}:{}: {}", e.line, e.message))
-                    .collect(),
-                cases: Vec::new(),
-            };
-        }
-    };
+    match replay(text, file_name, rt, |_, report| report) {
+        Ok(report) => report,
+        Err(errors) => FileReport {
+            file: file_name.to_owned(),
+            errors,
+            cases: Vec::new(),
+        },
+    }
+}
+
+/// Runs a test file as [`run_file`] does and gives `inspect` the simulator as the last
+/// case left it (a file without cases: as the header sets it up) with the report: the
+/// studio replays a conversation written as a test this way. `Err` holds the lines of
+/// the file that could not be read, as `file:line: message`.
+pub fn replay<T>(
+    text: &str,
+    file_name: &str,
+    rt: &Runtime<'_>,
+    inspect: impl FnOnce(&Simulator<'_>, FileReport) -> T,
+) -> Result<T, Vec<String>> {
+    let file = format::parse(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{file_name}:{}: {}", e.line, e.message))
+            .collect::<Vec<_>>()
+    })?;
     let rt = configured(rt, &file.header);
     let mut cases = Vec::new();
     let mut previous: Option<Simulator<'_>> = None;
@@ -50,11 +63,13 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
         });
         previous = Some(run.sim);
     }
-    FileReport {
+    let report = FileReport {
         file: file_name.to_owned(),
         errors: Vec::new(),
         cases,
-    }
+    };
+    let sim = previous.unwrap_or_else(|| fresh(&rt, &file.header));
+    Ok(inspect(&sim, report))
 }
 
 /// The Turn notebook a file names in its `notebook:` header, if it names one and parses.

@@ -59,6 +59,8 @@ pub struct Simulator<'a> {
     template: bool,
     visited: bool,
     transcript: Vec<Line>,
+    /// When each transcript line was written, on the virtual clock.
+    times: Vec<Timestamp>,
     sent: Vec<Outbound>,
     last_request: Option<HttpRequest>,
 }
@@ -81,6 +83,7 @@ impl<'a> Simulator<'a> {
             template: false,
             visited: false,
             transcript: Vec::new(),
+            times: Vec::new(),
             sent: Vec::new(),
             last_request: None,
         }
@@ -153,9 +156,10 @@ impl<'a> Simulator<'a> {
     /// Moves the clock on, firing every timer that comes due, each at its own time.
     pub fn advance(&mut self, by: SignedDuration) {
         let until = self.now.checked_add(by).unwrap_or(Timestamp::MAX);
-        self.log(
+        self.log_at(
             Kind::Clock,
             &format!("+{} ({})", duration::show(by), transcript::moment(until)),
+            until,
         );
         while let Some(index) = self.next_due(until) {
             let timer = self.timers.remove(index);
@@ -187,6 +191,12 @@ impl<'a> Simulator<'a> {
 
     pub fn transcript(&self) -> &[Line] {
         &self.transcript
+    }
+
+    /// The moment of each transcript line on the virtual clock (a `~` line's: the moment
+    /// the clock was moved to).
+    pub fn times(&self) -> &[Timestamp] {
+        &self.times
     }
 
     /// Every message sent, in order: one for each `<` line of the transcript.
@@ -469,6 +479,11 @@ impl<'a> Simulator<'a> {
     }
 
     fn log(&mut self, kind: Kind, text: &str) {
+        self.log_at(kind, text, self.now);
+    }
+
+    fn log_at(&mut self, kind: Kind, text: &str, at: Timestamp) {
+        self.times.push(at);
         self.transcript.push(Line::new(kind, text));
     }
 }

@@ -11,4 +11,5 @@ pub mod playbook;
 pub mod rule;
 pub mod run;
 pub mod serve;
+pub mod studio;
 pub mod test;

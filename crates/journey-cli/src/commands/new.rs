@@ -1,6 +1,6 @@
 //! `journey new DIR`: a project with `journey.toml` and a commented starter journey.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::Io;
 
@@ -12,6 +12,18 @@ pub struct Args {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     let dir = &args.dir;
+    create(dir, io)?;
+    io.print(&format!(
+        "\nNext: `journey check {0}`, `journey test {0}`, then chat with it: \
+         `journey run {0} --contact name=Thandi`\n",
+        dir.display()
+    ))?;
+    Ok(0)
+}
+
+/// Writes the starter project into `dir` (which must not exist, or be empty), saying
+/// each file it created.
+pub(crate) fn create(dir: &Path, io: &mut Io<'_>) -> Result<(), String> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
@@ -38,10 +50,5 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         io.print(&format!("created {}\n", path.display()))?;
     }
-    io.print(&format!(
-        "\nNext: `journey check {0}`, `journey test {0}`, then chat with it: \
-         `journey run {0} --contact name=Thandi`\n",
-        dir.display()
-    ))?;
-    Ok(0)
+    Ok(())
 }

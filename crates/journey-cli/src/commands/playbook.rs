@@ -7,19 +7,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use journey_diagnostics::{Diagnostic, Severity, SourceMap};
-use journey_playbook::{ImportError, Options, Plan, Playbook, TextFile};
+use journey_playbook::{Entry, ImportError, MANIFEST, Options, Plan, TextFile};
 
 use crate::Io;
 use crate::workspace;
 
-// The library built into the binary (build.rs): `EMBEDDED`.
-include!(concat!(env!("OUT_DIR"), "/playbooks.rs"));
-
 /// How the built-in library shows in messages.
 const BUILT_IN: &str = "playbooks";
 const LIBRARY_VARIABLE: &str = "JOURNEY_PLAYBOOKS";
-const MANIFEST: &str = "playbook.toml";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -78,11 +73,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
 /// A playbook read from its directory.
 struct Loaded {
     dir: PathBuf,
-    playbook: Playbook,
-    diagnostics: Vec<Diagnostic>,
-    sources: SourceMap,
-    /// Its `.journey` and `.test` files, relative to `dir`.
-    files: Vec<TextFile>,
+    entry: Entry,
 }
 
 impl Loaded {
@@ -95,44 +86,29 @@ impl Loaded {
                 text: workspace::read(&path)?,
             });
         }
-        Ok(Loaded::parse(dir, manifest, files))
-    }
-
-    fn parse(dir: &Path, manifest: String, files: Vec<TextFile>) -> Loaded {
-        let mut sources = SourceMap::new();
-        let file = sources.add(workspace::display(&dir.join(MANIFEST)), manifest.clone());
-        let (playbook, diagnostics) = journey_playbook::parse_playbook(file, &manifest);
-        Loaded {
-            dir: dir.to_path_buf(),
-            playbook,
-            diagnostics,
-            sources,
+        let entry = Entry::parse(
+            &dir_name(dir),
+            &workspace::display(&dir.join(MANIFEST)),
+            &manifest,
             files,
-        }
-    }
-
-    fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        );
+        Ok(Loaded {
+            dir: dir.to_path_buf(),
+            entry,
+        })
     }
 
     /// Prints the manifest's findings; true when one is an error.
     fn report(&self, io: &mut Io<'_>) -> Result<bool, String> {
-        if !self.diagnostics.is_empty() {
+        if !self.entry.diagnostics.is_empty() {
             let color = io.terminal && std::env::var_os("NO_COLOR").is_none();
             io.print(&journey_diagnostics::render_human(
-                &self.diagnostics,
-                &self.sources,
+                &self.entry.diagnostics,
+                &self.entry.sources,
                 color,
             ))?;
         }
-        Ok(self.has_errors())
-    }
-
-    fn title(&self) -> String {
-        let about = &self.playbook.about;
-        format!("{} {}", about.name, about.version)
+        Ok(self.entry.has_errors())
     }
 }
 
@@ -164,35 +140,24 @@ fn library(library: &Library) -> Result<Vec<Loaded>, String> {
     dirs.iter().map(|d| Loaded::read(d)).collect()
 }
 
-/// The built-in library: each directory of `EMBEDDED` with a playbook.toml.
+/// The built-in library.
 fn embedded() -> Vec<Loaded> {
-    let names: BTreeSet<&str> = EMBEDDED
-        .iter()
-        .filter_map(|(path, _)| path.strip_suffix(&format!("/{MANIFEST}")))
-        .filter(|name| !name.contains('/'))
-        .collect();
-    names
+    journey_playbook::builtin(BUILT_IN)
         .into_iter()
-        .map(|name| {
-            let prefix = format!("{name}/");
-            let mut manifest = String::new();
-            let mut files = Vec::new();
-            for (path, text) in EMBEDDED {
-                let Some(inner) = path.strip_prefix(&prefix) else {
-                    continue;
-                };
-                if inner == MANIFEST {
-                    manifest = (*text).to_owned();
-                } else if inner.ends_with(".journey") || inner.ends_with(".test") {
-                    files.push(TextFile {
-                        path: inner.to_owned(),
-                        text: (*text).to_owned(),
-                    });
-                }
-            }
-            Loaded::parse(&Path::new(BUILT_IN).join(name), manifest, files)
+        .map(|entry| Loaded {
+            dir: Path::new(BUILT_IN).join(&entry.name),
+            entry,
         })
         .collect()
+}
+
+/// The playbooks of the library `dir` (`None`: `$JOURNEY_PLAYBOOKS`, else the built-in
+/// one), for the studio's gallery.
+pub(crate) fn entries(dir: Option<PathBuf>) -> Result<Vec<Entry>, String> {
+    Ok(library(&Library { dir })?
+        .into_iter()
+        .map(|l| l.entry)
+        .collect())
 }
 
 fn library_name(library: &Library) -> String {
@@ -239,19 +204,19 @@ fn list(library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
         .unwrap_or(0);
     let mut code = 0;
     for playbook in &loaded {
-        let summary = if playbook.has_errors() {
+        let summary = if playbook.entry.has_errors() {
             code = 1;
             format!(
                 "(playbook.toml has errors: `journey playbook show {}`)",
                 dir_name(&playbook.dir)
             )
         } else {
-            playbook.playbook.about.summary.clone()
+            playbook.entry.playbook.about.summary.clone()
         };
         io.print(&printable(&format!(
             "{:width$}  {:8}  {summary}\n",
             dir_name(&playbook.dir),
-            playbook.playbook.about.version
+            playbook.entry.playbook.about.version
         )))?;
     }
     Ok(code)
@@ -272,15 +237,16 @@ fn show(name: &str, library: &Library, io: &mut Io<'_>) -> Result<u8, String> {
 }
 
 fn describe(loaded: &Loaded) -> String {
-    let playbook = &loaded.playbook;
+    let playbook = &loaded.entry.playbook;
     let about = &playbook.about;
     let mut out = format!(
         "{} ({})\n{}\n",
-        loaded.title(),
+        loaded.entry.title(),
         about.licence,
         about.summary
     );
     let journeys: Vec<&str> = loaded
+        .entry
         .files
         .iter()
         .filter(|f| f.path.ends_with(".journey"))
@@ -330,6 +296,7 @@ fn describe(loaded: &Loaded) -> String {
     );
     // The secrets the journeys read, whatever playbook.toml declares.
     let read: BTreeSet<String> = loaded
+        .entry
         .files
         .iter()
         .filter(|f| f.path.ends_with(".journey"))
@@ -379,7 +346,12 @@ fn import(args: &ImportArgs, io: &mut Io<'_>) -> Result<u8, String> {
         prefix: args.prefix.clone(),
         sets: args.sets.clone(),
     };
-    let plan = match journey_playbook::plan(&loaded.playbook, &loaded.files, &project, &options) {
+    let plan = match journey_playbook::plan(
+        &loaded.entry.playbook,
+        &loaded.entry.files,
+        &project,
+        &options,
+    ) {
         Ok(plan) => plan,
         Err(error) => return refuse(&error, &loaded, io),
     };
@@ -410,7 +382,7 @@ fn refuse(error: &ImportError, loaded: &Loaded, io: &mut Io<'_>) -> Result<u8, S
         ),
         ImportError::Playbook(lines) => ("the playbook's journeys cannot be imported", lines, 1),
     };
-    writeln_err(io, &format!("error: {intro} ({}):", loaded.title()))?;
+    writeln_err(io, &format!("error: {intro} ({}):", loaded.entry.title()))?;
     for line in lines {
         writeln_err(io, &format!("  - {line}"))?;
     }
@@ -478,21 +450,18 @@ fn read_project(dir: &Path) -> Result<journey_playbook::Project, String> {
         .iter()
         .map(|p| relative(dir, p))
         .collect();
-    let mut journeys = BTreeMap::new();
     let loaded = workspace::load(&[dir.to_path_buf()])?;
+    let mut journeys = BTreeMap::new();
     for project in &loaded.projects {
-        for (_, name, parsed) in project.host.analysis().journey_files() {
-            let stem = Path::new(name)
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            for journey in &parsed.module.journeys {
-                let journey_name = journey
-                    .name
-                    .as_ref()
-                    .map_or(stem.clone(), |i| i.name.clone());
-                journeys.insert(journey_name, relative(dir, Path::new(name)));
-            }
-        }
+        let analysis = project.host.analysis();
+        let files: Vec<(String, &journey_syntax::Module)> = analysis
+            .journey_files()
+            .into_iter()
+            .map(|(_, name, parsed)| (relative(dir, Path::new(name)), &parsed.module))
+            .collect();
+        journeys.extend(journey_playbook::project_journeys(
+            files.iter().map(|(path, module)| (path.as_str(), *module)),
+        ));
     }
     Ok(journey_playbook::Project {
         config_text: workspace::read(&config)?,
@@ -530,7 +499,7 @@ fn write_plan(dir: &Path, project: &journey_playbook::Project, plan: &Plan) -> R
 fn report(loaded: &Loaded, into: &Path, plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
     let mut out = format!(
         "Imported {} into {}\n",
-        loaded.title(),
+        loaded.entry.title(),
         workspace::display(into)
     );
     for file in &plan.files {

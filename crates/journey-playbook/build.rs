@@ -1,5 +1,6 @@
-//! Embeds the playbook library (`playbooks/` at the repository root) in the binary, so
-//! that an installed `journey` carries it (`journey playbook list` from any directory).
+//! Embeds the playbook library (`playbooks/` at the repository root) in the crate, so
+//! that an installed `journey` carries it (`journey playbook list` from any directory,
+//! the studio's gallery).
 
 use std::path::{Path, PathBuf};
 
