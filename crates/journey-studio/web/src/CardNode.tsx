@@ -41,7 +41,8 @@ export function firstMessage(card: CardView): string {
       const words = [statement, ...(statement.block ?? [])]
         .flatMap((s) => s.args)
         .find((a) => !a.name && a.value != null)?.value;
-      if (words) return words;
+      // A personalised message has no plain text: the server's summary quotes it.
+      return words ?? statement.summary;
     }
   }
   return card.definitions[0]?.statements[0]?.summary ?? "";

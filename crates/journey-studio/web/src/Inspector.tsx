@@ -108,7 +108,10 @@ function MessageField({ place, statement }: { place: Place; statement: Statement
   const first = source.args.find((a) => !a.name);
   const value = first?.value ?? null;
   const [draft, setDraft, changed] = useDraft(value ?? "");
-  if (value === null) return null;
+  if (value === null) {
+    // Words the server does not give as plain text (a personalised message): as code.
+    return first?.source.startsWith('"') ? <CodeField statement={source} label="Message (as code)" /> : null;
+  }
   const save = () => {
     if (!changed()) return;
     const at = inner >= 0 ? { ...place.at, inner } : place.at;
@@ -250,7 +253,7 @@ function OptionsField({ place, statement }: { place: Place; statement: Statement
 }
 
 /** A statement without a form: its code, saved back at its place in the file. */
-function CodeField({ statement }: { statement: StatementView }) {
+function CodeField({ statement, label = "Code" }: { statement: StatementView; label?: string }) {
   const { view, texts, versions, apply, say } = useStudio();
   const file = view!.file;
   const text = texts[file] ?? "";
@@ -267,7 +270,7 @@ function CodeField({ statement }: { statement: StatementView }) {
   };
   return (
     <label className="field">
-      <span>Code</span>
+      <span>{label}</span>
       <textarea
         className="code"
         value={draft}
@@ -282,7 +285,12 @@ function CodeField({ statement }: { statement: StatementView }) {
 
 function Statement({ place, statement }: { place: Place; statement: StatementView }) {
   const { run } = useStudio();
-  const fields = FIELDS[statement.kind] ?? [];
+  // Kinds without a form of their own: a field for each named argument the statement has.
+  const fields =
+    FIELDS[statement.kind] ??
+    statement.args
+      .filter((a) => a.name)
+      .map((a) => ({ name: a.name!, label: a.name!.replace(/_/g, " "), text: a.value != null }));
   return (
     <div className={`statement kind-${statement.kind}`} data-statement={statement.index} data-kind={statement.kind}>
       <div className="statement-head">
