@@ -1,13 +1,15 @@
 // The canvas of one journey: cards as nodes, exits as edges. Moving a card saves its position
 // in the layout sidecar; dragging from an exit to a card connects it (an edit operation).
 
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   Controls,
   MiniMap,
+  Panel,
   ReactFlow,
   applyNodeChanges,
+  useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
 import type { Connection, Edge, NodeChange, NodeTypes } from "@xyflow/react";
@@ -15,7 +17,7 @@ import { api } from "./api";
 import type { JourneyView } from "./api";
 import { CardNode, firstMessage } from "./CardNode";
 import type { CardNodeType } from "./CardNode";
-import { cardHeight, CARD_WIDTH, layout } from "./layout";
+import { cardExits, cardHeight, CARD_WIDTH, layout } from "./layout";
 import { useCardClipboard } from "./clipboard";
 import { exitRef, ops } from "./ops";
 import { useStudio } from "./store";
@@ -28,7 +30,7 @@ function edgesOf(view: JourneyView): Edge[] {
   const names = new Set(view.cards.map((c) => c.name));
   const edges: Edge[] = [];
   for (const card of view.cards) {
-    card.exits.forEach((exit, i) => {
+    cardExits(card).forEach(({ exit, index: i }) => {
       if (!exit.target || !names.has(exit.target)) return;
       edges.push({
         id: `${card.name}/${i}`,
@@ -42,6 +44,26 @@ function edgesOf(view: JourneyView): Edge[] {
     });
   }
   return edges;
+}
+
+/** The journey's interrupts: keywords that work at every question, and where they lead. */
+function Interrupts({ view }: { view: JourneyView }) {
+  const { focusCard } = useStudio();
+  const seen = new Map<string, string>();
+  for (const card of view.cards) {
+    for (const exit of card.exits) if (exit.kind === "interrupt" && exit.target) seen.set(exit.label, exit.target);
+  }
+  if (seen.size === 0) return null;
+  return (
+    <Panel position="top-left" className="interrupts">
+      <strong>At any question</strong>
+      {[...seen.entries()].map(([keywords, target]) => (
+        <button key={keywords} onClick={() => focusCard(target)}>
+          {keywords} → {target}
+        </button>
+      ))}
+    </Panel>
+  );
 }
 
 export function Canvas({ view }: { view: JourneyView }) {
@@ -82,6 +104,17 @@ export function Canvas({ view }: { view: JourneyView }) {
     // Flow keeps the rest of the selection (shift-click, a selection box) itself.
     if (selected) setNodes((old) => old.map((n) => (n.id === selected && !n.selected ? { ...n, selected: true } : n)));
   }, [selected]);
+
+  // Zoom to fit once the cards of the journey are on the canvas and measured.
+  const initialised = useNodesInitialized();
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (initialised && !fitted.current) {
+      fitted.current = true;
+      // Readable words first: a large journey opens at its start, the minimap shows the rest.
+      void flow.fitView({ maxZoom: 1, minZoom: 0.6 });
+    }
+  }, [initialised, flow]);
 
   useEffect(() => {
     if (!focus) return;
@@ -143,11 +176,13 @@ export function Canvas({ view }: { view: JourneyView }) {
       onNodeClick={(_e, node) => studio.select(node.id)}
       onPaneClick={() => studio.select(null)}
       fitView
+      fitViewOptions={{ maxZoom: 1, minZoom: 0.6 }}
       minZoom={0.05}
       deleteKeyCode={null}
       proOptions={{ hideAttribution: true }}
     >
       <Background />
+      <Interrupts view={view} />
       <MiniMap pannable zoomable />
       <Controls />
     </ReactFlow>

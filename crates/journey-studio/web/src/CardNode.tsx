@@ -4,7 +4,7 @@ import { memo } from "react";
 import { Handle, Position } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
 import type { CardView, Diagnostic } from "./api";
-import { CARD_WIDTH } from "./layout";
+import { CARD_WIDTH, cardExits } from "./layout";
 
 export interface CardData extends Record<string, unknown> {
   card: CardView;
@@ -105,7 +105,7 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
         </div>
       )}
       <div className="card-exits">
-        {card.exits.map((exit, i) => (
+        {cardExits(card).map(({ exit, index: i }) => (
           <div key={i} className={`card-exit exit-${exit.kind}`} data-exit={i}>
             <span className="exit-label">{exit.label || EXIT_WORDS[exit.kind] || exit.kind}</span>
             <span className="exit-target">{exit.target ? `→ ${exit.target}` : "not connected"}</span>

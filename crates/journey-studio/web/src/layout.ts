@@ -2,14 +2,23 @@
 // layered left-to-right layout in reading order (dagre).
 
 import dagre from "@dagrejs/dagre";
-import type { CardView } from "./api";
+import type { CardView, Exit } from "./api";
 
 export const CARD_WIDTH = 250;
+
+/**
+ * The exits drawn on a card, with their index in the server's list (the handle's id).
+ * Interrupts (keywords that work at every question) are the journey's, not one card's:
+ * the canvas lists them once instead.
+ */
+export function cardExits(card: CardView): { exit: Exit; index: number }[] {
+  return card.exits.map((exit, index) => ({ exit, index })).filter(({ exit }) => exit.kind !== "interrupt");
+}
 
 /** The height a card node takes: a header, its first message and one row per exit. */
 export function cardHeight(card: CardView): number {
   const hasNext = card.exits.some((e) => e.kind === "next");
-  return 78 + 22 * (card.exits.length + (hasNext ? 0 : 1));
+  return 78 + 22 * (cardExits(card).length + (hasNext ? 0 : 1));
 }
 
 export function layout(cards: CardView[]): Map<string, { x: number; y: number }> {
@@ -22,7 +31,7 @@ export function layout(cards: CardView[]): Map<string, { x: number; y: number }>
     const names = new Set(cards.map((c) => c.name));
     for (const card of cards) graph.setNode(card.name, { width: CARD_WIDTH, height: cardHeight(card) });
     for (const card of cards) {
-      for (const exit of card.exits) {
+      for (const { exit } of cardExits(card)) {
         if (exit.target && names.has(exit.target) && exit.target !== card.name) {
           graph.setEdge(card.name, exit.target);
         }
