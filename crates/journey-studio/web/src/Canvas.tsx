@@ -11,6 +11,7 @@ import {
   applyNodeChanges,
   useNodesInitialized,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import type { Connection, Edge, NodeChange, NodeTypes } from "@xyflow/react";
 import { api } from "./api";
@@ -26,17 +27,28 @@ const nodeTypes: NodeTypes = { card: CardNode };
 
 const DASHED = new Set(["timeout", "timer"]);
 
-function edgesOf(view: JourneyView): Edge[] {
-  const names = new Set(view.cards.map((c) => c.name));
+/** The smallest zoom at which a card's words can still be read. */
+const READABLE = 0.6;
+
+/**
+ * How far apart two cards may be for their exit to be drawn as a line. Farther jumps are
+ * read from the exit's "→ Card" (a click away): lines across a large journey cost the
+ * browser seconds to paint (measured on a 500-card journey) and cross everything between.
+ */
+const LONGEST_LINE = 2500;
+
+function edgesOf(view: JourneyView, at: Map<string, { x: number; y: number }>): Edge[] {
   const edges: Edge[] = [];
   for (const card of view.cards) {
+    const from = at.get(card.name)!;
     cardExits(card).forEach(({ exit, index: i }) => {
-      if (!exit.target || !names.has(exit.target)) return;
+      const to = exit.target ? at.get(exit.target) : undefined;
+      if (!to || Math.hypot(to.x - from.x, to.y - from.y) > LONGEST_LINE) return;
       edges.push({
         id: `${card.name}/${i}`,
         source: card.name,
         sourceHandle: `exit-${i}`,
-        target: exit.target,
+        target: exit.target!,
         targetHandle: "in",
         className: `edge-${exit.kind}`,
         style: DASHED.has(exit.kind) ? { strokeDasharray: "6 4" } : undefined,
@@ -75,13 +87,18 @@ export function Canvas({ view }: { view: JourneyView }) {
   const needle = search.trim().toLowerCase();
   const running = sim?.current?.journey === view.name ? sim.current.card : null;
 
+  // Laid out when the journey changes, not when only its diagnostics do; cards moved in
+  // this session keep where they were dropped.
+  const laidOut = useMemo(() => layout(view.cards), [view]);
+  const moved = useRef(new Map<string, { x: number; y: number }>());
+
   useEffect(() => {
-    const positions = layout(view.cards);
+    const position = (name: string) => moved.current.get(name) ?? laidOut.get(name)!;
     setNodes(
       view.cards.map((card) => ({
         id: card.name,
         type: "card",
-        position: positions.get(card.name)!,
+        position: position(card.name),
         width: CARD_WIDTH,
         height: cardHeight(card),
         selected: card.name === selected,
@@ -97,7 +114,7 @@ export function Canvas({ view }: { view: JourneyView }) {
       })),
     );
     // `selected` is applied by the next effect without rebuilding every node.
-  }, [view, diagnostics, running, needle, personPaths]);
+  }, [view, laidOut, diagnostics, running, needle, personPaths]);
 
   useEffect(() => {
     // The card chosen elsewhere (a problem, the simulator, search) becomes selected; React
@@ -107,14 +124,21 @@ export function Canvas({ view }: { view: JourneyView }) {
 
   // Zoom to fit once the cards of the journey are on the canvas and measured.
   const initialised = useNodesInitialized();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
   const fitted = useRef(false);
   useEffect(() => {
     if (initialised && !fitted.current) {
       fitted.current = true;
-      // Readable words first: a large journey opens at its start, the minimap shows the rest.
-      void flow.fitView({ maxZoom: 1, minZoom: 0.6 });
+      // Readable words first: a journey too large to fit at a readable size opens at its
+      // first card, and the minimap shows the rest.
+      const bounds = flow.getNodesBounds(flow.getNodes());
+      const fits = bounds.width * READABLE <= width && bounds.height * READABLE <= height;
+      const first = flow.getNode(view.cards[0]?.name ?? "");
+      if (fits || !first) void flow.fitView({ maxZoom: 1 });
+      else void flow.setViewport({ x: 40 - first.position.x, y: 40 - first.position.y, zoom: 1 });
     }
-  }, [initialised, flow]);
+  }, [initialised, flow, view, width, height]);
 
   useEffect(() => {
     if (!focus) return;
@@ -124,7 +148,7 @@ export function Canvas({ view }: { view: JourneyView }) {
     }
   }, [focus, flow]);
 
-  const edges = useMemo(() => edgesOf(view), [view]);
+  const edges = useMemo(() => edgesOf(view, laidOut), [view, laidOut]);
 
   const selectedCards = useCallback(() => flow.getNodes().filter((n) => n.selected).map((n) => n.id), [flow]);
   useCardClipboard(view, selectedCards);
@@ -135,11 +159,12 @@ export function Canvas({ view }: { view: JourneyView }) {
   );
 
   const onNodeDragStop = useCallback(
-    (_event: unknown, _node: CardNodeType, moved: CardNodeType[]) => {
+    (_event: unknown, _node: CardNodeType, dragged: CardNodeType[]) => {
       const positions: Record<string, { x: number; y: number }> = {};
-      for (const card of view.cards) if (card.position) positions[card.name] = card.position;
-      for (const node of moved) {
+      // The server merges: only the cards moved are sent.
+      for (const node of dragged) {
         positions[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+        moved.current.set(node.id, positions[node.id]);
       }
       api.layout(view.file, view.name, positions).catch((error: Error) => studio.say(error.message));
     },
@@ -175,9 +200,10 @@ export function Canvas({ view }: { view: JourneyView }) {
       onConnect={onConnect}
       onNodeClick={(_e, node) => studio.select(node.id)}
       onPaneClick={() => studio.select(null)}
-      fitView
-      fitViewOptions={{ maxZoom: 1, minZoom: 0.6 }}
       minZoom={0.05}
+      // React Flow measures every card it draws (its size and each exit's handle); on a
+      // 500-card journey measuring all of them held the page for six seconds.
+      onlyRenderVisibleElements
       deleteKeyCode={null}
       proOptions={{ hideAttribution: true }}
     >

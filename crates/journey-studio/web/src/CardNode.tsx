@@ -5,6 +5,7 @@ import { Handle, Position } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
 import type { CardView, Diagnostic } from "./api";
 import { CARD_WIDTH, cardExits } from "./layout";
+import { useStudio } from "./store";
 
 export interface CardData extends Record<string, unknown> {
   card: CardView;
@@ -63,6 +64,7 @@ const EXIT_WORDS: Record<string, string> = {
 
 function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
   const { card, problems, running, matched, person } = data;
+  const { focusCard } = useStudio();
   const worst = problems.some((p) => p.severity === "error")
     ? "error"
     : problems.some((p) => p.severity === "warning")
@@ -108,7 +110,13 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
         {cardExits(card).map(({ exit, index: i }) => (
           <div key={i} className={`card-exit exit-${exit.kind}`} data-exit={i}>
             <span className="exit-label">{exit.label || EXIT_WORDS[exit.kind] || exit.kind}</span>
-            <span className="exit-target">{exit.target ? `→ ${exit.target}` : "not connected"}</span>
+            {exit.target ? (
+              <button className="exit-target nodrag" onClick={(e) => { e.stopPropagation(); focusCard(exit.target!); }}>
+                → {exit.target}
+              </button>
+            ) : (
+              <span className="exit-target">not connected</span>
+            )}
             <Handle type="source" position={Position.Right} id={`exit-${i}`} className="card-out" />
           </div>
         ))}
