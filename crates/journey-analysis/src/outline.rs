@@ -535,7 +535,7 @@ fn summary(
     let shown = |a: &ArgView| {
         a.value
             .as_ref()
-            .map_or_else(|| a.source.clone(), |v| format!("\"{}\"", short(v)))
+            .map_or_else(|| short(&a.source), |v| format!("\"{}\"", short(v)))
     };
     let first_text = first.map(shown).unwrap_or_default();
     let labels = || {
@@ -557,11 +557,15 @@ fn summary(
             Some(queue) => format!("Hands the contact to a person ({})", shown(queue)),
             None => "Hands the contact to a person".to_owned(),
         },
-        "schedule" => match named("in").or_else(|| named("at")) {
-            Some(when) => format!("Sends {first_text} later ({})", when.source),
-            None => format!("Sends {first_text} later"),
+        "schedule" => match (named("in"), named("at")) {
+            (Some(delay), _) => format!("Follows up with {first_text} in {}", delay.source),
+            (None, Some(at)) => format!("Follows up with {first_text} at {}", at.source),
+            (None, None) => format!("Follows up with {first_text} later"),
         },
-        "cancel_scheduled" => "Cancels reminders".to_owned(),
+        "cancel_scheduled" => match first {
+            Some(_) => format!("Cancels the follow-up {first_text}"),
+            None => "Cancels every follow-up".to_owned(),
+        },
         "then" => match named("when") {
             Some(guard) => format!(
                 "Goes to {} when {}",

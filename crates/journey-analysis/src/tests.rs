@@ -137,3 +137,76 @@ fn edits_give_what_a_fresh_host_gives() {
         );
     }
 }
+
+/// The canvas's view of a commented example: statements in plain words, exits, badges,
+/// the window's worst case per card and the way to a person.
+#[test]
+fn the_outline_of_an_example_journey() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "timeout_and_followup.journey",
+        include_str!("../../../examples/timeout_and_followup.journey"),
+    );
+    let view = host
+        .analysis()
+        .journey_view("timeout_and_followup.journey", None)
+        .expect("the file has a journey");
+    insta::assert_json_snapshot!(view);
+}
+
+/// A follow-up 26 hours after the last reply is outside the window; a card nothing
+/// reaches is not reached; a handoff is a way to a person.
+#[test]
+fn the_outline_marks_the_window_and_the_way_to_a_person() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "late.journey",
+        "card Ask do\n  day = ask(\"Which day?\", timeout: 20h, on_timeout: Nudge)\n  then(Nurse)\nend\n\n\
+         card Nudge do\n  schedule(Reminder, in: 6h)\nend\n\n\
+         card Reminder do\n  text(\"Pick a day!\")\nend\n\n\
+         card Nurse do\n  handoff(queue: \"nurses\")\nend\n\n\
+         card Lonely do\n  text(\"Nobody comes here.\")\nend\n",
+    );
+    let view = host.analysis().journey_view("late.journey", None).unwrap();
+    let card = |name: &str| view.cards.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(card("Ask").window.worst_hours, Some(0.0));
+    assert!(card("Ask").reaches_person);
+    assert_eq!(card("Reminder").window.worst_hours, Some(26.0));
+    assert!(card("Reminder").window.outside);
+    assert!(!card("Reminder").reaches_person);
+    assert!(!card("Lonely").window.reached);
+    assert_eq!(card("Nurse").badges, ["handoff"]);
+    let exits: Vec<(&str, &str)> = card("Ask")
+        .exits
+        .iter()
+        .map(|e| (e.kind, e.target.as_str()))
+        .collect();
+    assert_eq!(exits, [("timeout", "Nudge"), ("default", "Nurse")]);
+    // Each finding of the unreachable card is listed on it.
+    let lonely = &card("Lonely").diagnostics;
+    assert!(!lonely.is_empty());
+    let diagnostics = host.analysis().diagnostics();
+    assert!(
+        lonely
+            .iter()
+            .all(|&i| diagnostics[i].span().start >= card("Lonely").span[0])
+    );
+}
+
+#[test]
+fn cards_changed_names_the_cards_whose_text_changed() {
+    let before = "card A do\n  text(\"a\")\nend\n\ncard B do\n  text(\"b\")\nend\n";
+    let after =
+        "card A do\n  text(\"a\")\nend\n\ncard B do\n  text(\"b!\")\nend\n\ncard C do\nend\n";
+    assert_eq!(
+        outline::cards_changed("x.journey", Some(before), Some(after)),
+        [
+            ("x".to_owned(), "B".to_owned()),
+            ("x".to_owned(), "C".to_owned())
+        ]
+    );
+    assert_eq!(
+        outline::cards_changed("x.journey", Some(before), None).len(),
+        2
+    );
+}
