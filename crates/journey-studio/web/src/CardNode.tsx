@@ -39,11 +39,11 @@ export function firstMessage(card: CardView): string {
   for (const definition of card.definitions) {
     for (const statement of definition.statements) {
       if (!MESSAGES.has(statement.kind)) continue;
-      const words = [statement, ...(statement.block ?? [])]
-        .flatMap((s) => s.args)
-        .find((a) => !a.name && a.value != null)?.value;
+      // A menu's words are in the `text(…)` of its block.
+      const message = statement.block?.find((s) => s.kind === "text") ?? statement;
+      const words = message.args.find((a) => !a.name && a.value != null)?.value;
       // A personalised message has no plain text: the server's summary quotes it.
-      return words ?? statement.summary;
+      return words ?? message.summary;
     }
   }
   return card.definitions[0]?.statements[0]?.summary ?? "";
