@@ -48,7 +48,7 @@ pub struct Symbol {
 }
 
 /// Replace `span` of the file at `path` with `new_text`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextEdit {
     pub path: String,
     pub span: Span,

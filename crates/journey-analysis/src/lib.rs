@@ -18,10 +18,12 @@
 //! window dataflow).
 
 mod complete;
+pub mod edit;
 mod ide;
 pub mod outline;
 
 pub use complete::{Completion, CompletionKind};
+pub use edit::{EditError, EditOp, SourceChange};
 pub use ide::{CodeAction, Location, Symbol, SymbolKind, TextEdit};
 
 use std::borrow::Cow;

@@ -1,7 +1,7 @@
 //! Lowering: one journey's AST to its state machine, resolving names as it goes.
 //! Whatever cannot be resolved becomes an [`Issue`]; lowering itself never fails.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use journey_diagnostics::{FileId, Span};
 use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind};
@@ -41,6 +41,7 @@ pub(crate) fn lower_journey(
         card_ids: HashMap::new(),
         issues: Vec::new(),
         references: Vec::new(),
+        referenced: HashSet::new(),
         current: CardId(0),
         current_then: None,
     };
@@ -90,6 +91,8 @@ struct Lowerer<'a> {
     card_ids: HashMap<String, CardId>,
     issues: Vec<Issue>,
     references: Vec<NameRef>,
+    /// The spans in `references`: a name is recorded once, in constant time.
+    referenced: HashSet<Span>,
     /// The card whose body is being lowered.
     current: CardId,
     /// Its `then:` target: where the body continues, and where invalid replies go.
@@ -956,7 +959,7 @@ impl Lowerer<'_> {
 
     /// Records where a name was resolved, once per span (some calls resolve twice).
     fn resolved(&mut self, span: Span, target: Resolved) {
-        if !self.references.iter().any(|r| r.span == span) {
+        if self.referenced.insert(span) {
             self.references.push(NameRef { span, target });
         }
     }

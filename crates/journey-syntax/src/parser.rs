@@ -2,6 +2,8 @@
 //! (card or journey-level call) at a time and, after an error, resumes at the next
 //! line that starts an item. One mistake therefore costs one card, not the file.
 
+use std::collections::HashMap;
+
 use journey_diagnostics::{Diagnostic, FileId, Span};
 use pest::Parser;
 use pest_derive::Parser;
@@ -28,7 +30,22 @@ pub(crate) struct Driver<'a> {
     implicit_span: Option<Span>,
     journeys: Vec<Journey>,
     diagnostics: Vec<Diagnostic>,
+    /// Items parsed ahead on other threads, by start offset (see [`Driver::parse_ahead`]).
+    ahead: HashMap<usize, ItemParse>,
+    /// Regions at least this large are parsed ahead on every core.
+    parallel_from: usize,
 }
+
+/// One item parsed at an offset: the item and its length, or where it failed; with the
+/// diagnostics either way.
+struct ItemParse {
+    result: Result<(Item, usize), usize>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Regions smaller than this are parsed on one thread: starting threads would cost more
+/// than they save (a 500-card file is about 160 KiB).
+const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 
 /// A `stack Name do` whose `end` has not been seen yet.
 struct OpenJourney {
@@ -49,10 +66,13 @@ impl<'a> Driver<'a> {
             implicit_span: None,
             journeys: Vec::new(),
             diagnostics: Vec::new(),
+            ahead: HashMap::new(),
+            parallel_from: PARALLEL_MIN_BYTES,
         }
     }
 
     pub(crate) fn parse_region(&mut self, start: usize, end: usize) {
+        self.parse_ahead(start, end);
         let mut open: Option<OpenJourney> = None;
         let mut pos = start;
         loop {
@@ -96,7 +116,7 @@ impl<'a> Driver<'a> {
                 }
                 continue;
             }
-            match self.parse_item(pos, rest) {
+            match self.parse_item(pos, end) {
                 Ok((item, consumed)) => {
                     self.push_item(&mut open, item, pos, pos + consumed);
                     pos += consumed;
@@ -175,30 +195,60 @@ impl<'a> Driver<'a> {
         Ok((ident, Span::new(pos, pos + consumed), consumed))
     }
 
-    fn parse_item(&mut self, pos: usize, rest: &'a str) -> Result<(Item, usize), usize> {
-        let end = item_extent(rest);
-        if let Some(depth_at) = too_deep(&rest[..end]) {
-            let at = pos + depth_at;
-            self.diagnostics
-                .push(errors::too_deep(self.file, Span::new(at, at + 1)));
-            return Err(at);
+    /// The item at `pos`, from the items parsed ahead when it is there.
+    fn parse_item(&mut self, pos: usize, end: usize) -> Result<(Item, usize), usize> {
+        let parse = match self.ahead.remove(&pos) {
+            Some(parse) => parse,
+            None => parse_item(self.file, self.text, pos, end, Explain::Errors)
+                .expect("errors are explained"),
+        };
+        self.diagnostics.extend(parse.diagnostics);
+        parse.result
+    }
+
+    /// Parses a large region's items on every core before the driver walks it in
+    /// order. Items start at lines that look like an item's start; the driver takes a
+    /// parse from `ahead` only at the offset where it arrives by itself, so the result
+    /// is exactly the sequential one (pest and the builder are deterministic). Items
+    /// pest refuses are left to the driver, which explains the error: pest's error
+    /// detail is a process-wide switch that only one thread at a time may turn on.
+    fn parse_ahead(&mut self, start: usize, end: usize) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if end - start < self.parallel_from || threads < 2 {
+            return;
         }
-        if let Some(word_len) = stray_top_level_word(rest) {
-            let span = Span::new(pos, pos + word_len);
-            self.diagnostics
-                .push(errors::not_an_item(self.file, span, &rest[..word_len]));
-            return Err(pos + word_len);
-        }
-        let pairs = self.run(Rule::item, pos, rest)?;
-        let pair = pairs
-            .into_iter()
-            .find(|p| p.as_rule() != Rule::EOI)
-            .expect("item matched");
-        let consumed = pair.as_span().end();
-        let mut builder = Builder::new(self.file, pos);
-        let item = builder.item(pair);
-        self.diagnostics.append(&mut builder.diagnostics);
-        Ok((item, consumed))
+        let starts = item_starts(self.text, start, end);
+        let chunk = starts.len().div_ceil(threads).max(1);
+        let (file, text) = (self.file, self.text);
+        let parsed: Vec<Vec<(usize, ItemParse)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = starts
+                .chunks(chunk)
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        // The main thread's size: pest's own stack guard then refuses
+                        // exactly what it refuses there.
+                        .stack_size(8 << 20)
+                        .spawn_scoped(scope, move || {
+                            chunk
+                                .iter()
+                                .filter_map(|&pos| {
+                                    parse_item(file, text, pos, end, Explain::Later)
+                                        .map(|parse| (pos, parse))
+                                })
+                                .collect()
+                        })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| match worker {
+                    Ok(handle) => handle.join().unwrap_or_default(),
+                    // No thread to be had: the driver parses those items itself.
+                    Err(_) => Vec::new(),
+                })
+                .collect()
+        });
+        self.ahead = parsed.into_iter().flatten().collect();
     }
 
     /// Runs one rule at `pos`; on failure records the diagnostic and returns the
@@ -212,17 +262,7 @@ impl<'a> Driver<'a> {
         match JourneyParser::parse(rule, rest) {
             Ok(pairs) => Ok(pairs),
             Err(_) => {
-                // Parse again with pest's attempt tracking on: it knows which tokens
-                // were expected, which makes the message readable. It costs time,
-                // so only failing items pay for it.
-                pest::set_error_detail(true);
-                let detailed = JourneyParser::parse(rule, rest);
-                pest::set_error_detail(false);
-                let error = match detailed {
-                    Err(error) => error,
-                    Ok(_) => unreachable_parse(),
-                };
-                let diagnostic = errors::syntax_error(self.file, self.text, pos, rest, &error);
+                let diagnostic = explain_error(self.file, self.text, rule, pos, rest);
                 let at = diagnostic.span().start as usize;
                 self.diagnostics.push(diagnostic);
                 Err(at.max(pos))
@@ -263,6 +303,94 @@ fn unreachable_parse() -> ! {
     panic!("pest parsed on the second attempt what it refused on the first")
 }
 
+/// What [`parse_item`] does when pest refuses the item.
+#[derive(Clone, Copy, PartialEq)]
+enum Explain {
+    /// Parse again with pest's error detail to word the diagnostic.
+    Errors,
+    /// Give up (`None`): the caller explains it later, on one thread.
+    Later,
+}
+
+/// Parses the item (card or journey-level call) at `pos`, in the region ending at `end`.
+fn parse_item(
+    file: FileId,
+    text: &str,
+    pos: usize,
+    end: usize,
+    explain: Explain,
+) -> Option<ItemParse> {
+    let rest = &text[pos..end];
+    let refused = |diagnostic: Diagnostic, at: usize| ItemParse {
+        result: Err(at),
+        diagnostics: vec![diagnostic],
+    };
+    if let Some(depth_at) = too_deep(&rest[..item_extent(rest)]) {
+        let at = pos + depth_at;
+        return Some(refused(errors::too_deep(file, Span::new(at, at + 1)), at));
+    }
+    if let Some(word_len) = stray_top_level_word(rest) {
+        let span = Span::new(pos, pos + word_len);
+        let diagnostic = errors::not_an_item(file, span, &rest[..word_len]);
+        return Some(refused(diagnostic, pos + word_len));
+    }
+    match JourneyParser::parse(Rule::item, rest) {
+        Ok(pairs) => {
+            let pair = pairs
+                .into_iter()
+                .find(|p| p.as_rule() != Rule::EOI)
+                .expect("item matched");
+            let consumed = pair.as_span().end();
+            let mut builder = Builder::new(file, pos);
+            let item = builder.item(pair);
+            Some(ItemParse {
+                result: Ok((item, consumed)),
+                diagnostics: builder.diagnostics,
+            })
+        }
+        Err(_) if explain == Explain::Later => None,
+        Err(_) => {
+            let diagnostic = explain_error(file, text, Rule::item, pos, rest);
+            let at = (diagnostic.span().start as usize).max(pos);
+            Some(refused(diagnostic, at))
+        }
+    }
+}
+
+/// Parses again with pest's attempt tracking on: it knows which tokens were expected,
+/// which makes the message readable. It costs time, so only failing items pay for it.
+fn explain_error(file: FileId, text: &str, rule: Rule, pos: usize, rest: &str) -> Diagnostic {
+    pest::set_error_detail(true);
+    let detailed = JourneyParser::parse(rule, rest);
+    pest::set_error_detail(false);
+    match detailed {
+        Err(error) => errors::syntax_error(file, text, pos, rest, &error),
+        Ok(_) => unreachable_parse(),
+    }
+}
+
+/// Offsets of the lines in `start..end` that look like the start of a card or a
+/// journey-level call: where the driver may arrive to parse an item.
+fn item_starts(text: &str, start: usize, end: usize) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut line_start = start;
+    while line_start < end {
+        let line_end = text[line_start..end]
+            .find('\n')
+            .map_or(end, |i| line_start + i);
+        let at = skip_spaces(text, line_start, line_end);
+        let line = &text[at..line_end];
+        if starts_item(line)
+            && !starts_with_word(line, "stack")
+            && !starts_with_word(line, "journey")
+        {
+            starts.push(at);
+        }
+        line_start = line_end + 1;
+    }
+    starts
+}
+
 pub(crate) fn parse_standalone_expr(file: FileId, text: &str) -> Result<Expr, Box<Diagnostic>> {
     if let Some(at) = too_deep(text) {
         return Err(Box::new(errors::too_deep(file, Span::new(at, at + 1))));
@@ -281,15 +409,13 @@ pub(crate) fn parse_standalone_expr(file: FileId, text: &str) -> Result<Expr, Bo
                 None => Ok(expr),
             }
         }
-        Err(_) => {
-            pest::set_error_detail(true);
-            let detailed = JourneyParser::parse(Rule::expr_only, text);
-            pest::set_error_detail(false);
-            match detailed {
-                Err(error) => Err(Box::new(errors::syntax_error(file, text, 0, text, &error))),
-                Ok(_) => unreachable_parse(),
-            }
-        }
+        Err(_) => Err(Box::new(explain_error(
+            file,
+            text,
+            Rule::expr_only,
+            0,
+            text,
+        ))),
     }
 }
 
@@ -426,4 +552,38 @@ pub(crate) fn too_deep(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, parallel_from: usize) -> String {
+        let mut driver = Driver::new(FileId(0), text);
+        driver.parallel_from = parallel_from;
+        driver.parse_region(0, text.len());
+        format!("{:#?}", driver.finish())
+    }
+
+    /// Parsing ahead on other threads gives exactly what the driver gives alone, broken
+    /// items, item-like lines inside strings, journeys and stray `end`s included.
+    #[test]
+    fn parsing_ahead_changes_nothing() {
+        let mut text = String::from("trigger(on: \"MESSAGE RECEIVED\")\n");
+        for i in 0..400 {
+            match i % 5 {
+                0 => text.push_str(&format!("stack J{i} do\n")),
+                1 => text.push_str(&format!("  card C{i} do\n    text(\"\"\"\ncard Fake{i} do\n\"\"\")\n  end\n")),
+                2 => text.push_str(&format!("  card Broken{i} do\n    text(\"unclosed)\n  end\n")),
+                3 => text.push_str(&format!("  card D{i}, then: C{i} do\n    x = buttons([\"a\", \"b\"])\n  end\nend\n")),
+                _ => text.push_str(&format!("end\ninterrupt(keywords: [\"stop\"], then: C{i})\ncard E{i} do\n  text(\"@(1 +)\")\nend\n")),
+            }
+        }
+        let alone = parse(&text, usize::MAX);
+        assert_eq!(parse(&text, 0), alone);
+        assert!(
+            alone.contains("J001"),
+            "the text has errors to recover from"
+        );
+    }
 }

@@ -59,18 +59,20 @@ impl Scanner<'_> {
             match c {
                 '\\' if quote != Quote::Triple => {
                     let escaped = self.body[i + 1..].chars().next();
-                    match escaped {
-                        Some('n') => self.text.push('\n'),
-                        Some('t') => self.text.push('\t'),
-                        Some(c @ ('"' | '\'' | '\\' | '@')) => self.text.push(c),
+                    self.after_word = match escaped {
+                        Some('n') => self.push_escaped('\n'),
+                        Some('t') => self.push_escaped('\t'),
+                        Some(c @ ('"' | '\'' | '\\' | '@')) => self.push_escaped(c),
+                        // An unknown escape stays as written (`\p`), so its letter ends
+                        // a word like any other: `\p@x` is text, as it reprints.
                         Some(other) => {
                             self.text.push('\\');
                             self.text.push(other);
+                            other.is_alphanumeric()
                         }
-                        None => self.text.push('\\'),
-                    }
+                        None => self.push_escaped('\\'),
+                    };
                     i += 1 + escaped.map_or(0, char::len_utf8);
-                    self.after_word = false;
                 }
                 '@' if bytes.get(i + 1) == Some(&b'@') => {
                     self.text.push('@');
@@ -105,6 +107,12 @@ impl Scanner<'_> {
             }
         }
         self.flush(self.body.len());
+    }
+
+    /// Pushes an escaped character; what follows it is not after a word.
+    fn push_escaped(&mut self, c: char) -> bool {
+        self.text.push(c);
+        false
     }
 
     fn starts_interpolation(&self, at: usize) -> bool {

@@ -575,6 +575,15 @@ fn the_sample_parses_cleanly_and_reprints() {
     }
 }
 
+/// Found by `damaged_journeys_…`: an unknown escape's letter ends a word, so the `@`
+/// after it is text both when parsed and when reprinted.
+#[test]
+fn an_at_after_an_unknown_escape_is_text_and_reprints() {
+    let parsed = parse_journey(FileId(0), "card A do\n  text(\"hel\\p@clinic.org\")\nend\n");
+    assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+    assert_reprints(parsed.module).unwrap();
+}
+
 proptest! {
     #![proptest_config(config())]
 

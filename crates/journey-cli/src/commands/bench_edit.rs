@@ -2,11 +2,13 @@
 //! generated project of `--cards` cards in `--files` journeys is loaded into an analysis
 //! host; then one card's text changes, again and again, and each time the fresh
 //! diagnostics are asked for. Reports the latency of those edits (p50, p95, max) and the
-//! cold analysis of the whole project for comparison.
+//! cold analysis of the whole project for comparison. With `--op` the change is made as
+//! the studio makes it: a `set_text` edit operation, its text edits applied.
 
 use std::time::{Duration, Instant};
 
 use journey_analysis::AnalysisHost;
+use journey_analysis::edit::{EditOp, StatementAt};
 
 use crate::{Io, generate};
 
@@ -21,6 +23,10 @@ pub struct EditArgs {
     /// Timed edits (after ten untimed ones).
     #[arg(long, default_value_t = 200)]
     edits: usize,
+    /// Make each change as the studio does: a `set_text` operation on the card's
+    /// message, then its text edits applied.
+    #[arg(long)]
+    op: bool,
 }
 
 pub fn edit(args: EditArgs, io: &mut Io<'_>) -> Result<u8, String> {
@@ -45,18 +51,50 @@ pub fn edit(args: EditArgs, io: &mut Io<'_>) -> Result<u8, String> {
     if edited == *original {
         return Err("the generated journey has no card to edit".to_owned());
     }
+    // The same change as an operation: the menu's message (`text` inside Card0's
+    // `buttons … do`), alternately with and without the word.
+    let message = |n: usize| {
+        let step = if n.is_multiple_of(2) {
+            "step 0 today."
+        } else {
+            "step 0."
+        };
+        EditOp::SetText {
+            file: path.clone(),
+            at: StatementAt {
+                journey: "journey0".to_owned(),
+                card: "Card0".to_owned(),
+                definition: 0,
+                statement: 0,
+                inner: Some(0),
+            },
+            text: format!("Hi @contact.name, this is {step}\nWhat would you like to do next?"),
+        }
+    };
     let latency = time_edits(args.edits, findings, |n| {
-        host.set_file_text(path, if n % 2 == 0 { &edited } else { original }.clone());
+        let text = if args.op {
+            let analysis = host.analysis();
+            let change = analysis.edit(&message(n)).map_err(|e| e.to_string())?;
+            change.apply(path, analysis.file_text(path).unwrap_or_default())
+        } else {
+            if n % 2 == 0 { &edited } else { original }.clone()
+        };
+        host.set_file_text(path, text);
         Ok(host.analysis().diagnostics().len())
     })?;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     io.print(&format!(
         "cards: {}  files: {files}  bytes: {}  findings: {findings}\n\
          cold analysis (parse every file, lower, check): {:.1} ms\n\
-         one-card edit → fresh diagnostics ({} edits): p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms\n",
+         {} → fresh diagnostics ({} edits): p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms\n",
         per_file * files,
         texts.iter().map(|(_, t)| t.len()).sum::<usize>(),
         ms(cold),
+        if args.op {
+            "studio operation (set_text)"
+        } else {
+            "one-card edit"
+        },
         args.edits,
         latency.ms(0.5),
         latency.ms(0.95),
