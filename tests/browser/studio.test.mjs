@@ -75,8 +75,12 @@ async function settled(page, file, ok, what) {
   }
 }
 
+/** Find a card with the search box (it centres the card), then open it in the inspector. */
 async function inspect(page, name) {
+  await page.locator(".toolbar .search").fill(name);
+  await page.locator(".toolbar .search").press("Enter");
   await card(page, name).click();
+  await page.locator(".toolbar .search").fill("");
   await page.locator(".tabs button", { hasText: "Card" }).click();
   const inspector = page.locator(`.inspector[data-inspecting="${name}"]`);
   await inspector.waitFor();
@@ -86,6 +90,10 @@ async function inspect(page, name) {
 test("the canvas shows every card of a journey", async () => {
   await scenario("canvas", followup, async ({ page }) => {
     const names = ["AskWeight", "Nudge", "Reminder", "LastReminder", "SendWeight", "Thanks", "Nurse", "CallUs", "OptOut"];
+    assert.equal(await page.locator(".react-flow__minimap-node").count(), names.length);
+    // It opens at a readable size on its first card; "fit view" shows every card.
+    await card(page, "AskWeight").waitFor();
+    await page.locator(".react-flow__controls-fitview").click();
     for (const name of names) await card(page, name).waitFor();
     await assert.doesNotReject(card(page, "Nurse").locator(".badge-handoff").waitFor());
     const message = await card(page, "Thanks").locator(".card-text").textContent();

@@ -1,6 +1,7 @@
 // The project: its journeys, tests and settings.
 
 import { useState } from "react";
+import { firstMessage } from "./CardNode";
 import { ops } from "./ops";
 import { Playbooks } from "./Playbooks";
 import { useStudio } from "./store";
@@ -60,8 +61,13 @@ export function Sidebar() {
 export function Toolbar() {
   const { view, target, run, search, setSearch, focusCard, undo, redo, personPaths, setPersonPaths } = useStudio();
   const [name, setName] = useState("");
-  const matches = view
-    ? view.cards.filter((c) => search.trim() !== "" && c.name.toLowerCase().includes(search.trim().toLowerCase()))
+  const needle = search.trim().toLowerCase();
+  // Enter goes to the card of that name, else to the first whose name or words contain it.
+  const matches = view && needle !== ""
+    ? [
+        ...view.cards.filter((c) => c.name.toLowerCase() === needle),
+        ...view.cards.filter((c) => c.name.toLowerCase() !== needle && (c.name.toLowerCase().includes(needle) || firstMessage(c).toLowerCase().includes(needle))),
+      ]
     : [];
   return (
     <div className="toolbar">
