@@ -334,3 +334,26 @@ fn a_simulated_conversation_saved_as_a_test_passes_journey_test() {
         "{out}"
     );
 }
+
+#[test]
+fn without_a_project_it_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Command::new(binary())
+        .arg("studio")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("journey studio NEW-DIR"), "{err}");
+    // A directory that is there but is no project is not taken over.
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let run = Command::new(binary())
+        .args(["studio", &dir.path().to_string_lossy()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("has no journey.toml"));
+}

@@ -302,10 +302,9 @@ impl CardOutline<'_, '_> {
             .enumerate()
             .filter(|(_, d)| {
                 d.file() == self.file
-                    && definitions.iter().any(|c| {
-                        c.span.start <= d.span().start
-                            && d.span().start < c.span.end.max(c.span.start + 1)
-                    })
+                    && definitions
+                        .iter()
+                        .any(|c| c.span.start <= d.span().start && d.span().start < c.span.end)
             })
             .map(|(i, _)| i)
             .collect();

@@ -15,7 +15,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use journey_analysis::{CompletionKind, FileKind};
+use journey_analysis::{CompletionKind, EditOp, FileKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -33,6 +33,7 @@ pub(crate) fn router(studio: Arc<Studio>) -> Router {
         .route("/", get(index))
         .route("/api/project", get(project))
         .route("/api/file", get(read_file).put(write_file))
+        .route("/api/op", post(operation))
         .route("/api/edits", post(edits))
         .route("/api/undo", post(undo))
         .route("/api/redo", post(redo))
@@ -201,6 +202,83 @@ async fn write_file(State(studio): State<Arc<Studio>>, bytes: Bytes) -> Answer {
         &mut workspace,
         vec![(write.path, write.base_version, Some(write.text))],
     )?)
+}
+
+/// `{op, base_version}`; the base version may also sit inside the op.
+#[derive(Deserialize)]
+struct Operation {
+    op: Value,
+    base_version: Option<String>,
+}
+
+async fn operation(State(studio): State<Arc<Studio>>, bytes: Bytes) -> Answer {
+    let Operation { op, base_version } = body(&bytes)?;
+    let base = base_version.or_else(|| {
+        op.get("base_version")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let op: EditOp = serde_json::from_value(op).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("the studio did not understand this change: {e}"),
+        )
+    })?;
+    let file = op.file().to_owned();
+    let mut workspace = studio.workspace();
+    workspace.resolve(&file).map_err(bad_path)?;
+    let Some(base) = base else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("say which version of `{file}` this change is based on (`base_version`)"),
+        ));
+    };
+    workspace.expect(&file, Some(&base)).map_err(stale)?;
+    let change = workspace
+        .host()
+        .analysis()
+        .edit(&op)
+        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let writes = change
+        .paths()
+        .into_iter()
+        .map(|path| {
+            let text = workspace.text(path).unwrap_or_default();
+            (
+                path.to_owned(),
+                workspace.version_of(path).map(str::to_owned),
+                Some(change.apply(path, text)),
+            )
+        })
+        .collect();
+    let answer = studio.commit(&mut workspace, writes)?;
+    // Positions follow a renamed card or journey.
+    let renamed = match &op {
+        EditOp::RenameCard {
+            journey,
+            card,
+            new_name,
+            ..
+        } => Some((journey, Some(card), new_name)),
+        EditOp::RenameJourney {
+            journey, new_name, ..
+        } => Some((journey, None, new_name)),
+        _ => None,
+    };
+    if let Some((journey, card, new_name)) = renamed {
+        let path = workspace.resolve(LAYOUT_FILE).map_err(bad_path)?;
+        let mut layout = Layout::read(&path);
+        let moved = match card {
+            Some(card) => layout.rename(journey, card, new_name),
+            None => layout.rename_journey(journey, new_name),
+        };
+        if moved {
+            layout
+                .write(&path)
+                .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+        }
+    }
+    ok(answer)
 }
 
 #[derive(Deserialize)]

@@ -67,6 +67,17 @@ impl Layout {
             None => false,
         }
     }
+
+    /// A journey renamed: its cards' positions go with it. `false` when it had none.
+    pub(crate) fn rename_journey(&mut self, from: &str, to: &str) -> bool {
+        match self.journeys.remove(from) {
+            Some(cards) => {
+                self.journeys.insert(to.to_owned(), cards);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -85,9 +96,11 @@ mod tests {
         );
         layout.merge("main", BTreeMap::from([("Welcome".to_owned(), None)]));
         assert!(layout.rename("main", "Menu", "MainMenu"));
+        assert!(!layout.rename("main", "Welcome", "Hello"));
+        assert!(layout.rename_journey("main", "clinic"));
         assert_eq!(
             serde_json::to_string(&layout).unwrap(),
-            r#"{"journeys":{"main":{"MainMenu":{"x":3.0,"y":4.0}}}}"#
+            r#"{"journeys":{"clinic":{"MainMenu":{"x":3.0,"y":4.0}}}}"#
         );
     }
 }

@@ -6,8 +6,7 @@
 //! is the same text with the expected lines filled in by `journey test --update`'s
 //! rewrite, checked to pass before it is written.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use journey_analysis::{AnalysisHost, Project};
@@ -20,16 +19,19 @@ use serde_json::{Map, Value, json};
 const DEFAULT_NOW: &str = "2026-01-15T09:00:00Z";
 const SESSION_FILE: &str = "studio.test";
 const CASE: &str = "conversation";
+/// Sessions kept; starting one more forgets the oldest.
+const KEPT: usize = 32;
 
 #[derive(Default)]
 pub(crate) struct Sessions {
     next: u64,
-    open: HashMap<String, Session>,
+    /// By number: the id is `s` and the number.
+    open: BTreeMap<u64, Session>,
 }
 
 pub(crate) struct Session {
     /// The project as it was when the session started.
-    project: Arc<Project>,
+    project: Project,
     /// The `.test` header: `journey:`, `contact:`, `now:` lines.
     header: String,
     /// The contact's actions, as `.test` lines.
@@ -104,15 +106,18 @@ impl Sessions {
             (None, Some(journey)) => steps.push(format!("start: {journey}")),
             (None, None) => {}
         }
-        self.next += 1;
-        let id = format!("s{}", self.next);
         let session = Session {
-            project: Arc::new(project),
+            project,
             header,
             steps,
         };
+        let id = format!("s{}", self.next + 1);
         let state = session.state(&id)?;
-        self.open.insert(id, session);
+        self.next += 1;
+        self.open.insert(self.next, session);
+        while self.open.len() > KEPT {
+            self.open.pop_first();
+        }
         Ok(state)
     }
 
@@ -147,9 +152,10 @@ impl Sessions {
     }
 
     fn get(&mut self, id: &str) -> Result<&mut Session, Refused> {
-        self.open.get_mut(id).ok_or_else(|| {
+        let number = id.strip_prefix('s').and_then(|n| n.parse::<u64>().ok());
+        number.and_then(|n| self.open.get_mut(&n)).ok_or_else(|| {
             Refused(format!(
-                "no simulator session `{id}`: start one (the studio was restarted, or it never existed)"
+                "no simulator session `{id}`: start a new one (the studio was restarted, or the session is too old)"
             ))
         })
     }

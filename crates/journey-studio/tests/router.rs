@@ -359,3 +359,88 @@ async fn unknown_paths_get_the_page_and_unknown_api_paths_a_404() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["error"].is_string());
 }
+
+#[tokio::test]
+async fn an_operation_edits_one_line_carries_positions_and_refuses_stale_text() {
+    let dir = project();
+    let studio = studio(dir.path());
+    let (_, read) = call(&studio, "GET", "/api/file?path=main.journey", None).await;
+    let base = read["version"].clone();
+    let (status, _) = call(
+        &studio,
+        "PUT",
+        "/api/layout",
+        Some(json!({"file": "main.journey", "journey": "main", "positions": {"Tips": {"x": 1.0, "y": 2.0}}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let at = json!({"journey": "main", "card": "Tips", "definition": 0, "statement": 0});
+    let (status, change) = call(
+        &studio,
+        "POST",
+        "/api/op",
+        Some(json!({"op": {"op": "set_text", "file": "main.journey", "at": at, "text": "Rest and drink water."}, "base_version": base})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{change}");
+    let after = std::fs::read_to_string(dir.path().join("main.journey")).unwrap();
+    assert_eq!(after, MAIN.replace("Rest well.", "Rest and drink water."));
+    assert_eq!(
+        change["cards_changed"],
+        json!([{"journey": "main", "card": "Tips"}])
+    );
+
+    // The same operation on the old version is refused; nothing changes.
+    let (status, refused) = call(
+        &studio,
+        "POST",
+        "/api/op",
+        Some(json!({"op": {"op": "set_text", "file": "main.journey", "at": at, "text": "Lost."}, "base_version": base})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+
+    // A rename takes the card's position along; deleting a card in use is refused.
+    let version = change["files"][0]["version"].clone();
+    let (status, renamed) = call(
+        &studio,
+        "POST",
+        "/api/op",
+        Some(json!({"op": {"op": "rename_card", "file": "main.journey", "journey": "main", "card": "Tips", "new_name": "HealthTips", "base_version": version}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    let (_, view) = call(&studio, "GET", "/api/journey?file=main.journey", None).await;
+    let card = view["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "HealthTips")
+        .expect("the renamed card")
+        .clone();
+    assert_eq!(card["position"], json!({"x": 1.0, "y": 2.0}));
+    let version = renamed["files"][0]["version"].clone();
+    let (status, refused) = call(
+        &studio,
+        "POST",
+        "/api/op",
+        Some(json!({"op": {"op": "delete_card", "file": "main.journey", "journey": "main", "card": "HealthTips"}, "base_version": version})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("HealthTips"),
+        "{refused}"
+    );
+
+    // Undo twice gives back the original bytes.
+    for _ in 0..2 {
+        let (status, _) = call(&studio, "POST", "/api/undo", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.journey")).unwrap(),
+        MAIN
+    );
+}

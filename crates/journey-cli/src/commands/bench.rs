@@ -3,6 +3,8 @@
 //!   the window dataflow alone (WA101), and reports the peak memory of the process;
 //! - `edit --cards N --files F` times a one-card edit to fresh diagnostics in the
 //!   analysis host (`bench_edit.rs`);
+//! - `studio --cards N` times an edit operation's round trip through the studio's routes
+//!   (`bench_studio.rs`);
 //! - `run --events N` drives the interpreter in memory on one thread through a realistic
 //!   journey (menu → question → guarded branch → personalised reply) and reports events
 //!   per second and the serialised size of a waiting contact's state.
@@ -65,6 +67,9 @@ enum What {
     /// The same edits sent to a real `journey lsp` as `didChange`: the time until its
     /// `publishDiagnostics` arrives.
     Lsp(super::bench_lsp::LspArgs),
+    /// One card's message changed through the studio's routes, in process: the
+    /// operation, the text, the diagnostics and the journey view the canvas redraws.
+    Studio(super::bench_studio::StudioArgs),
     /// Interpreter steps per second, in memory, one thread.
     Run {
         /// Events to deliver (after a warm-up of a tenth as many).
@@ -79,6 +84,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         What::Run { events } => interpret(events, io),
         What::Edit(args) => super::bench_edit::edit(args, io),
         What::Lsp(args) => super::bench_lsp::lsp(args, io),
+        What::Studio(args) => super::bench_studio::studio(args, io),
         What::Serve(args) => super::bench_serve::serve(args, io),
         What::Timers(args) => super::bench_serve::timers(args, io),
         What::Sim {

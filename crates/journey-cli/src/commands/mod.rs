@@ -2,6 +2,7 @@ pub mod bench;
 pub mod bench_edit;
 pub mod bench_lsp;
 pub mod bench_serve;
+pub mod bench_studio;
 pub mod check;
 pub mod fmt;
 pub mod graph;
