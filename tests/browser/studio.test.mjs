@@ -271,15 +271,17 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     await inspector.locator(".add-guard input").fill("parse_int(answer) < 12");
     await inspector.locator(".add-guard button").click();
     await settled(page, file, (t) => t.includes("when parse_int(answer) < 12"), "the guarded version");
+    // The new version comes first and empty: give it its own message.
+    await inspector.locator('.definition[data-definition="1"]').waitFor();
     const early = inspector.locator('.definition[data-definition="0"]');
-    if ((await early.locator('.statement[data-kind="text"]').count()) === 0) {
-      await early.locator("select.add-statement").selectOption({ label: "Message" });
-      await early.locator('.statement[data-kind="text"]').waitFor();
-    }
+    await early.locator("select.add-statement").selectOption({ label: "Message" });
+    await early.locator('.statement[data-kind="text"]').waitFor();
     await setField(early.locator('.statement[data-kind="text"] textarea.message'), "Book your first clinic visit before 12 weeks.");
     await settled(page, file, (t) => t.includes("Book your first clinic visit"), "the early advice");
 
     // Connect the question to the advice by dragging its "then" exit onto the card.
+    await page.locator(".react-flow__controls-fitview").click();
+    await page.waitForTimeout(300);
     await card(page, "Weeks").locator('.react-flow__handle[data-handleid="then"]').dragTo(
       card(page, "Advice").locator('.react-flow__handle[data-handleid="in"]'),
     );
@@ -304,11 +306,13 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     await page.locator('.compose input').fill("8");
     await page.locator('.compose button').click();
     await page.locator(".bubble.from-journey", { hasText: "Book your first clinic visit" }).waitFor();
+    await page.locator('.save-test input[aria-label="Test file"]').fill("weeks.test");
     await page.locator('.save-test input[aria-label="Test name"]').fill("early pregnancy advice");
     await page.locator(".save-test button").click();
     await page.locator(".saved").waitFor();
     const tested = journey(["test", dir]);
     assert.equal(tested.code, 0, `journey test:\n${tested.stdout}\n${tested.stderr}`);
+    assert.match(readFileSync(join(dir, "weeks.test"), "utf8"), /## early pregnancy advice/);
   } finally {
     if (page) {
       await screenshot(page, "from-journey-new").catch(() => {});

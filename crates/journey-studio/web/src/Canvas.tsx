@@ -140,13 +140,15 @@ export function Canvas({ view }: { view: JourneyView }) {
     }
   }, [initialised, flow, view, width, height]);
 
+  // Centre the card asked for; a card just added waits until the new view has it.
+  const focused = useRef(0);
   useEffect(() => {
-    if (!focus) return;
-    const node = flow.getNode(focus.card);
+    const node = focus && focused.current !== focus.seq ? nodes.find((n) => n.id === focus.card) : undefined;
     if (node) {
+      focused.current = focus!.seq;
       void flow.setCenter(node.position.x + CARD_WIDTH / 2, node.position.y + 60, { zoom: 1, duration: 200 });
     }
-  }, [focus, flow]);
+  }, [focus, flow, nodes]);
 
   const edges = useMemo(() => edgesOf(view, laidOut), [view, laidOut]);
 

@@ -15,10 +15,15 @@ export function cardExits(card: CardView): { exit: Exit; index: number }[] {
   return card.exits.map((exit, index) => ({ exit, index })).filter(({ exit }) => exit.kind !== "interrupt");
 }
 
-/** The height a card node takes: a header, its first message and one row per exit. */
+/**
+ * The height a card takes on the canvas: its header (one line: see `.card-head`), its
+ * first message (at most two lines), its problems (at most three lines) and one row per
+ * exit. The layout spaces cards by it, so it must not be less than what is drawn.
+ */
 export function cardHeight(card: CardView): number {
   const hasNext = card.exits.some((e) => e.kind === "next");
-  return 78 + 22 * (cardExits(card).length + (hasNext ? 0 : 1));
+  const problems = card.diagnostics.length > 0 ? 64 : 0;
+  return 84 + problems + 22 * (cardExits(card).length + (hasNext ? 0 : 1));
 }
 
 /**

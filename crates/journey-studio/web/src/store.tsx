@@ -86,22 +86,34 @@ export function StudioProvider({ children }: { children: ReactNode }) {
   const state = useRef({ open, view, versions, texts });
   state.current = { open, view, versions, texts };
 
+  // A reply to a read is stale when a change (an operation's answer, an event) moved the
+  // file's version while it was on its way: then it is dropped, and the read that change
+  // started brings the newer state. Without this an older view could put back an older
+  // version, and the next operation would be refused as based on a stale text.
   const refreshView = useCallback(async (which: Open) => {
+    const before = state.current.versions[which.file];
     try {
       const next = await api.journey(which.file, which.name);
-      if (state.current.open?.file === which.file && state.current.open?.name === which.name) {
-        setView(next);
-        setVersions((v) => ({ ...v, [next.file]: next.version }));
-      }
+      const current = state.current;
+      if (current.open?.file !== which.file || current.open?.name !== which.name) return;
+      if (before !== undefined && current.versions[which.file] !== before) return;
+      setView(next);
+      current.versions = { ...current.versions, [next.file]: next.version };
+      setVersions((v) => ({ ...v, [next.file]: next.version }));
     } catch (error) {
       setNotice((error as Error).message);
     }
   }, []);
 
   const loadText = useCallback(async (path: string) => {
+    const before = state.current.versions[path];
     const file = await api.file(path);
-    setTexts((t) => ({ ...t, [path]: file.text }));
-    setVersions((v) => ({ ...v, [path]: file.version }));
+    const current = state.current;
+    if (before === undefined || current.versions[path] === before) {
+      current.versions = { ...current.versions, [path]: file.version };
+      setTexts((t) => ({ ...t, [path]: file.text }));
+      setVersions((v) => ({ ...v, [path]: file.version }));
+    }
     return file.text;
   }, []);
 
@@ -171,19 +183,42 @@ export function StudioProvider({ children }: { children: ReactNode }) {
     [refreshView, loadProject],
   );
 
+  // Operations go one at a time, in the order of the gestures. A gesture made before the
+  // answer to the previous one arrived names the version before it; it is moved onto the
+  // version this studio's own operations produced since (`ours`: new version → the one it
+  // replaced). A version from anywhere else (a change on disk) is never skipped: the server
+  // refuses the operation, as it should.
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const ours = useRef(new Map<string, string>());
   const run = useCallback(
-    async (op: object) => {
-      try {
-        apply(await api.op(op));
-        setNotice(null);
-        return true;
-      } catch (error) {
-        setNotice((error as Error).message);
-        if (error instanceof ApiError && error.status === 409 && state.current.open) {
-          void refreshView(state.current.open);
+    (op: object) => {
+      const send = async () => {
+        const edit = op as { file?: string; base_version?: string };
+        const current = edit.file ? state.current.versions[edit.file] : undefined;
+        if (edit.file && current && edit.base_version && edit.base_version !== current) {
+          let version: string | undefined = current;
+          while (version && version !== edit.base_version) version = ours.current.get(version);
+          if (version) edit.base_version = current;
         }
-        return false;
-      }
+        try {
+          const change = await api.op(op);
+          for (const file of change.files) {
+            if (file.path === edit.file && file.version && edit.base_version) ours.current.set(file.version, edit.base_version);
+          }
+          apply(change);
+          setNotice(null);
+          return true;
+        } catch (error) {
+          setNotice((error as Error).message);
+          if (error instanceof ApiError && error.status === 409 && state.current.open) {
+            void refreshView(state.current.open);
+          }
+          return false;
+        }
+      };
+      const result = queue.current.then(send);
+      queue.current = result;
+      return result;
     },
     [apply, refreshView],
   );
@@ -229,6 +264,12 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       const { open: o, versions: v, texts: t } = state.current;
       const changed = data.files.filter((f) => v[f.path] !== f.version);
       if (changed.length === 0) return;
+      const now = { ...v };
+      for (const f of changed) {
+        if (f.version === null) delete now[f.path];
+        else now[f.path] = f.version;
+      }
+      state.current.versions = now;
       setVersions((old) => {
         const next = { ...old };
         for (const f of changed) {
