@@ -146,7 +146,7 @@ export function Canvas({ view }: { view: JourneyView }) {
     const node = focus && focused.current !== focus.seq ? nodes.find((n) => n.id === focus.card) : undefined;
     if (node) {
       focused.current = focus!.seq;
-      void flow.setCenter(node.position.x + CARD_WIDTH / 2, node.position.y + 60, { zoom: 1, duration: 200 });
+      void flow.setCenter(node.position.x + CARD_WIDTH / 2, node.position.y + 60, { zoom: 1 });
     }
   }, [focus, flow, nodes]);
 
