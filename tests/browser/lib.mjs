@@ -101,8 +101,8 @@ export async function launchBrowser() {
 }
 
 /** A page signed in to the studio (the token URL sets the session cookie), showing a journey. */
-export async function openStudio(browser, studio, journey) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+export async function openStudio(browser, studio, journey, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(studio.url);
   if (journey) {

@@ -218,7 +218,8 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
   const studio = await startStudio(dir);
   let page;
   try {
-    page = await openStudio(browser, studio, { file: "main.journey", name: "Clinic" });
+    // A large screen: at "fit view" every card is big enough to drag an exit from.
+    page = await openStudio(browser, studio, { file: "main.journey", name: "Clinic" }, { width: 2400, height: 1400 });
 
     // The welcome card comes with the new project; the tips card gets new words.
     await card(page, "Welcome").waitFor();

@@ -67,7 +67,7 @@ function Interrupts({ view }: { view: JourneyView }) {
   }
   if (seen.size === 0) return null;
   return (
-    <Panel position="top-left" className="interrupts">
+    <Panel position="top-right" className="interrupts">
       <strong>At any question</strong>
       {[...seen.entries()].map(([keywords, target]) => (
         <button key={keywords} onClick={() => focusCard(target)}>
