@@ -114,7 +114,7 @@ function MessageField({ place, statement }: { place: Place; statement: Statement
   }
   const save = () => {
     if (!changed()) return;
-    const at = inner >= 0 ? { ...place.at, inner } : place.at;
+    const at = inner >= 0 ? { ...place.at, inner: statement.block![inner].index } : place.at;
     void run(ops.setText(place.base, at, draft));
   };
   return (
