@@ -283,17 +283,17 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     // Connect the question to the advice by dragging its "then" exit onto the card, with
     // every card in view ("fit view"). At that size cards can sit close; a drag that
     // lands on another card is tried again.
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < 3 && !/card Weeks, then: Advice/.test(read()); attempt++) {
       await page.locator(".react-flow__controls-fitview").click();
-      try {
-        await card(page, "Weeks").locator('.react-flow__handle[data-handleid="then"]').dragTo(
-          card(page, "Advice").locator('.react-flow__handle[data-handleid="in"]'),
-          { timeout: 5000 },
-        );
-        break;
-      } catch (error) {
-        if (attempt === 2) throw error;
-      }
+      await page.waitForTimeout(200);
+      const from = await card(page, "Weeks").locator('.react-flow__handle[data-handleid="then"]').boundingBox();
+      const to = await card(page, "Advice").locator('.react-flow__handle[data-handleid="in"]').boundingBox();
+      if (!from || !to) continue;
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+      await page.mouse.up();
+      await waitForFile(file, (t) => /card Weeks, then: Advice/.test(t), "the connection").catch(() => {});
     }
     await settled(page, file, (t) => /card Weeks, then: Advice/.test(t), "the connection");
 
