@@ -1,0 +1,432 @@
+// The selected card as forms: each change is one edit operation. Statements without a form
+// are shown as their code, editable as code.
+
+import { useEffect, useRef, useState } from "react";
+import type { CardView, StatementView } from "./api";
+import { api, sliceBytes } from "./api";
+import { literal, ops } from "./ops";
+import type { At, Base } from "./ops";
+import { useStudio } from "./store";
+
+/** Where a statement is, for the operations that change it. */
+interface Place {
+  base: Base;
+  at: At;
+}
+
+/** WhatsApp's limits on interactive messages. */
+export const LIMITS = {
+  buttons: { count: 3, title: 20, noun: "buttons" },
+  list: { count: 10, title: 24, noun: "rows" },
+  rowDescription: 72,
+} as const;
+
+/** The named arguments each form offers, whether the statement has them yet or not. */
+const FIELDS: Record<string, { name: string; label: string; text?: boolean; card?: boolean }[]> = {
+  ask: [
+    { name: "timeout", label: "No answer after (e.g. 2h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+    { name: "validate", label: "A valid answer is (expression)" },
+    { name: "error", label: "Message after an invalid answer", text: true },
+    { name: "retries", label: "Ask again at most (times)" },
+    { name: "on_invalid", label: "After the last try go to", card: true },
+  ],
+  buttons: [
+    { name: "timeout", label: "No answer after (e.g. 4h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+  ],
+  list: [
+    { name: "timeout", label: "No answer after (e.g. 4h)" },
+    { name: "on_timeout", label: "Then go to", card: true },
+  ],
+  handoff: [
+    { name: "queue", label: "Team", text: true },
+    { name: "note", label: "Note for the person", text: true },
+    { name: "on_return", label: "When handed back go to", card: true },
+    { name: "timeout", label: "Nobody answers within (e.g. 30m)" },
+    { name: "on_timeout", label: "Then go to (fallback)", card: true },
+  ],
+  schedule: [{ name: "in", label: "After (e.g. 23h)" }],
+};
+
+const TEMPLATES: { label: string; source: string }[] = [
+  { label: "Message", source: 'text("Hello!")' },
+  { label: "Buttons", source: 'buttons(Yes: "Yes", No: "No") do\n    text("Choose one")\n  end' },
+  { label: "Question", source: 'answer = ask("Your question?")' },
+  { label: "Hand to a person", source: 'handoff(queue: "team")' },
+  { label: "Follow-up timer", source: "schedule(Reminder, in: 23h)" },
+  { label: "End the conversation", source: "end_journey()" },
+];
+
+/**
+ * A field's text while it is being edited, and whether it is new: `changed()` is true once
+ * per edit, so that Enter followed by leaving the field sends one operation, not two (the
+ * second would be based on a version the first replaced).
+ */
+function useDraft(value: string): [string, (v: string) => void, () => boolean] {
+  const [draft, setDraft] = useState(value);
+  const sent = useRef<string | null>(null);
+  useEffect(() => {
+    setDraft(value);
+    sent.current = null;
+  }, [value]);
+  const changed = () => {
+    if (draft === value || draft === sent.current) return false;
+    sent.current = draft;
+    return true;
+  };
+  return [draft, setDraft, changed];
+}
+
+function Counter({ used, limit, noun }: { used: number; limit: number; noun: string }) {
+  const over = used > limit;
+  return (
+    <span className={`counter${over ? " over" : ""}`} data-counter={noun}>
+      {used}/{limit} {noun}
+      {over && ` — WhatsApp allows at most ${limit}`}
+    </span>
+  );
+}
+
+function CardNames() {
+  const { view } = useStudio();
+  return (
+    <datalist id="card-names">
+      {view?.cards.map((c) => <option key={c.name} value={c.name} />)}
+    </datalist>
+  );
+}
+
+/**
+ * The words a statement sends: its first string argument, or that of the `text(…)` in its
+ * `do … end` block (a menu's message). Saved as plain text: the server quotes it.
+ */
+function MessageField({ place, statement }: { place: Place; statement: StatementView }) {
+  const { run } = useStudio();
+  const inner = statement.block?.findIndex((s) => s.kind === "text") ?? -1;
+  const source = inner >= 0 ? statement.block![inner] : statement;
+  const first = source.args.find((a) => !a.name);
+  const value = first?.value ?? null;
+  const [draft, setDraft, changed] = useDraft(value ?? "");
+  if (value === null) {
+    // Words the server does not give as plain text (a personalised message): as code.
+    return first?.source.startsWith('"') ? <CodeField statement={source} label="Message (as code)" /> : null;
+  }
+  const save = () => {
+    if (!changed()) return;
+    const at = inner >= 0 ? { ...place.at, inner: statement.block![inner].index } : place.at;
+    void run(ops.setText(place.base, at, draft));
+  };
+  return (
+    <label className="field">
+      <span>Message</span>
+      <textarea
+        className="message"
+        value={draft}
+        rows={3}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) save();
+        }}
+      />
+      <span className="hint">{draft.length} characters</span>
+    </label>
+  );
+}
+
+function NamedField({
+  place,
+  statement,
+  field,
+}: {
+  place: Place;
+  statement: StatementView;
+  field: { name: string; label: string; text?: boolean; card?: boolean };
+}) {
+  const { run } = useStudio();
+  const arg = statement.args.find((a) => a.name === field.name);
+  const value = arg ? (field.text && arg.value != null ? arg.value : arg.source) : "";
+  const [draft, setDraft, changed] = useDraft(value);
+  const save = () => {
+    if (!changed()) return;
+    if (draft.trim() === "") {
+      if (arg) void run(ops.clearArgument(place.base, place.at, field.name));
+      return;
+    }
+    void run(ops.setArgument(place.base, place.at, field.name, field.text ? literal(draft) : draft.trim()));
+  };
+  return (
+    <label className="field" data-arg={field.name}>
+      <span>{field.label}</span>
+      <input
+        value={draft}
+        list={field.card ? "card-names" : undefined}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") save();
+        }}
+      />
+    </label>
+  );
+}
+
+/** One button or row: its title (counted against WhatsApp's limit) and where it goes. */
+function OptionRow({ place, index, label, target, limit }: { place: Place; index: number; label: string; target: string; limit: number }) {
+  const { run } = useStudio();
+  const [draft, setDraft, changed] = useDraft(label);
+  const save = () => {
+    if (draft.length <= limit && draft.trim() !== "" && changed()) {
+      void run(ops.setOptionLabel(place.base, place.at, index, draft));
+    }
+  };
+  return (
+    <div className="option" data-option={index}>
+      <input value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={save}
+        onKeyDown={(e) => { if (e.key === "Enter") save(); }} />
+      <Counter used={draft.length} limit={limit} noun="characters" />
+      <span className="exit-target">→ {target}</span>
+      <button title="Remove" onClick={() => void run(ops.removeOption(place.base, place.at, index))}>
+        ✕
+      </button>
+    </div>
+  );
+}
+
+/** Buttons or list rows: live counters against WhatsApp's limits, checked before saving. */
+function OptionsField({ place, statement }: { place: Place; statement: StatementView }) {
+  const { run } = useStudio();
+  const limits = statement.kind === "list" ? LIMITS.list : LIMITS.buttons;
+  const options = statement.options ?? [];
+  const [adding, setAdding] = useState<{ label: string; target: string } | null>(null);
+  const count = options.length + (adding ? 1 : 0);
+  const tooMany = count > limits.count;
+  return (
+    <div className="options">
+      <div className="options-head">
+        <span>{statement.kind === "list" ? "Rows" : "Buttons"}</span>
+        <Counter used={count} limit={limits.count} noun={limits.noun} />
+      </div>
+      {options.map((option, i) => (
+        <OptionRow key={i} place={place} index={i} label={option.label} target={option.target ?? "?"} limit={limits.title} />
+      ))}
+      {adding ? (
+        <div className="option adding">
+          <input
+            placeholder="Title"
+            autoFocus
+            value={adding.label}
+            onChange={(e) => setAdding({ ...adding, label: e.target.value })}
+          />
+          <Counter used={adding.label.length} limit={limits.title} noun="characters" />
+          <input
+            placeholder="Goes to card"
+            list="card-names"
+            value={adding.target}
+            onChange={(e) => setAdding({ ...adding, target: e.target.value })}
+          />
+          <button
+            className="save-option"
+            disabled={tooMany || adding.label.trim() === "" || adding.label.length > limits.title || adding.target === ""}
+            onClick={async () => {
+              if (await run(ops.addOption(place.base, place.at, adding.target, adding.label))) setAdding(null);
+            }}
+          >
+            Save
+          </button>
+          <button onClick={() => setAdding(null)}>Cancel</button>
+        </div>
+      ) : (
+        <button className="add-option" onClick={() => setAdding({ label: "", target: "" })}>
+          Add {statement.kind === "list" ? "row" : "button"}
+        </button>
+      )}
+      {tooMany && (
+        <div className="limit-warning" role="alert">
+          WhatsApp shows at most {limits.count} {limits.noun} in one message.
+          {statement.kind === "buttons" && " Use a list for more choices."}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A statement without a form: its code, saved back at its place in the file. */
+function CodeField({ statement, label = "Code" }: { statement: StatementView; label?: string }) {
+  const { view, texts, versions, apply, say } = useStudio();
+  const file = view!.file;
+  const text = texts[file] ?? "";
+  const source = text ? sliceBytes(text, statement.span) : "";
+  const [draft, setDraft, changed] = useDraft(source);
+  const save = async () => {
+    if (!text || !changed()) return;
+    const [start, end] = statement.span;
+    try {
+      apply(await api.edits([{ path: file, start, end, text: draft }], { [file]: versions[file] }));
+    } catch (error) {
+      say((error as Error).message);
+    }
+  };
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <textarea
+        className="code"
+        value={draft}
+        rows={Math.min(8, draft.split("\n").length + 1)}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => void save()}
+        spellCheck={false}
+      />
+    </label>
+  );
+}
+
+function Statement({ place, statement }: { place: Place; statement: StatementView }) {
+  const { run } = useStudio();
+  // Kinds without a form of their own: a field for each named argument the statement has.
+  const fields =
+    FIELDS[statement.kind] ??
+    statement.args
+      .filter((a) => a.name)
+      .map((a) => ({ name: a.name!, label: a.name!.replace(/_/g, " "), text: a.value != null }));
+  return (
+    <div className={`statement kind-${statement.kind}`} data-statement={statement.index} data-kind={statement.kind}>
+      <div className="statement-head">
+        <span className="kind">{statement.kind}</span>
+        <span className="summary">{statement.summary}</span>
+        <button className="remove-statement" title="Remove this step" onClick={() => void run(ops.removeStatement(place.base, place.at))}>
+          ✕
+        </button>
+      </div>
+      {statement.form ? (
+        <>
+          <MessageField place={place} statement={statement} />
+          {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField place={place} statement={statement} />}
+          {fields.map((field) => (
+            <NamedField key={field.name} place={place} statement={statement} field={field} />
+          ))}
+        </>
+      ) : (
+        <CodeField statement={statement} />
+      )}
+    </div>
+  );
+}
+
+/** A guarded version of a card: when it applies, and a way to remove it. */
+function Guard({ card, definition, guard, removable }: { card: string; definition: number; guard: string; removable: boolean }) {
+  const { run, target } = useStudio();
+  return (
+    <div className="guard">
+      <span>{guard ? <>Only when <code>{guard}</code></> : "Otherwise"}</span>
+      {removable && (
+        <button
+          title="Remove this version of the card"
+          onClick={() => {
+            const base = target();
+            if (base) void run(ops.removeDefinition(base, card, definition));
+          }}
+        >
+          Remove version
+        </button>
+      )}
+    </div>
+  );
+}
+
+function CardHeader({ card }: { card: CardView }) {
+  const { run, target, select } = useStudio();
+  const [name, setName, changed] = useDraft(card.name);
+  const rename = async () => {
+    const t = target();
+    if (t && name.trim() !== "" && changed() && (await run(ops.renameCard(t, card.name, name.trim())))) {
+      select(name.trim());
+    }
+  };
+  return (
+    <div className="inspector-head">
+      <input className="card-title" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => void rename()}
+        onKeyDown={(e) => { if (e.key === "Enter") void rename(); }} aria-label="Card name" />
+      <button
+        className="danger"
+        onClick={() => {
+          const t = target();
+          if (t && window.confirm(`Delete the card ${card.name}?`)) {
+            void run(ops.deleteCard(t, card.name)).then((done) => done && select(null));
+          }
+        }}
+      >
+        Delete card
+      </button>
+    </div>
+  );
+}
+
+function AddStatement({ card, definition, count }: { card: string; definition: number; count: number }) {
+  const { run, target } = useStudio();
+  return (
+    <select
+      className="add-statement"
+      aria-label="Add a step"
+      value=""
+      onChange={(e) => {
+        const base = target();
+        const at = { journey: base?.journey ?? "", card, definition, statement: count };
+        if (base && e.target.value) void run(ops.addStatement(base, at, e.target.value));
+      }}
+    >
+      <option value="">Add a step…</option>
+      {TEMPLATES.map((template) => (
+        <option key={template.label} value={template.source}>
+          {template.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function Inspector() {
+  const { view, selected, target, run } = useStudio();
+  const [guard, setGuard] = useState("");
+  const card = view?.cards.find((c) => c.name === selected);
+  if (!view || !card) {
+    return <div className="empty">Click a card on the canvas to change it.</div>;
+  }
+  const base = target();
+  return (
+    <div className="inspector" data-inspecting={card.name}>
+      <CardNames />
+      <CardHeader card={card} />
+      {card.definitions.map((definition, d) => (
+        <div className="definition" key={d} data-definition={d}>
+          {card.definitions.length > 1 && (
+            <Guard card={card.name} definition={d} guard={definition.guard ?? ""} removable />
+          )}
+          {base &&
+            definition.statements.map((statement) => (
+              <Statement
+                key={`${d}/${statement.index}/${statement.kind}`}
+                place={{ base, at: { journey: base.journey, card: card.name, definition: d, statement: statement.index } }}
+                statement={statement}
+              />
+            ))}
+          <AddStatement card={card.name} definition={d} count={definition.statements.length} />
+        </div>
+      ))}
+      <div className="add-guard">
+        <input placeholder="Add a version of this card only when… (e.g. contact.age >= 18)" value={guard}
+          onChange={(e) => setGuard(e.target.value)} />
+        <button
+          disabled={guard.trim() === "" || !base}
+          onClick={async () => {
+            if (base && (await run(ops.addDefinition(base, card.name, guard.trim())))) setGuard("");
+          }}
+        >
+          Add
+        </button>
+      </div>
+    </div>
+  );
+}
