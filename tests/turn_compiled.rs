@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use journey_diagnostics::FileId;
 use journey_model::{
-    CompiledJourney, MenuOptions, ProjectIndex, SourceModule, StepKind, Transition,
+    CompiledJourney, EffectStep, MenuOptions, ProjectIndex, SourceModule, StepKind, Transition,
 };
 use journey_tests::{repo_root, shared_corpus};
 use petgraph::stable_graph::NodeIndex;
@@ -258,13 +258,13 @@ fn our_kinds(step: &StepKind) -> Vec<&'static str> {
         StepKind::Schedule { .. } | StepKind::Cancel { .. } => vec!["schedule_stack"],
         StepKind::Template(_) => vec!["template"],
         StepKind::Handoff { .. } => vec!["handoff"],
-        StepKind::Effect(call) => match call.callee.name.as_str() {
-            "update_contact" => vec!["update_contact"; call.args.len()],
-            "write_result" => vec!["write_result"],
-            "log" => vec!["log"],
-            "add_label" => vec!["add_label"],
-            "send_content" => vec!["send_content"],
-            _ => vec!["other"],
+        StepKind::Effect(effect) => match &**effect {
+            EffectStep::UpdateContact(fields) => vec!["update_contact"; fields.len()],
+            EffectStep::WriteResult { .. } => vec!["write_result"],
+            EffectStep::Log(_) => vec!["log"],
+            EffectStep::AddLabel(_) => vec!["add_label"],
+            EffectStep::SendContent(_) => vec!["send_content"],
+            EffectStep::Evaluate(_) => vec!["other"],
         },
         StepKind::CardEntry | StepKind::Assign { .. } | StepKind::Branch | StepKind::End { .. } => {
             Vec::new()

@@ -79,8 +79,7 @@ impl Analysis<'_> {
             if call != "then" {
                 self.journey_names(&mut out);
             }
-        } else if builtins::CARD_TARGET_ARGS
-            .iter()
+        } else if builtins::card_arguments()
             .any(|arg| before.trim_end().ends_with(&format!("{arg}:")))
         {
             self.cards(path, offset, &mut out);
@@ -156,12 +155,12 @@ impl Analysis<'_> {
 
     /// Named arguments of the call being written, and its translations' languages.
     fn arguments(self, builtin: &builtins::Builtin, out: &mut Vec<Completion>) {
-        for name in builtin.named {
+        for param in builtin.named {
             out.push(Completion {
-                label: (*name).to_owned(),
+                label: param.name.to_owned(),
                 kind: CompletionKind::Argument,
                 detail: Some(format!("argument of {}", builtin.name)),
-                insert: format!("{name}: "),
+                insert: format!("{}: ", param.name),
             });
         }
         if builtin.translations {

@@ -509,7 +509,11 @@ pub(crate) fn signature(builtin: &builtins::Builtin) -> String {
         (min, Some(max)) => format!("{min}–{max} positional"),
         (min, None) => format!("{min}+ positional"),
     };
-    let mut named: Vec<String> = builtin.named.iter().map(|n| format!("{n}:")).collect();
+    let mut named: Vec<String> = builtin
+        .named
+        .iter()
+        .map(|n| format!("{}:", n.name))
+        .collect();
     if builtin.translations {
         named.push("<language>:".to_owned());
     }

@@ -269,10 +269,8 @@ fn message_texts<'a>(message: &'a Message, text_place: Place, out: &mut Vec<Limi
         }
         MessageKind::Audio | MessageKind::Sticker => {}
         MessageKind::Image | MessageKind::Video | MessageKind::Document => {
-            for (name, expr) in &message.options {
-                if name == "caption" {
-                    push(Place::Caption, expr);
-                }
+            if let Some(caption) = &message.caption {
+                push(Place::Caption, caption);
             }
         }
     }

@@ -273,7 +273,7 @@ fn timeout(kind: &StepKind) -> Age {
     let expr = match kind {
         StepKind::Ask { input, .. } => input.timeout.as_ref(),
         StepKind::Menu(menu) => menu.input.timeout.as_ref(),
-        StepKind::Handoff { call } => call.named("timeout").map(|a| &a.value),
+        StepKind::Handoff(handoff) => handoff.timeout.as_ref(),
         _ => None,
     };
     expr.and_then(constant_seconds)

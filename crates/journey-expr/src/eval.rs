@@ -373,7 +373,7 @@ fn check_shape(call: &Call) -> Result<(), EvalError> {
         match &arg.name {
             Some(named)
                 if builtin.kind != Kind::Expression
-                    || !builtin.named.contains(&named.name.as_str()) =>
+                    || builtin.named_param(&named.name).is_none() =>
             {
                 return Err(EvalError::new(
                     format!("`{name}` takes no named argument `{}:`", named.name),

@@ -1,6 +1,9 @@
 //! The catalogue of built-in functions: the one place that says which names exist,
-//! how many arguments they take and which named arguments they accept. Lowering
-//! resolves calls against it; the checker and the interpreter read it too.
+//! what arguments they take (named, and of which kind) and, for a statement, how it
+//! is lowered into a typed step. Lowering resolves calls against it; the checker, the
+//! evaluator and completions read it too.
+
+use crate::lower::{self, LowerFn};
 
 /// Where a function may be called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +16,68 @@ pub enum Kind {
     Setting,
 }
 
+/// What an argument is: how lowering reads it, and what the reference says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    /// Any value, evaluated when the step runs.
+    Value,
+    /// A text (`"Hi @contact.name"`), evaluated when the step runs.
+    Text,
+    /// A number of seconds: `2h`, `300`.
+    Duration,
+    /// A whole number.
+    Count,
+    /// `true` or `false`.
+    Bool,
+    /// A date-time.
+    DateTime,
+    /// A list.
+    List,
+    /// `[["name", "value"], …]`.
+    Pairs,
+    /// A card of this journey, resolved when compiled, never evaluated: an exit.
+    Card,
+    /// A list of cards: `[Visit, Tips]`.
+    Cards,
+    /// A journey of the project, by name.
+    Journey,
+    /// A card of this journey, else a journey.
+    Target,
+}
+
+impl ArgKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgKind::Value => "value",
+            ArgKind::Text => "text",
+            ArgKind::Duration => "duration",
+            ArgKind::Count => "number",
+            ArgKind::Bool => "boolean",
+            ArgKind::DateTime => "date-time",
+            ArgKind::List => "list",
+            ArgKind::Pairs => "pairs",
+            ArgKind::Card => "card",
+            ArgKind::Cards => "cards",
+            ArgKind::Journey => "journey",
+            ArgKind::Target => "card or journey",
+        }
+    }
+}
+
+/// One argument of a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ArgKind,
+}
+
+/// `params![url: Text, key: Value]`: a list of parameters.
+macro_rules! params {
+    ($($name:tt: $kind:ident),* $(,)?) => {
+        &[$(Param { name: stringify!($name), kind: ArgKind::$kind }),*]
+    };
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Builtin {
     pub name: &'static str,
@@ -20,52 +85,131 @@ pub struct Builtin {
     /// Positional arguments: at least `min`, at most `max` (`None`: any number).
     pub min: usize,
     pub max: Option<usize>,
+    /// A statement's positional arguments, named for people (`max` of them).
+    pub params: &'static [Param],
     /// Named arguments it accepts.
-    pub named: &'static [&'static str],
+    pub named: &'static [Param],
     /// Named arguments may also be language codes (`pt: "Olá"`): translations.
     pub translations: bool,
     /// Accepts any named argument (`update_contact(field: value)`).
     pub open_named: bool,
+    /// A statement that takes a `do … end` body (`buttons`, `list`).
+    pub body: bool,
+    /// A statement whose result a variable can keep (`x = ask(…)`).
+    pub value: bool,
+    /// A statement's lowering into a typed step (`None` for values and settings).
+    pub(crate) lower: Option<LowerFn>,
     pub summary: &'static str,
 }
 
-const MENU_NAMED: &[&str] = &[
-    "timeout",
-    "on_timeout",
-    "retries",
-    "on_invalid",
-    "error",
-    "header",
-    "footer",
+impl Builtin {
+    /// The named argument `name`, when the signature has it.
+    pub fn named_param(&self, name: &str) -> Option<&'static Param> {
+        self.named.iter().find(|p| p.name == name)
+    }
+
+    /// Does the call accept `name:`? Its own arguments, any name when open, and
+    /// translations.
+    pub fn accepts(&self, name: &str) -> bool {
+        self.named_param(name).is_some()
+            || self.open_named
+            || (self.translations && is_language_code(name))
+    }
+
+    const fn translated(self) -> Builtin {
+        Builtin {
+            translations: true,
+            ..self
+        }
+    }
+
+    const fn open(self) -> Builtin {
+        Builtin {
+            open_named: true,
+            ..self
+        }
+    }
+
+    const fn with_body(self) -> Builtin {
+        Builtin { body: true, ..self }
+    }
+
+    const fn valued(self) -> Builtin {
+        Builtin {
+            value: true,
+            ..self
+        }
+    }
+}
+
+/// A statement: its positional parameters (the first `min` required), its named
+/// ones and its lowering.
+const fn statement(
+    name: &'static str,
+    params: &'static [Param],
+    min: usize,
+    named: &'static [Param],
+    lower: LowerFn,
+    summary: &'static str,
+) -> Builtin {
+    Builtin {
+        name,
+        kind: Kind::Statement,
+        min,
+        max: Some(params.len()),
+        params,
+        named,
+        translations: false,
+        open_named: false,
+        body: false,
+        value: false,
+        lower: Some(lower),
+        summary,
+    }
+}
+
+const MENU_NAMED: &[Param] = params![
+    timeout: Duration,
+    on_timeout: Card,
+    retries: Count,
+    on_invalid: Card,
+    error: Text,
+    header: Text,
+    footer: Text,
 ];
-const HTTP_NAMED: &[&str] = &[
-    "headers",
-    "query",
-    "body",
-    "timeout",
-    "cache_ttl",
-    "mode",
-    "on_error",
-    "retries",
+const HTTP_NAMED: &[Param] = params![
+    headers: Pairs,
+    query: Pairs,
+    body: Value,
+    timeout: Count,
+    cache_ttl: Duration,
+    mode: Text,
+    on_error: Card,
+    retries: Count,
 ];
-const MEDIA_NAMED: &[&str] = &["caption", "filename"];
+const MEDIA_NAMED: &[Param] = params![caption: Text, filename: Text];
+const WHEN_NAMED: &[Param] = params![in: Duration, at: DateTime];
 
 macro_rules! builtin {
     ($name:literal, $kind:ident, $min:literal..$max:expr, $summary:literal) => {
-        builtin!($name, $kind, $min..$max, &[], false, false, $summary)
+        builtin!($name, $kind, $min..$max, &[], false, $summary)
     };
     ($name:literal, $kind:ident, $min:literal..$max:expr, $named:expr, $summary:literal) => {
-        builtin!($name, $kind, $min..$max, $named, false, false, $summary)
+        builtin!($name, $kind, $min..$max, $named, false, $summary)
     };
-    ($name:literal, $kind:ident, $min:literal..$max:expr, $named:expr, $translations:literal, $open:literal, $summary:literal) => {
+    ($name:literal, $kind:ident, $min:literal..$max:expr, $named:expr, $open:literal, $summary:literal) => {
         Builtin {
             name: $name,
             kind: Kind::$kind,
             min: $min,
             max: $max,
+            params: &[],
             named: $named,
-            translations: $translations,
+            translations: false,
             open_named: $open,
+            body: false,
+            value: false,
+            lower: None,
             summary: $summary,
         }
     };
@@ -76,221 +220,85 @@ const fn at_most(n: usize) -> Option<usize> {
     Some(n)
 }
 
-/// Every built-in, sorted by name within each kind.
+/// Every built-in, sorted by name within each kind. A statement's entry is all there is
+/// to it in the compiler: its signature, and the lowering that picks its arguments out
+/// into a typed [`StepKind`](crate::StepKind).
 pub static BUILTINS: &[Builtin] = &[
     // ---- statements: messages
-    builtin!(
-        "text",
-        Statement,
-        1..at_most(1),
-        &["ai_generated"],
-        true,
-        false,
-        "Send a text message."
-    ),
-    builtin!(
-        "image",
-        Statement,
-        1..at_most(1),
-        MEDIA_NAMED,
-        true,
-        false,
-        "Send an image by URL."
-    ),
-    builtin!(
-        "video",
-        Statement,
-        1..at_most(1),
-        MEDIA_NAMED,
-        true,
-        false,
-        "Send a video by URL."
-    ),
-    builtin!(
-        "audio",
-        Statement,
-        1..at_most(1),
-        MEDIA_NAMED,
-        true,
-        false,
-        "Send an audio file by URL."
-    ),
-    builtin!(
-        "document",
-        Statement,
-        1..at_most(1),
-        MEDIA_NAMED,
-        true,
-        false,
-        "Send a document by URL."
-    ),
-    builtin!(
-        "sticker",
-        Statement,
-        1..at_most(1),
-        MEDIA_NAMED,
-        true,
-        false,
-        "Send a sticker by URL."
-    ),
-    builtin!(
-        "footer",
-        Statement,
-        1..at_most(1),
-        &[],
-        true,
-        false,
-        "Footer of an interactive message (inside buttons/list)."
-    ),
-    builtin!(
-        "buttons",
-        Statement,
-        0..at_most(2),
-        MENU_NAMED,
-        false,
-        true,
-        "Reply buttons (at most 3); waits for the choice."
-    ),
-    builtin!(
-        "list",
-        Statement,
-        1..at_most(3),
-        MENU_NAMED,
-        false,
-        true,
-        "A list message (at most 10 rows); waits for the choice."
-    ),
-    builtin!(
+    statement("text", params![body: Text], 1, params![ai_generated: Bool], lower::send, "Send a text message.").translated(),
+    statement("image", params![url: Text], 1, MEDIA_NAMED, lower::send, "Send an image by URL.").translated(),
+    statement("video", params![url: Text], 1, MEDIA_NAMED, lower::send, "Send a video by URL.").translated(),
+    statement("audio", params![url: Text], 1, MEDIA_NAMED, lower::send, "Send an audio file by URL.").translated(),
+    statement("document", params![url: Text], 1, MEDIA_NAMED, lower::send, "Send a document by URL.").translated(),
+    statement("sticker", params![url: Text], 1, MEDIA_NAMED, lower::send, "Send a sticker by URL.").translated(),
+    statement("footer", params![text: Text], 1, &[], lower::send, "Footer of an interactive message (inside buttons/list).").translated(),
+    statement("buttons", params![options: Cards, choices: List], 0, MENU_NAMED, lower::menu, "Reply buttons (at most 3); waits for the choice. `buttons([A, B])`, `buttons(A: \"Label\", …)`, or `buttons(Card, choices)`.").open().with_body().valued(),
+    statement("list", params![button: Text, options: Cards, choices: List], 1, MENU_NAMED, lower::menu, "A list message (at most 10 rows); waits for the choice.").open().with_body().valued(),
+    statement(
         "ask",
-        Statement,
-        1..at_most(1),
-        &[
-            "timeout",
-            "on_timeout",
-            "retries",
-            "on_invalid",
-            "validate",
-            "error",
-            "max_response_characters"
+        params![question: Text],
+        1,
+        params![
+            timeout: Duration,
+            on_timeout: Card,
+            retries: Count,
+            on_invalid: Card,
+            validate: Bool,
+            error: Text,
+            max_response_characters: Count,
         ],
-        true,
-        false,
-        "Ask a question and wait for the answer."
-    ),
-    builtin!(
+        lower::ask,
+        "Ask a question and wait for the answer.",
+    )
+    .translated()
+    .valued(),
+    statement(
         "send_message_template",
-        Statement,
-        2..at_most(3),
-        &["image", "video", "document", "buttons", "header"],
-        "Send an approved WhatsApp template."
+        params![name: Text, language: Text, params: List],
+        2,
+        params![image: Text, video: Text, document: Text, buttons: Cards, header: Text],
+        lower::template,
+        "Send an approved WhatsApp template.",
     ),
-    builtin!(
-        "send_content",
-        Statement,
-        1..at_most(2),
-        "Send a Turn content-library item (not supported outside Turn)."
-    ),
+    statement("send_content", params![content: Text, option: Value], 1, &[], lower::effect, "Send a Turn content-library item (not supported outside Turn)."),
     // ---- statements: data and effects
-    builtin!(
-        "update_contact",
-        Statement,
-        0..at_most(0),
-        &[],
-        false,
-        true,
-        "Set contact fields."
-    ),
-    builtin!(
-        "write_result",
-        Statement,
-        2..at_most(2),
-        &["label"],
-        "Record a flow result."
-    ),
-    builtin!(
-        "add_label",
-        Statement,
-        1..at_most(1),
-        "Label the current inbound message."
-    ),
-    builtin!(
-        "log",
-        Statement,
-        1..at_most(1),
-        "Write a line to the journey log."
-    ),
-    builtin!(
-        "get",
-        Statement,
-        1..at_most(1),
-        HTTP_NAMED,
-        "HTTP GET; the result has .status and .body."
-    ),
-    builtin!("post", Statement, 1..at_most(1), HTTP_NAMED, "HTTP POST."),
-    builtin!("put", Statement, 1..at_most(1), HTTP_NAMED, "HTTP PUT."),
-    builtin!("patch", Statement, 1..at_most(1), HTTP_NAMED, "HTTP PATCH."),
-    builtin!(
-        "delete",
-        Statement,
-        1..at_most(2),
-        HTTP_NAMED,
-        "HTTP DELETE, or delete(map, key) in expressions."
-    ),
+    statement("update_contact", &[], 0, &[], lower::effect, "Set contact fields.").open(),
+    statement("write_result", params![key: Text, value: Value], 2, params![label: Text], lower::effect, "Record a flow result."),
+    statement("add_label", params![label: Text], 1, &[], lower::effect, "Label the current inbound message."),
+    statement("log", params![text: Text], 1, &[], lower::effect, "Write a line to the journey log."),
+    statement("get", params![url: Text], 1, HTTP_NAMED, lower::http, "HTTP GET; the result has .status and .body.").valued(),
+    statement("post", params![url: Text], 1, HTTP_NAMED, lower::http, "HTTP POST.").valued(),
+    statement("put", params![url: Text], 1, HTTP_NAMED, lower::http, "HTTP PUT.").valued(),
+    statement("patch", params![url: Text], 1, HTTP_NAMED, lower::http, "HTTP PATCH.").valued(),
+    statement("delete", params![url: Text, key: Value], 1, HTTP_NAMED, lower::http, "HTTP DELETE, or delete(map, key) in expressions.").valued(),
     // ---- statements: control
-    builtin!(
-        "run_stack",
-        Statement,
-        1..at_most(1),
-        "Run another journey and come back."
-    ),
-    builtin!(
-        "schedule_stack",
-        Statement,
-        1..at_most(1),
-        &["in", "at"],
-        "Start a journey later for this contact."
-    ),
-    builtin!(
-        "cancel_scheduled_stacks",
-        Statement,
-        1..at_most(1),
-        "Cancel this contact's pending schedules of a journey."
-    ),
-    builtin!(
-        "schedule",
-        Statement,
-        1..at_most(1),
-        &["in", "at"],
-        "Run a card or journey later (a follow-up timer)."
-    ),
-    builtin!(
-        "cancel_scheduled",
-        Statement,
-        0..at_most(1),
-        "Cancel pending timers (of one card or journey, or all)."
-    ),
-    builtin!(
+    statement("run_stack", params![journey: Journey], 1, &[], lower::run_journey, "Run another journey and come back."),
+    statement("schedule_stack", params![journey: Journey], 1, WHEN_NAMED, lower::schedule, "Start a journey later for this contact."),
+    statement("cancel_scheduled_stacks", params![journey: Journey], 1, &[], lower::cancel, "Cancel this contact's pending schedules of a journey."),
+    statement("schedule", params![target: Target], 1, WHEN_NAMED, lower::schedule, "Run a card or journey later (a follow-up timer)."),
+    statement("cancel_scheduled", params![target: Target], 0, &[], lower::cancel, "Cancel pending timers (of one card or journey, or all)."),
+    statement(
         "handoff",
-        Statement,
-        0..at_most(0),
-        &[
-            "queue",
-            "note",
-            "template",
-            "on_return",
-            "timeout",
-            "on_timeout"
+        &[],
+        0,
+        params![
+            queue: Text,
+            note: Text,
+            template: Text,
+            on_return: Card,
+            timeout: Duration,
+            on_timeout: Card,
         ],
-        "Hand the conversation to human agents."
+        lower::handoff,
+        "Hand the conversation to human agents.",
     ),
-    builtin!("end_journey", Statement, 0..at_most(0), "End the run here."),
-    // ---- journey settings
+    statement("end_journey", &[], 0, &[], lower::end_journey, "End the run here."),
+// ---- journey settings
     builtin!(
         "config",
         Setting,
         0..at_most(0),
         &[],
-        false,
         true,
         "Text values read as `config.items.<key>` (a Turn config dictionary)."
     ),
@@ -298,21 +306,21 @@ pub static BUILTINS: &[Builtin] = &[
         "table",
         Setting,
         1..at_most(1),
-        &["columns", "rows"],
+        params![columns: List, rows: List],
         "A data table read as `<name>.rows`, one map per row (a Turn table cell)."
     ),
     builtin!(
         "trigger",
         Setting,
         0..at_most(0),
-        &[
-            "on",
-            "interval",
-            "relative_to",
-            "keywords",
-            "match",
-            "priority",
-            "at"
+        params![
+            on: Text,
+            interval: Duration,
+            relative_to: Text,
+            keywords: List,
+            match: Text,
+            priority: Count,
+            at: DateTime,
         ],
         "What starts this journey."
     ),
@@ -320,7 +328,7 @@ pub static BUILTINS: &[Builtin] = &[
         "interrupt",
         Setting,
         0..at_most(0),
-        &["keywords", "then", "match"],
+        params![keywords: List, then: Card, match: Text],
         "A keyword handler that works at every question."
     ),
     builtin!(
@@ -334,7 +342,7 @@ pub static BUILTINS: &[Builtin] = &[
         "if",
         Expression,
         2..at_most(3),
-        &["do", "else"],
+        params![do: Value, else: Value],
         "if(test, yes, no): only the chosen branch is evaluated."
     ),
     builtin!("and", Expression, 1..N, "True when every argument is true."),
@@ -789,11 +797,26 @@ pub fn reference() -> String {
         out.push_str(&format!("\n## {title}\n\n| Function | Arguments | Named arguments | What it does |\n|---|---|---|---|\n"));
         for builtin in BUILTINS.iter().filter(|b| b.kind == kind) {
             let positional = match builtin.max {
+                _ if !builtin.params.is_empty() => {
+                    let params = builtin.params.iter().enumerate().map(|(i, p)| {
+                        let param = format!("`{}` {}", p.name, p.kind.name());
+                        if i < builtin.min {
+                            param
+                        } else {
+                            format!("[{param}]")
+                        }
+                    });
+                    params.collect::<Vec<_>>().join(", ")
+                }
                 Some(max) if max == builtin.min => max.to_string(),
                 Some(max) => format!("{} to {max}", builtin.min),
                 None => format!("{} or more", builtin.min),
             };
-            let mut named: Vec<String> = builtin.named.iter().map(|n| format!("`{n}:`")).collect();
+            let mut named: Vec<String> = builtin
+                .named
+                .iter()
+                .map(|p| format!("`{}:` {}", p.name, p.kind.name()))
+                .collect();
             if builtin.translations {
                 named.push("language codes (`pt:`)".to_owned());
             }
@@ -826,9 +849,19 @@ pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
 
-/// Named arguments that name a card to go to.
-pub const CARD_TARGET_ARGS: &[&str] =
-    &["then", "on_timeout", "on_invalid", "on_error", "on_return"];
+/// Named arguments that name a card to go to (`on_timeout: Card`, `then: Card`): exits,
+/// never evaluated.
+pub fn card_arguments() -> impl Iterator<Item = &'static str> {
+    BUILTINS
+        .iter()
+        .flat_map(|b| b.named)
+        .filter(|p| p.kind == ArgKind::Card)
+        .map(|p| p.name)
+}
+
+pub fn is_card_argument(name: &str) -> bool {
+    card_arguments().any(|n| n == name)
+}
 
 /// Roots of the run context that exist without being assigned.
 pub const CONTEXT_ROOTS: &[&str] = &[

@@ -3,7 +3,7 @@
 //! from this one form; it serialises with serde and carries a content hash.
 
 use journey_diagnostics::{FileId, Span};
-use journey_syntax::{Call, Expr};
+use journey_syntax::{Call, Expr, ExprKind, Ident};
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
@@ -136,9 +136,10 @@ pub struct Step {
     pub span: Span,
 }
 
-/// What a step does (large parts boxed: a journey has tens of thousands of steps).
-/// Waiting steps (`Ask`, `Menu`, `Template` with buttons, `Handoff`)
-/// suspend the run until an event arrives.
+/// What a step does, its arguments picked out and checked by the statement's lowering
+/// (`builtins.rs`), so the interpreter never reads call syntax (large parts boxed: a
+/// journey has tens of thousands of steps). Waiting steps (`Ask`, `Menu`, `Template`
+/// with buttons, `Handoff`) suspend the run until an event arrives.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum StepKind {
     /// Entry of a card name: `Guard` edges to guarded definitions, `Default` to the
@@ -154,15 +155,18 @@ pub enum StepKind {
         prompt: Box<Message>,
         input: Box<InputRules>,
         validate: Option<Box<Expr>>,
+        /// `max_response_characters:` (WhatsApp's limit is enforced by the client).
+        max_length: Option<Box<Expr>>,
     },
     Menu(Box<Menu>),
     Template(Box<TemplateSend>),
-    /// `update_contact`, `write_result`, `add_label`, `log`, `send_content`.
-    Effect(Box<Call>),
+    /// `update_contact`, `write_result`, `add_label`, `log`, `send_content`, or a
+    /// project helper called for its own sake.
+    Effect(Box<EffectStep>),
     Http {
         var: Option<String>,
         method: String,
-        call: Box<Call>,
+        request: Box<HttpCall>,
     },
     Schedule {
         target: Target,
@@ -174,9 +178,8 @@ pub enum StepKind {
     RunJourney {
         journey: JourneyRef,
     },
-    Handoff {
-        call: Box<Call>,
-    },
+    /// `handoff(…)`: its exits are `Return` and `Timeout` edges.
+    Handoff(Box<HandoffStep>),
     /// A run of `then(X when …)` lines: `Guard` edges in order, then `Default`.
     Branch,
     End {
@@ -215,6 +218,88 @@ impl StepKind {
         )
     }
 
+    /// Calls `f` on each expression the step evaluates (arguments that name cards or
+    /// journeys are edges and references, not expressions).
+    pub fn exprs<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        match self {
+            StepKind::Assign { value, .. } => f(value),
+            StepKind::Send(message) => message.exprs(f),
+            StepKind::Ask {
+                prompt,
+                input,
+                validate,
+                max_length,
+                ..
+            } => {
+                prompt.exprs(f);
+                input.exprs(f);
+                validate.iter().chain(max_length).for_each(|e| f(e));
+            }
+            StepKind::Menu(menu) => {
+                menu.body.iter().for_each(|m| m.exprs(f));
+                menu.button_text.iter().for_each(&mut *f);
+                match &menu.options {
+                    MenuOptions::Static(options) => options
+                        .iter()
+                        .filter_map(|o| o.label.as_ref())
+                        .for_each(&mut *f),
+                    MenuOptions::Dynamic { choices } => f(choices),
+                }
+                menu.input.exprs(f);
+            }
+            StepKind::Template(template) => {
+                f(&template.name);
+                f(&template.language);
+                template.params.iter().for_each(&mut *f);
+                if let Some((_, header)) = &template.header {
+                    f(header);
+                }
+            }
+            StepKind::Effect(effect) => match &**effect {
+                EffectStep::UpdateContact(fields) => fields.iter().for_each(|(_, e)| f(e)),
+                EffectStep::WriteResult { key, value, label } => {
+                    f(key);
+                    f(value);
+                    label.iter().for_each(f);
+                }
+                EffectStep::AddLabel(e) | EffectStep::Log(e) | EffectStep::Evaluate(e) => f(e),
+                EffectStep::SendContent(args) => args.iter().for_each(f),
+            },
+            StepKind::Http { request, .. } => {
+                let r = &**request;
+                f(&r.url);
+                [
+                    &r.headers,
+                    &r.query,
+                    &r.body,
+                    &r.timeout,
+                    &r.cache_ttl,
+                    &r.mode,
+                    &r.retries,
+                ]
+                .into_iter()
+                .flatten()
+                .for_each(f);
+            }
+            StepKind::Handoff(handoff) => {
+                let h = &**handoff;
+                [&h.queue, &h.note, &h.template, &h.timeout]
+                    .into_iter()
+                    .flatten()
+                    .for_each(f);
+            }
+            StepKind::Schedule { when, .. } => match &**when {
+                ScheduleTime::In { delay, .. } => f(delay),
+                ScheduleTime::At(at) => f(at),
+            },
+            StepKind::CardEntry
+            | StepKind::Cancel { .. }
+            | StepKind::RunJourney { .. }
+            | StepKind::Branch
+            | StepKind::End { .. } => {}
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             StepKind::CardEntry => "card",
@@ -245,9 +330,98 @@ pub struct Message {
     pub body: Expr,
     /// `pt: "Olá"` variants.
     pub translations: Vec<(String, Expr)>,
-    /// Other named arguments (`caption:`, `filename:`, `ai_generated:`).
-    pub options: Vec<(String, Expr)>,
+    /// A media message's `caption:`.
+    pub caption: Option<Expr>,
+    /// A document's `filename:`.
+    pub filename: Option<Expr>,
+    /// `ai_generated: true`: the text was written by a model.
+    pub ai_generated: Option<Expr>,
     pub span: Span,
+}
+
+impl Message {
+    /// A message of this kind with only a body.
+    pub fn plain(kind: MessageKind, body: Expr, span: Span) -> Message {
+        Message {
+            kind,
+            body,
+            translations: Vec::new(),
+            caption: None,
+            filename: None,
+            ai_generated: None,
+            span,
+        }
+    }
+
+    /// Every expression of the message: body, variants, options.
+    pub fn exprs<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(&self.body);
+        self.translations.iter().for_each(|(_, e)| f(e));
+        [&self.caption, &self.filename, &self.ai_generated]
+            .into_iter()
+            .flatten()
+            .for_each(f);
+    }
+}
+
+/// A step that acts on the world and goes on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum EffectStep {
+    /// `update_contact(field: value, …)`, in the order written.
+    UpdateContact(Vec<(Ident, Expr)>),
+    WriteResult {
+        key: Expr,
+        value: Expr,
+        label: Option<Expr>,
+    },
+    AddLabel(Expr),
+    Log(Expr),
+    /// Turn's content library: not supported here; its arguments are kept for pictures.
+    SendContent(Vec<Expr>),
+    /// A call that is not a statement (a project helper, or an unknown function the
+    /// checker reports), evaluated so that it fails the run visibly.
+    Evaluate(Expr),
+}
+
+impl EffectStep {
+    /// The statement it was written as.
+    pub fn name(&self) -> &str {
+        match self {
+            EffectStep::UpdateContact(_) => "update_contact",
+            EffectStep::WriteResult { .. } => "write_result",
+            EffectStep::AddLabel(_) => "add_label",
+            EffectStep::Log(_) => "log",
+            EffectStep::SendContent(_) => "send_content",
+            EffectStep::Evaluate(expr) => match &expr.kind {
+                ExprKind::Call(call) => &call.callee.name,
+                _ => "evaluate",
+            },
+        }
+    }
+}
+
+/// `get(url, headers: …, body: …)` and the other methods.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HttpCall {
+    pub url: Expr,
+    pub headers: Option<Expr>,
+    pub query: Option<Expr>,
+    pub body: Option<Expr>,
+    /// Milliseconds.
+    pub timeout: Option<Expr>,
+    pub cache_ttl: Option<Expr>,
+    pub mode: Option<Expr>,
+    pub retries: Option<Expr>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HandoffStep {
+    pub queue: Option<Expr>,
+    pub note: Option<Expr>,
+    /// A template to send when the contact is outside the 24-hour window.
+    pub template: Option<Expr>,
+    /// Seconds before the `Timeout` edge is taken.
+    pub timeout: Option<Expr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,6 +475,15 @@ pub struct InputRules {
     pub retries: Option<Expr>,
     /// A custom re-prompt text.
     pub error: Option<Expr>,
+}
+
+impl InputRules {
+    fn exprs<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        [&self.timeout, &self.retries, &self.error]
+            .into_iter()
+            .flatten()
+            .for_each(f);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

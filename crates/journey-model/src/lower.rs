@@ -7,21 +7,47 @@ use journey_diagnostics::{FileId, Span};
 use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 
-use crate::builtins::{self, Kind};
+use crate::builtins::{self, ArgKind, Builtin, Kind};
 use crate::graph::*;
 use crate::project::ProjectIndex;
 use crate::suggest::suggest;
 
-/// Named arguments that shape a message itself (the rest steer the step).
-const MESSAGE_OPTIONS: &[&str] = &[
-    "caption",
-    "filename",
-    "ai_generated",
-    "max_response_characters",
-];
-
 /// Edges waiting for the next step to exist.
-type Dangling = Vec<(NodeIndex, Transition)>;
+pub(crate) type Dangling = Vec<(NodeIndex, Transition)>;
+
+/// A statement's lowering, named by its catalogue entry (`builtins.rs`): it picks the
+/// call's arguments out into a typed step and adds the step's edges.
+pub(crate) type LowerFn = fn(&mut Lowerer<'_>, &StatementCall<'_>, &mut Dangling);
+
+/// A statement call being lowered, already checked against its catalogue entry.
+pub(crate) struct StatementCall<'c> {
+    call: &'c Call,
+    builtin: &'static Builtin,
+    /// `x = …`: the variable that keeps the result.
+    var: Option<&'c str>,
+    span: Span,
+}
+
+impl<'c> StatementCall<'c> {
+    /// The named argument `name`, which the statement's signature must have: a
+    /// lowering that asks for another name is a bug that tests catch.
+    fn named_arg(&self, name: &str) -> Option<&'c Arg> {
+        debug_assert!(
+            self.builtin.named_param(name).is_some(),
+            "`{name}:` is not in the signature of `{}`",
+            self.builtin.name
+        );
+        self.call.named(name)
+    }
+
+    fn named(&self, name: &str) -> Option<&'c Expr> {
+        self.named_arg(name).map(|a| &a.value)
+    }
+
+    fn positional(&self, index: usize) -> Option<&'c Expr> {
+        self.call.positional().nth(index)
+    }
+}
 
 pub(crate) fn lower_journey(
     name: String,
@@ -80,7 +106,7 @@ pub(crate) fn lower_journey(
     compiled
 }
 
-struct Lowerer<'a> {
+pub(crate) struct Lowerer<'a> {
     index: &'a ProjectIndex,
     /// The file's text, to tell byte-identical duplicate cards.
     source: &'a str,
@@ -178,7 +204,7 @@ impl Lowerer<'_> {
                     "card",
                     other,
                     name.span,
-                    &["then", "escalation", "code_generator"],
+                    ["then", "escalation", "code_generator"],
                 ),
             }
         }
@@ -265,15 +291,15 @@ impl Lowerer<'_> {
                 let media = builtins::lookup(&image.callee.name).expect("a built-in");
                 self.check_call_shape(image, media);
                 self.check_call_shape(text, builtins::lookup("text").expect("a built-in"));
-                let mut message = self.message(image);
-                let caption = text.positional().next().cloned();
-                message
-                    .options
-                    .extend(caption.map(|c| ("caption".to_owned(), c)));
                 let span = stmts[i].span.to(stmts[i + 1].span);
-                let node = self.add_node(StepKind::Send(Box::new(message)), span);
-                self.connect(dangling, node);
-                dangling.push((node, Transition::Next));
+                let mut message = self.message(&StatementCall {
+                    call: image,
+                    builtin: media,
+                    var: None,
+                    span,
+                });
+                message.caption = text.positional().next().cloned();
+                self.step(StepKind::Send(Box::new(message)), span, dangling);
                 i += 2;
             } else {
                 self.lower_stmt(&stmts[i], dangling);
@@ -351,9 +377,8 @@ impl Lowerer<'_> {
                     if let ExprKind::Call(call) = &expr.kind
                         && builtins::lookup(&call.callee.name).is_none()
                     {
-                        let node = self.add_node(StepKind::Effect(call.clone()), stmt.span);
-                        self.connect(dangling, node);
-                        dangling.push((node, Transition::Next));
+                        let effect = EffectStep::Evaluate(expr.clone());
+                        self.step(StepKind::Effect(Box::new(effect)), stmt.span, dangling);
                     }
                 }
             },
@@ -361,147 +386,84 @@ impl Lowerer<'_> {
         }
     }
 
+    /// A statement: checked against its catalogue entry, then lowered by the entry's
+    /// own lowering into a typed step.
     fn lower_call(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
-        let name = call.callee.name.as_str();
-        let builtin = builtins::lookup(name).expect("statement_call only returns built-ins");
+        let builtin =
+            builtins::lookup(&call.callee.name).expect("statement_call only returns built-ins");
         self.check_call_shape(call, builtin);
-        if call.block.is_some() && !matches!(name, "buttons" | "list") {
+        if call.block.is_some() && !builtin.body {
             self.bad_arguments(call, "only `buttons` and `list` take a `do … end` body");
         }
-        let kind = match name {
-            "text" | "image" | "video" | "audio" | "document" | "sticker" | "footer" => {
-                StepKind::Send(Box::new(self.message(call)))
-            }
-            "buttons" | "list" => {
-                self.lower_menu(call, var, span, dangling);
-                return;
-            }
-            "ask" => {
-                self.lower_ask(call, var, span, dangling);
-                return;
-            }
-            "send_message_template" => {
-                self.lower_template(call, span, dangling);
-                return;
-            }
-            "get" | "post" | "put" | "patch" | "delete" => {
-                let node = self.add_node(
-                    StepKind::Http {
-                        var: var.map(str::to_owned),
-                        method: name.to_uppercase(),
-                        call: call.clone().into(),
-                    },
-                    span,
-                );
-                self.connect(dangling, node);
-                if let Some(target) = self.card_arg(call, "on_error") {
-                    let entry = self.entry(target);
-                    self.graph.add_edge(node, entry, Transition::Error);
-                }
-                dangling.push((node, Transition::Next));
-                return;
-            }
-            "run_stack" => match self.journey_arg(call) {
-                Some(journey) => StepKind::RunJourney { journey },
-                None => return,
-            },
-            "schedule_stack" | "schedule" => {
-                self.lower_schedule(call, span, dangling);
-                return;
-            }
-            "cancel_scheduled_stacks" => StepKind::Cancel {
-                target: self.journey_arg(call).map(Target::Journey),
-            },
-            "cancel_scheduled" => StepKind::Cancel {
-                target: call.positional().next().and_then(|e| self.target(e)),
-            },
-            "handoff" => {
-                let node = self.add_node(
-                    StepKind::Handoff {
-                        call: call.clone().into(),
-                    },
-                    span,
-                );
-                self.connect(dangling, node);
-                match self.card_arg(call, "on_return") {
-                    Some(target) => {
-                        let entry = self.entry(target);
-                        self.graph.add_edge(node, entry, Transition::Return);
-                    }
-                    None => dangling.push((node, Transition::Return)),
-                }
-                if let Some(target) = self.card_arg(call, "on_timeout") {
-                    let entry = self.entry(target);
-                    self.graph.add_edge(node, entry, Transition::Timeout);
-                }
-                return;
-            }
-            "end_journey" => {
-                let node = self.end_node(true, span);
-                self.connect(dangling, node);
-                return;
-            }
-            _ => StepKind::Effect(call.clone().into()),
-        };
-        if var.is_some() && !matches!(kind, StepKind::Effect(_)) {
+        if var.is_some() && !builtin.value {
             self.bad_arguments(call, "this step has no value to assign");
         }
+        let lower = builtin.lower.expect("every statement has a lowering");
+        let statement = StatementCall {
+            call,
+            builtin,
+            var,
+            span,
+        };
+        lower(self, &statement, dangling);
+    }
+
+    /// Adds a step that goes on to the next line.
+    fn step(&mut self, kind: StepKind, span: Span, dangling: &mut Dangling) -> NodeIndex {
         let node = self.add_node(kind, span);
         self.connect(dangling, node);
         dangling.push((node, Transition::Next));
+        node
     }
 
-    fn message(&mut self, call: &Call) -> Message {
-        let kind = MessageKind::from_name(&call.callee.name).unwrap_or(MessageKind::Text);
-        let body = call
-            .positional()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| nil(call.span));
-        let mut translations = Vec::new();
-        let mut options = Vec::new();
-        for arg in &call.args {
-            let Some(name) = &arg.name else { continue };
-            if builtins::is_language_code(&name.name) {
-                translations.push((name.name.clone(), arg.value.clone()));
-            } else if MESSAGE_OPTIONS.contains(&name.name.as_str()) {
-                options.push((name.name.clone(), arg.value.clone()));
+    /// A text, media or footer message: its body, variants and the options its
+    /// statement takes (`ask` takes none of them).
+    fn message(&mut self, s: &StatementCall<'_>) -> Message {
+        let own = MessageKind::from_name(s.builtin.name);
+        let mut message = Message::plain(
+            own.unwrap_or(MessageKind::Text),
+            s.positional(0).cloned().unwrap_or_else(|| nil(s.call.span)),
+            s.call.span,
+        );
+        for arg in &s.call.args {
+            if let Some(name) = &arg.name
+                && builtins::is_language_code(&name.name)
+            {
+                message
+                    .translations
+                    .push((name.name.clone(), arg.value.clone()));
             }
         }
-        Message {
-            kind,
-            body,
-            translations,
-            options,
-            span: call.span,
+        match own {
+            Some(MessageKind::Text) => message.ai_generated = s.named("ai_generated").cloned(),
+            Some(MessageKind::Footer | MessageKind::Header) | None => {}
+            Some(_) => {
+                message.caption = s.named("caption").cloned();
+                message.filename = s.named("filename").cloned();
+            }
         }
+        message
     }
 
-    fn input_rules(call: &Call) -> InputRules {
+    fn input_rules(s: &StatementCall<'_>) -> InputRules {
         InputRules {
-            timeout: call.named("timeout").map(|a| a.value.clone()),
-            retries: call.named("retries").map(|a| a.value.clone()),
-            error: call.named("error").map(|a| a.value.clone()),
+            timeout: s.named("timeout").cloned(),
+            retries: s.named("retries").cloned(),
+            error: s.named("error").cloned(),
         }
-    }
-
-    /// The `Invalid` and `Timeout` edges of a menu or a validated question.
-    fn input_edges(&mut self, node: NodeIndex, call: &Call) {
-        self.invalid_edge(node, call, true);
-        self.timeout_edge(node, call);
     }
 
     /// Where an answer that matches nothing goes: the card's `then:`; with none, the
     /// question is asked again, except a menu of a Turn notebook, which ends the flow as
     /// in Turn (its compiled default exit has no destination).
-    fn invalid_edge(&mut self, node: NodeIndex, call: &Call, menu: bool) {
-        let invalid = match (call.named("on_invalid"), self.card_arg(call, "on_invalid")) {
+    fn invalid_edge(&mut self, node: NodeIndex, s: &StatementCall<'_>, menu: bool) {
+        let invalid = match (s.named("on_invalid"), self.card_arg(s, "on_invalid")) {
             (_, Some(card)) => self.entry(card),
             // An unknown `on_invalid:` card is reported; ask again meanwhile.
             (Some(_), None) => node,
             (None, None) => match self.current_then {
                 Some(card) => self.entry(card),
-                None if menu && self.turn => self.end_node(false, call.span),
+                None if menu && self.turn => self.end_node(false, s.call.span),
                 None => node,
             },
         };
@@ -509,84 +471,28 @@ impl Lowerer<'_> {
     }
 
     /// `timeout:` leads to `on_timeout:`, or ends the run when none is given.
-    fn timeout_edge(&mut self, node: NodeIndex, call: &Call) {
-        let on_timeout = self.card_arg(call, "on_timeout");
-        match (call.named("timeout"), on_timeout) {
+    fn timeout_edge(&mut self, node: NodeIndex, s: &StatementCall<'_>) {
+        let on_timeout = self.card_arg(s, "on_timeout");
+        match (s.named("timeout"), on_timeout) {
             (Some(_), Some(card)) => {
                 let entry = self.entry(card);
                 self.graph.add_edge(node, entry, Transition::Timeout);
             }
             (Some(_), None) => {
-                let end = self.end_node(false, call.span);
+                let end = self.end_node(false, s.call.span);
                 self.graph.add_edge(node, end, Transition::Timeout);
             }
             (None, Some(card)) => {
-                self.bad_arguments(call, "`on_timeout:` needs `timeout:` (e.g. `timeout: 2h`)");
+                self.bad_arguments(
+                    s.call,
+                    "`on_timeout:` needs `timeout:` (e.g. `timeout: 2h`)",
+                );
                 // Keep the edge so that the target card does not look unreachable too.
                 let entry = self.entry(card);
                 self.graph.add_edge(node, entry, Transition::Timeout);
             }
             (None, None) => {}
         }
-    }
-
-    fn lower_menu(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
-        let kind = if call.callee.name == "buttons" {
-            MenuKind::Buttons
-        } else {
-            MenuKind::List
-        };
-        let mut positional: Vec<&Expr> = call.positional().collect();
-        let button_text = match kind {
-            MenuKind::List if !positional.is_empty() => Some(positional.remove(0).clone()),
-            _ => None,
-        };
-        let body = self.menu_body(call);
-        let mut targets = Vec::new();
-        let options = match positional.as_slice() {
-            [dest, choices] => {
-                // `check_call_shape` has checked `choices` with the other arguments.
-                let dest = self.card_ref(dest);
-                if let Some(dest) = dest {
-                    targets.push((Transition::Reply, dest.card));
-                }
-                MenuOptions::Dynamic {
-                    choices: (*choices).clone(),
-                }
-            }
-            [list] => MenuOptions::Static(self.option_list(&call.callee.name, list, &mut targets)),
-            [] => MenuOptions::Static(self.labelled_options(call, &mut targets)),
-            _ => {
-                self.bad_arguments(
-                    call,
-                    "expected a list of cards, `Card: \"Label\"` options, or a card and a list of choices",
-                );
-                MenuOptions::Static(Vec::new())
-            }
-        };
-        if let MenuOptions::Static(options) = &options
-            && options.is_empty()
-            && !positional.is_empty()
-        {
-            self.bad_arguments(call, "this menu has no options");
-        }
-        let node = self.add_node(
-            StepKind::Menu(Box::new(Menu {
-                kind,
-                var: var.map(str::to_owned),
-                button_text,
-                body,
-                options,
-                input: Self::input_rules(call),
-            })),
-            span,
-        );
-        self.connect(dangling, node);
-        for (transition, card) in targets {
-            let entry = self.entry(card);
-            self.graph.add_edge(node, entry, transition);
-        }
-        self.input_edges(node, call);
     }
 
     /// `[CardA, CardB]`: each option labelled by its card.
@@ -626,18 +532,17 @@ impl Lowerer<'_> {
     /// `Visit: "Book a visit", Tips: "Tips"`: named arguments that are not settings.
     fn labelled_options(
         &mut self,
-        call: &Call,
+        s: &StatementCall<'_>,
         targets: &mut Vec<(Transition, CardId)>,
     ) -> Vec<MenuOption> {
-        let builtin = builtins::lookup(&call.callee.name).expect("menus are built-ins");
         let mut options = Vec::new();
-        for arg in &call.args {
+        for arg in &s.call.args {
             let Some(name) = &arg.name else { continue };
-            if builtin.named.contains(&name.name.as_str()) {
+            if s.builtin.named_param(&name.name).is_some() {
                 continue;
             }
             self.check_expr(&arg.value);
-            if let Some(card) = self.resolve_option_name(&call.callee.name, name, builtin.named) {
+            if let Some(card) = self.resolve_option_name(s, name) {
                 targets.push((
                     Transition::Option {
                         index: options.len() as u32,
@@ -658,18 +563,18 @@ impl Lowerer<'_> {
     /// likely a misspelt setting (`timout:`) than a card.
     fn resolve_option_name(
         &mut self,
-        function: &str,
+        s: &StatementCall<'_>,
         name: &journey_syntax::Ident,
-        settings: &[&str],
     ) -> Option<CardId> {
         if let Some(&id) = self.card_ids.get(&name.name) {
             self.resolved(name.span, Resolved::Card(id));
             return Some(id);
         }
         let lower_case = name.name.starts_with(|c: char| c.is_ascii_lowercase());
-        if lower_case && let Some(setting) = suggest(&name.name, settings.iter().copied()) {
+        let settings = s.builtin.named.iter().map(|p| p.name);
+        if lower_case && let Some(setting) = suggest(&name.name, settings) {
             self.issues.push(Issue::UnknownArgument {
-                function: function.to_owned(),
+                function: s.builtin.name.to_owned(),
                 name: name.name.clone(),
                 span: name.span,
                 suggestion: Some(setting),
@@ -679,22 +584,27 @@ impl Lowerer<'_> {
         self.resolve_card_name(&name.name, name.span)
     }
 
-    /// The `do … end` body of a menu: text, header media and footer.
-    fn menu_body(&mut self, call: &Call) -> Vec<Message> {
+    /// The `do … end` body of a menu (text, header media, footer), then its `header:`
+    /// and `footer:` arguments.
+    fn menu_body(&mut self, s: &StatementCall<'_>) -> Vec<Message> {
         let mut body = Vec::new();
-        for stmt in call.block.iter().flatten() {
+        for stmt in s.call.block.iter().flatten() {
             match &stmt.kind {
                 StmtKind::Expr(Expr {
                     kind: ExprKind::Call(inner),
                     ..
                 }) if MessageKind::from_name(&inner.callee.name).is_some() => {
-                    if let Some(builtin) = builtins::lookup(&inner.callee.name) {
-                        self.check_call_shape(inner, builtin);
-                    }
-                    body.push(self.message(inner));
+                    let builtin = builtins::lookup(&inner.callee.name).expect("messages are built-ins");
+                    self.check_call_shape(inner, builtin);
+                    body.push(self.message(&StatementCall {
+                        call: inner,
+                        builtin,
+                        var: None,
+                        span: stmt.span,
+                    }));
                 }
                 _ => self.issues.push(Issue::BadArguments {
-                    function: call.callee.name.clone(),
+                    function: s.builtin.name.to_owned(),
                     span: stmt.span,
                     message: "only `text`, a media call (`image`, `video`, `document`) and `footer` go inside a menu body".to_owned(),
                 }),
@@ -704,130 +614,11 @@ impl Lowerer<'_> {
             ("header", MessageKind::Header),
             ("footer", MessageKind::Footer),
         ] {
-            if let Some(arg) = call.named(name) {
-                body.push(Message {
-                    kind,
-                    body: arg.value.clone(),
-                    translations: Vec::new(),
-                    options: Vec::new(),
-                    span: arg.span,
-                });
+            if let Some(arg) = s.named_arg(name) {
+                body.push(Message::plain(kind, arg.value.clone(), arg.span));
             }
         }
         body
-    }
-
-    fn lower_ask(&mut self, call: &Call, var: Option<&str>, span: Span, dangling: &mut Dangling) {
-        let validate = call.named("validate").map(|a| a.value.clone());
-        let prompt = self.message(call);
-        let node = self.add_node(
-            StepKind::Ask {
-                var: var.map(str::to_owned),
-                prompt: Box::new(prompt),
-                input: Box::new(Self::input_rules(call)),
-                validate: validate.clone().map(Box::new),
-            },
-            span,
-        );
-        self.connect(dangling, node);
-        // A question without `validate:` accepts any answer: nothing is invalid.
-        if validate.is_some() || call.named("on_invalid").is_some() {
-            self.invalid_edge(node, call, false);
-        }
-        self.timeout_edge(node, call);
-        dangling.push((node, Transition::Reply));
-    }
-
-    fn lower_template(&mut self, call: &Call, span: Span, dangling: &mut Dangling) {
-        let positional: Vec<&Expr> = call.positional().collect();
-        let params = match positional.get(2).map(|e| &e.kind) {
-            Some(ExprKind::List(items)) => items.clone(),
-            Some(_) => {
-                self.bad_arguments(
-                    call,
-                    "template parameters go in a list: `[contact.name, day]`",
-                );
-                Vec::new()
-            }
-            None => Vec::new(),
-        };
-        let mut buttons = Vec::new();
-        let mut targets = Vec::new();
-        if let Some(arg) = call.named("buttons") {
-            for option in self.option_list(&call.callee.name, &arg.value, &mut targets) {
-                buttons.push(option.card);
-            }
-        }
-        let header = ["image", "video", "document", "header"]
-            .into_iter()
-            .find_map(|k| call.named(k).map(|a| (k.to_owned(), a.value.clone())));
-        let node = self.add_node(
-            StepKind::Template(Box::new(TemplateSend {
-                name: positional
-                    .first()
-                    .map_or_else(|| nil(span), |e| (*e).clone()),
-                language: positional
-                    .get(1)
-                    .map_or_else(|| nil(span), |e| (*e).clone()),
-                params,
-                header,
-                buttons,
-                span,
-            })),
-            span,
-        );
-        self.connect(dangling, node);
-        if targets.is_empty() {
-            dangling.push((node, Transition::Next));
-        } else {
-            for (transition, card) in targets {
-                let entry = self.entry(card);
-                self.graph.add_edge(node, entry, transition);
-            }
-            // A reply that is not one of the quick replies continues the card.
-            dangling.push((node, Transition::Invalid));
-        }
-    }
-
-    fn lower_schedule(&mut self, call: &Call, span: Span, dangling: &mut Dangling) {
-        let target = if call.callee.name == "schedule_stack" {
-            self.journey_arg(call).map(Target::Journey)
-        } else {
-            call.positional().next().and_then(|e| self.target(e))
-        };
-        let (delay, at) = (call.named("in"), call.named("at"));
-        if delay.is_some() == at.is_some() {
-            self.bad_arguments(
-                call,
-                "give exactly one of `in:` (a delay) or `at:` (a date-time)",
-            );
-        }
-        // Lowered even when reported, so that the target does not look unreachable.
-        let when = match (delay, at) {
-            (Some(delay), _) => ScheduleTime::In {
-                seconds: constant_seconds(&delay.value),
-                delay: delay.value.clone(),
-            },
-            (None, Some(at)) => ScheduleTime::At(at.value.clone()),
-            (None, None) => ScheduleTime::In {
-                delay: nil(call.span),
-                seconds: None,
-            },
-        };
-        let Some(target) = target else { return };
-        let node = self.add_node(
-            StepKind::Schedule {
-                target: target.clone(),
-                when: Box::new(when),
-            },
-            span,
-        );
-        self.connect(dangling, node);
-        if let Target::Card(card) = target {
-            let entry = self.entry(card);
-            self.graph.add_edge(node, entry, Transition::Timer);
-        }
-        dangling.push((node, Transition::Next));
     }
 
     fn lower_setting(&mut self, setting: &journey_syntax::Setting, compiled: &mut CompiledJourney) {
@@ -999,9 +790,9 @@ impl Lowerer<'_> {
             })
     }
 
-    fn card_arg(&mut self, call: &Call, name: &str) -> Option<CardId> {
-        let arg = call.named(name)?;
-        self.card_ref(&arg.value).map(|r| r.card)
+    fn card_arg(&mut self, s: &StatementCall<'_>, name: &str) -> Option<CardId> {
+        let expr = s.named(name)?;
+        self.card_ref(expr).map(|r| r.card)
     }
 
     /// `schedule(X)` and `cancel_scheduled(X)`: a card of this journey, else a journey.
@@ -1023,11 +814,6 @@ impl Lowerer<'_> {
             return None;
         }
         self.journey_ref(expr).map(Target::Journey)
-    }
-
-    fn journey_arg(&mut self, call: &Call) -> Option<JourneyRef> {
-        let expr = call.positional().next()?;
-        self.journey_ref(expr)
     }
 
     fn journey_ref(&mut self, expr: &Expr) -> Option<JourneyRef> {
@@ -1075,23 +861,23 @@ impl Lowerer<'_> {
     // ------------------------------------------------------------ checks
 
     /// Checks argument counts and names of a call against its built-in.
-    fn check_call_shape(&mut self, call: &Call, builtin: &builtins::Builtin) {
+    fn check_call_shape(&mut self, call: &Call, builtin: &Builtin) {
         let name = builtin.name;
         let mut positional = call.args.iter().filter(|a| a.name.is_none()).count();
         for arg in &call.args {
             if let Some(arg_name) = &arg.name {
-                let known = builtin.named.contains(&arg_name.name.as_str())
-                    || builtin.open_named
-                    || (builtin.translations && builtins::is_language_code(&arg_name.name));
                 // `if(c, do: a, else: b)` counts its branches as positional.
                 if name == "if" {
                     positional += 1;
                 }
-                if !known {
-                    self.unknown_argument(name, &arg_name.name, arg_name.span, builtin.named);
+                if !builtin.accepts(&arg_name.name) {
+                    let known = builtin.named.iter().map(|p| p.name);
+                    self.unknown_argument(name, &arg_name.name, arg_name.span, known);
                 }
             }
-            if !is_card_target(arg) {
+            // A card named as an exit is not an expression.
+            let exit = arg.name.as_ref().and_then(|n| builtin.named_param(&n.name));
+            if exit.is_none_or(|p| p.kind != ArgKind::Card) {
                 self.check_expr(&arg.value);
             }
         }
@@ -1166,12 +952,18 @@ impl Lowerer<'_> {
         }
     }
 
-    fn unknown_argument(&mut self, function: &str, name: &str, span: Span, known: &[&str]) {
+    fn unknown_argument<'k>(
+        &mut self,
+        function: &str,
+        name: &str,
+        span: Span,
+        known: impl IntoIterator<Item = &'k str>,
+    ) {
         self.issues.push(Issue::UnknownArgument {
             function: function.to_owned(),
             name: name.to_owned(),
             span,
-            suggestion: suggest(name, known.iter().copied()),
+            suggestion: suggest(name, known),
         });
     }
 
@@ -1217,13 +1009,7 @@ fn statement_call(expr: &Expr) -> Option<&Call> {
     }
 }
 
-fn is_card_target(arg: &Arg) -> bool {
-    arg.name
-        .as_ref()
-        .is_some_and(|n| builtins::CARD_TARGET_ARGS.contains(&n.name.as_str()))
-}
-
-fn expected_arity(builtin: &builtins::Builtin) -> String {
+fn expected_arity(builtin: &Builtin) -> String {
     let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
     match builtin.max {
         Some(max) if max == builtin.min => format!("{max} {}", plural(max)),
@@ -1261,5 +1047,287 @@ fn nil(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Nil,
         span,
+    }
+}
+
+// ------------------------------------------------------------ statement lowerings
+// Named by the catalogue entries of `builtins.rs`.
+
+/// `text`, media and `footer`.
+pub(crate) fn send(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let message = l.message(s);
+    l.step(StepKind::Send(Box::new(message)), s.span, dangling);
+}
+
+/// `update_contact`, `write_result`, `add_label`, `log`, `send_content`.
+pub(crate) fn effect(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let arg = |i| s.positional(i).cloned().unwrap_or_else(|| nil(s.call.span));
+    let effect = match s.builtin.name {
+        "update_contact" => EffectStep::UpdateContact(
+            s.call
+                .args
+                .iter()
+                .filter_map(|a| Some((a.name.clone()?, a.value.clone())))
+                .collect(),
+        ),
+        "write_result" => EffectStep::WriteResult {
+            key: arg(0),
+            value: arg(1),
+            label: s.named("label").cloned(),
+        },
+        "add_label" => EffectStep::AddLabel(arg(0)),
+        "log" => EffectStep::Log(arg(0)),
+        "send_content" => EffectStep::SendContent(s.call.positional().cloned().collect()),
+        other => unreachable!("`{other}` is not an effect"),
+    };
+    l.step(StepKind::Effect(Box::new(effect)), s.span, dangling);
+}
+
+/// `get`, `post`, `put`, `patch`, `delete`.
+pub(crate) fn http(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let named = |name| s.named(name).cloned();
+    let request = HttpCall {
+        url: s.positional(0).cloned().unwrap_or_else(|| nil(s.call.span)),
+        headers: named("headers"),
+        query: named("query"),
+        body: named("body"),
+        timeout: named("timeout"),
+        cache_ttl: named("cache_ttl"),
+        mode: named("mode"),
+        retries: named("retries"),
+    };
+    let kind = StepKind::Http {
+        var: s.var.map(str::to_owned),
+        method: s.builtin.name.to_uppercase(),
+        request: Box::new(request),
+    };
+    // The `Next` edge is added when the next line is lowered, after this one.
+    let node = l.step(kind, s.span, dangling);
+    if let Some(target) = l.card_arg(s, "on_error") {
+        let entry = l.entry(target);
+        l.graph.add_edge(node, entry, Transition::Error);
+    }
+}
+
+pub(crate) fn run_journey(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    if let Some(journey) = s.positional(0).and_then(|e| l.journey_ref(e)) {
+        l.step(StepKind::RunJourney { journey }, s.span, dangling);
+    }
+}
+
+/// `cancel_scheduled_stacks(Journey)` and `cancel_scheduled([target])`.
+pub(crate) fn cancel(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let target = match s.builtin.params.first().map(|p| p.kind) {
+        Some(ArgKind::Journey) => s
+            .positional(0)
+            .and_then(|e| l.journey_ref(e))
+            .map(Target::Journey),
+        _ => s.positional(0).and_then(|e| l.target(e)),
+    };
+    l.step(StepKind::Cancel { target }, s.span, dangling);
+}
+
+pub(crate) fn handoff(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let named = |name| s.named(name).cloned();
+    let handoff = HandoffStep {
+        queue: named("queue"),
+        note: named("note"),
+        template: named("template"),
+        timeout: named("timeout"),
+    };
+    let node = l.add_node(StepKind::Handoff(Box::new(handoff)), s.span);
+    l.connect(dangling, node);
+    match l.card_arg(s, "on_return") {
+        Some(target) => {
+            let entry = l.entry(target);
+            l.graph.add_edge(node, entry, Transition::Return);
+        }
+        None => dangling.push((node, Transition::Return)),
+    }
+    if let Some(target) = l.card_arg(s, "on_timeout") {
+        let entry = l.entry(target);
+        l.graph.add_edge(node, entry, Transition::Timeout);
+    }
+}
+
+pub(crate) fn end_journey(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let node = l.end_node(true, s.span);
+    l.connect(dangling, node);
+}
+
+/// `buttons` and `list`.
+pub(crate) fn menu(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let call = s.call;
+    let kind = match s.builtin.params.first().map(|p| p.kind) {
+        Some(ArgKind::Text) => MenuKind::List,
+        _ => MenuKind::Buttons,
+    };
+    let mut positional: Vec<&Expr> = call.positional().collect();
+    let button_text = match kind {
+        MenuKind::List if !positional.is_empty() => Some(positional.remove(0).clone()),
+        _ => None,
+    };
+    let body = l.menu_body(s);
+    let mut targets = Vec::new();
+    let options = match positional.as_slice() {
+        [dest, choices] => {
+            // `check_call_shape` has checked `choices` with the other arguments.
+            let dest = l.card_ref(dest);
+            if let Some(dest) = dest {
+                targets.push((Transition::Reply, dest.card));
+            }
+            MenuOptions::Dynamic {
+                choices: (*choices).clone(),
+            }
+        }
+        [list] => MenuOptions::Static(l.option_list(&call.callee.name, list, &mut targets)),
+        [] => MenuOptions::Static(l.labelled_options(s, &mut targets)),
+        _ => {
+            l.bad_arguments(
+                call,
+                "expected a list of cards, `Card: \"Label\"` options, or a card and a list of choices",
+            );
+            MenuOptions::Static(Vec::new())
+        }
+    };
+    if let MenuOptions::Static(options) = &options
+        && options.is_empty()
+        && !positional.is_empty()
+    {
+        l.bad_arguments(call, "this menu has no options");
+    }
+    let node = l.add_node(
+        StepKind::Menu(Box::new(Menu {
+            kind,
+            var: s.var.map(str::to_owned),
+            button_text,
+            body,
+            options,
+            input: Lowerer::input_rules(s),
+        })),
+        s.span,
+    );
+    l.connect(dangling, node);
+    for (transition, card) in targets {
+        let entry = l.entry(card);
+        l.graph.add_edge(node, entry, transition);
+    }
+    l.invalid_edge(node, s, true);
+    l.timeout_edge(node, s);
+}
+
+pub(crate) fn ask(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let validate = s.named("validate").cloned();
+    let prompt = l.message(s);
+    let node = l.add_node(
+        StepKind::Ask {
+            var: s.var.map(str::to_owned),
+            prompt: Box::new(prompt),
+            input: Box::new(Lowerer::input_rules(s)),
+            validate: validate.clone().map(Box::new),
+            max_length: s.named("max_response_characters").cloned().map(Box::new),
+        },
+        s.span,
+    );
+    l.connect(dangling, node);
+    // A question without `validate:` accepts any answer: nothing is invalid.
+    if validate.is_some() || s.named("on_invalid").is_some() {
+        l.invalid_edge(node, s, false);
+    }
+    l.timeout_edge(node, s);
+    dangling.push((node, Transition::Reply));
+}
+
+pub(crate) fn template(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let (call, span) = (s.call, s.span);
+    let params = match s.positional(2).map(|e| &e.kind) {
+        Some(ExprKind::List(items)) => items.clone(),
+        Some(_) => {
+            l.bad_arguments(
+                call,
+                "template parameters go in a list: `[contact.name, day]`",
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let mut buttons = Vec::new();
+    let mut targets = Vec::new();
+    if let Some(list) = s.named("buttons") {
+        for option in l.option_list(&call.callee.name, list, &mut targets) {
+            buttons.push(option.card);
+        }
+    }
+    let header = ["image", "video", "document", "header"]
+        .into_iter()
+        .find_map(|k| s.named(k).map(|e| (k.to_owned(), e.clone())));
+    let node = l.add_node(
+        StepKind::Template(Box::new(TemplateSend {
+            name: s.positional(0).cloned().unwrap_or_else(|| nil(span)),
+            language: s.positional(1).cloned().unwrap_or_else(|| nil(span)),
+            params,
+            header,
+            buttons,
+            span,
+        })),
+        span,
+    );
+    l.connect(dangling, node);
+    if targets.is_empty() {
+        dangling.push((node, Transition::Next));
+    } else {
+        for (transition, card) in targets {
+            let entry = l.entry(card);
+            l.graph.add_edge(node, entry, transition);
+        }
+        // A reply that is not one of the quick replies continues the card.
+        dangling.push((node, Transition::Invalid));
+    }
+}
+
+/// `schedule_stack(Journey, …)` and `schedule(target, …)`.
+pub(crate) fn schedule(l: &mut Lowerer<'_>, s: &StatementCall<'_>, dangling: &mut Dangling) {
+    let target = match s.builtin.params.first().map(|p| p.kind) {
+        Some(ArgKind::Journey) => s
+            .positional(0)
+            .and_then(|e| l.journey_ref(e))
+            .map(Target::Journey),
+        _ => s.positional(0).and_then(|e| l.target(e)),
+    };
+    let (delay, at) = (s.named("in"), s.named("at"));
+    if delay.is_some() == at.is_some() {
+        l.bad_arguments(
+            s.call,
+            "give exactly one of `in:` (a delay) or `at:` (a date-time)",
+        );
+    }
+    // Lowered even when reported, so that the target does not look unreachable.
+    let when = match (delay, at) {
+        (Some(delay), _) => ScheduleTime::In {
+            seconds: constant_seconds(delay),
+            delay: delay.clone(),
+        },
+        (None, Some(at)) => ScheduleTime::At(at.clone()),
+        (None, None) => ScheduleTime::In {
+            delay: nil(s.call.span),
+            seconds: None,
+        },
+    };
+    let Some(target) = target else { return };
+    let card = match &target {
+        Target::Card(card) => Some(*card),
+        Target::Journey(_) => None,
+    };
+    let node = l.step(
+        StepKind::Schedule {
+            target,
+            when: Box::new(when),
+        },
+        s.span,
+        dangling,
+    );
+    if let Some(card) = card {
+        let entry = l.entry(card);
+        l.graph.add_edge(node, entry, Transition::Timer);
     }
 }

@@ -433,9 +433,13 @@ fn node_label(journey: &CompiledJourney, kind: &StepKind) -> String {
             0 => format!("template {}", bare(&template.name)),
             n => format!("template {} ({})", bare(&template.name), count(n, "button")),
         },
-        StepKind::Effect(call) => call_text(call),
-        StepKind::Http { var, method, call } => {
-            let url = call.positional().next().map(bare).unwrap_or_default();
+        StepKind::Effect(effect) => effect_text(effect),
+        StepKind::Http {
+            var,
+            method,
+            request,
+        } => {
+            let url = bare(&request.url);
             with_var(format!("http {method} {url}"), var.as_deref())
         }
         StepKind::Schedule { target, when } => {
@@ -450,8 +454,8 @@ fn node_label(journey: &CompiledJourney, kind: &StepKind) -> String {
         } => format!("cancel {}", target_name(journey, target)),
         StepKind::Cancel { target: None } => "cancel scheduled".to_owned(),
         StepKind::RunJourney { journey } => format!("run {}", journey.name),
-        StepKind::Handoff { call } => match call.named("queue") {
-            Some(queue) => format!("handoff {}", bare(&queue.value)),
+        StepKind::Handoff(handoff) => match &handoff.queue {
+            Some(queue) => format!("handoff {}", bare(queue)),
             None => "handoff".to_owned(),
         },
         StepKind::Branch => "branch".to_owned(),
@@ -525,7 +529,7 @@ fn timeout(kind: &StepKind) -> Option<&Expr> {
     match kind {
         StepKind::Ask { input, .. } => input.timeout.as_ref(),
         StepKind::Menu(menu) => menu.input.timeout.as_ref(),
-        StepKind::Handoff { call } => call.named("timeout").map(|arg| &arg.value),
+        StepKind::Handoff(handoff) => handoff.timeout.as_ref(),
         _ => None,
     }
 }
@@ -603,15 +607,38 @@ fn clip(text: &str) -> String {
 /// `update_contact(visit_day: "@day")`: a statement call with its arguments, which
 /// are what is clipped so that the closing parenthesis stays.
 fn call_text(call: &Call) -> String {
-    let args: Vec<String> = call
-        .args
-        .iter()
-        .map(|arg| match &arg.name {
-            Some(name) => format!("{}: {}", name.name, print::expr(&arg.value)),
-            None => print::expr(&arg.value),
-        })
-        .collect();
-    format!("{}({})", call.callee.name, clip(&args.join(", ")))
+    let args = call.args.iter().map(|arg| match &arg.name {
+        Some(name) => format!("{}: {}", name.name, print::expr(&arg.value)),
+        None => print::expr(&arg.value),
+    });
+    call_like(&call.callee.name, args)
+}
+
+/// An effect as the call it was written as: `log("Hi")`.
+fn effect_text(effect: &EffectStep) -> String {
+    let named = |name: &str, e: &Expr| format!("{name}: {}", print::expr(e));
+    let args: Vec<String> = match effect {
+        EffectStep::Evaluate(Expr {
+            kind: ExprKind::Call(call),
+            ..
+        }) => return call_text(call),
+        EffectStep::Evaluate(expr) => return print::expr(expr),
+        EffectStep::UpdateContact(fields) => {
+            fields.iter().map(|(n, e)| named(&n.name, e)).collect()
+        }
+        EffectStep::WriteResult { key, value, label } => [print::expr(key), print::expr(value)]
+            .into_iter()
+            .chain(label.iter().map(|l| named("label", l)))
+            .collect(),
+        EffectStep::AddLabel(e) | EffectStep::Log(e) => vec![print::expr(e)],
+        EffectStep::SendContent(args) => args.iter().map(print::expr).collect(),
+    };
+    call_like(effect.name(), args)
+}
+
+fn call_like(name: &str, args: impl IntoIterator<Item = String>) -> String {
+    let args: Vec<String> = args.into_iter().collect();
+    format!("{name}({})", clip(&args.join(", ")))
 }
 
 /// A string's text as the contact would read it, interpolations kept as written

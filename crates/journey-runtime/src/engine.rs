@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use journey_expr::{Budget, Env, EvalError, Value};
 use journey_model::{
-    CompiledJourney, MenuKind as ModelMenuKind, MenuOptions, Message, MessageKind, ScheduleTime,
-    StepKind, Target, Transition,
+    CompiledJourney, EffectStep, HttpCall, MenuKind as ModelMenuKind, MenuOptions, Message,
+    MessageKind, ScheduleTime, StepKind, Target, Transition,
 };
 use journey_project::FieldType;
-use journey_syntax::{Call, Expr};
+use journey_syntax::Expr;
 use petgraph::stable_graph::NodeIndex;
 
 use crate::event::{Effect, Header, HttpRequest, Inbound, MenuKind, Outbound, TimerTarget};
@@ -181,12 +181,14 @@ impl<'a> Machine<'a> {
                 self.wait(node, None, None, choices)?;
                 Ok(None)
             }
-            StepKind::Effect(call) => {
-                self.effect(call)?;
+            StepKind::Effect(effect) => {
+                self.effect(effect)?;
                 Ok(self.follow(journey, node, &Transition::Next))
             }
-            StepKind::Http { method, call, .. } => {
-                let request = self.http_request(method, call)?;
+            StepKind::Http {
+                method, request, ..
+            } => {
+                let request = self.http_request(method, request)?;
                 let id = request.id.clone();
                 self.effects.push(Effect::Http(request));
                 self.state.status = Status::Http {
@@ -223,19 +225,19 @@ impl<'a> Machine<'a> {
                 self.state.version = short_hash(&child.hash);
                 Ok(child.entry)
             }
-            StepKind::Handoff { call } => {
+            StepKind::Handoff(handoff) => {
                 let queue = self
-                    .named_text(call, "queue")?
+                    .text_of(handoff.queue.as_ref())?
                     .unwrap_or_else(|| "default".to_owned());
-                let note = self.named_text(call, "note")?.unwrap_or_default();
-                let template = self.named_text(call, "template")?;
+                let note = self.text_of(handoff.note.as_ref())?.unwrap_or_default();
+                let template = self.text_of(handoff.template.as_ref())?;
                 self.effects.push(Effect::Handoff {
                     queue,
                     note,
                     template,
                 });
-                let timer = match call.named("timeout") {
-                    Some(arg) => Some(self.schedule_timeout(&arg.value)?),
+                let timer = match &handoff.timeout {
+                    Some(timeout) => Some(self.schedule_timeout(timeout)?),
                     None => None,
                 };
                 self.state.status = Status::Handoff {
@@ -383,68 +385,53 @@ impl<'a> Machine<'a> {
         )
     }
 
-    fn effect(&mut self, call: &Call) -> Result<(), Stop> {
-        match call.callee.name.as_str() {
-            "update_contact" => {
-                for arg in &call.args {
-                    let Some(name) = &arg.name else { continue };
-                    let value = self.field_value(&name.name, self.eval(&arg.value)?);
-                    self.contact.fields.insert(name.name.clone(), value.clone());
+    fn effect(&mut self, effect: &EffectStep) -> Result<(), Stop> {
+        match effect {
+            EffectStep::UpdateContact(fields) => {
+                for (field, value) in fields {
+                    let value = self.field_value(&field.name, self.eval(value)?);
+                    self.contact
+                        .fields
+                        .insert(field.name.clone(), value.clone());
                     self.effects.push(Effect::UpdateContact {
-                        field: name.name.clone(),
+                        field: field.name.clone(),
                         value,
                     });
                 }
             }
-            "write_result" => {
-                let mut args = call.positional();
-                let key = args
-                    .next()
-                    .map(|e| self.eval(e))
-                    .transpose()?
-                    .unwrap_or(Value::Nil);
-                let value = args
-                    .next()
-                    .map(|e| self.eval(e))
-                    .transpose()?
-                    .unwrap_or(Value::Nil);
-                self.effects.push(Effect::WriteResult {
-                    key: key.to_text(),
-                    value,
-                });
+            EffectStep::WriteResult { key, value, .. } => {
+                let key = self.eval(key)?.to_text();
+                let value = self.eval(value)?;
+                self.effects.push(Effect::WriteResult { key, value });
             }
-            "add_label" => {
-                let label = self.first_text(call)?;
+            EffectStep::AddLabel(label) => {
+                let label = self.eval(label)?.to_text();
                 self.effects.push(Effect::AddLabel { label });
             }
-            "log" => {
-                let text = self.first_text(call)?;
+            EffectStep::Log(text) => {
+                let text = self.eval(text)?.to_text();
                 self.effects.push(Effect::Log { text });
             }
-            "send_content" => self.effects.push(Effect::Log {
+            EffectStep::SendContent(_) => self.effects.push(Effect::Log {
                 text: "`send_content` (Turn's content library) is not supported; skipped"
                     .to_owned(),
             }),
             // A project helper called for its own sake, or an unknown function: evaluate
             // it like any call, so that an unknown one fails the run with its name.
-            _ => {
-                let call = Expr {
-                    kind: journey_syntax::ExprKind::Call(Box::new(call.clone())),
-                    span: call.span,
-                };
-                self.eval(&call)?;
+            EffectStep::Evaluate(call) => {
+                self.eval(call)?;
             }
         }
         Ok(())
     }
 
-    fn http_request(&mut self, method: &str, call: &Call) -> Result<HttpRequest, Stop> {
-        let url = self.first_text(call)?;
-        let pairs = |m: &mut Self, name: &str| -> Result<Vec<(String, String)>, Stop> {
-            let Some(arg) = call.named(name) else {
+    fn http_request(&mut self, method: &str, call: &HttpCall) -> Result<HttpRequest, Stop> {
+        let url = self.eval(&call.url)?.to_text();
+        let pairs = |m: &mut Self, arg: &Option<Expr>| -> Result<Vec<(String, String)>, Stop> {
+            let Some(arg) = arg else {
                 return Ok(Vec::new());
             };
-            Ok(match m.eval(&arg.value)? {
+            Ok(match m.eval(arg)? {
                 Value::List(items) => items
                     .iter()
                     .filter_map(|pair| match pair {
@@ -457,14 +444,11 @@ impl<'a> Machine<'a> {
                 _ => Vec::new(),
             })
         };
-        let headers = pairs(self, "headers")?;
-        let query = pairs(self, "query")?;
-        let body = match call.named("body") {
-            Some(arg) => Some(self.eval(&arg.value)?.to_text()),
-            None => None,
-        };
-        let timeout = match call.named("timeout") {
-            Some(arg) => self.eval(&arg.value)?.as_count().into(),
+        let headers = pairs(self, &call.headers)?;
+        let query = pairs(self, &call.query)?;
+        let body = self.text_of(call.body.as_ref())?;
+        let timeout = match &call.timeout {
+            Some(timeout) => self.eval(timeout)?.as_count().into(),
             None => HTTP_TIMEOUT_MS,
         };
         Ok(HttpRequest {
@@ -486,12 +470,7 @@ impl<'a> Machine<'a> {
                 Outbound::Text { body }
             }
             kind => {
-                let caption = message
-                    .options
-                    .iter()
-                    .find(|(name, _)| name == "caption")
-                    .map(|(_, e)| self.eval(e).map(|v| v.to_text()))
-                    .transpose()?;
+                let caption = self.text_of(message.caption.as_ref())?;
                 Outbound::Media {
                     kind: kind.name().to_owned(),
                     url: body,
@@ -546,11 +525,7 @@ impl<'a> Machine<'a> {
                 (shown.clone(), shown)
             }
         };
-        let button = menu
-            .button_text
-            .as_ref()
-            .map(|e| self.eval(e).map(|v| v.to_text()))
-            .transpose()?;
+        let button = self.text_of(menu.button_text.as_ref())?;
         let kind = match menu.kind {
             ModelMenuKind::Buttons => MenuKind::Buttons,
             ModelMenuKind::List => MenuKind::List,
@@ -585,17 +560,9 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn first_text(&mut self, call: &Call) -> Result<String, Stop> {
-        match call.positional().next() {
-            Some(expr) => Ok(self.eval(expr)?.to_text()),
-            None => Ok(String::new()),
-        }
-    }
-
-    fn named_text(&mut self, call: &Call, name: &str) -> Result<Option<String>, Stop> {
-        call.named(name)
-            .map(|arg| self.eval(&arg.value).map(|v| v.to_text()))
-            .transpose()
+    /// An optional argument's value as text.
+    fn text_of(&self, expr: Option<&Expr>) -> Result<Option<String>, Stop> {
+        expr.map(|e| self.eval(e).map(|v| v.to_text())).transpose()
     }
 
     /// A menu option's title: its inline label, else its card's display label, which may

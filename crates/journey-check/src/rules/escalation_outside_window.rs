@@ -45,13 +45,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let j = ctx.journey_index();
     for node in ctx.journey.graph.node_indices() {
         let step = &ctx.journey.graph[node];
-        let StepKind::Handoff { call } = &step.kind else {
+        let StepKind::Handoff(handoff) = &step.kind else {
             continue;
         };
         let Some(&(age, _)) = windows.age(j, node) else {
             continue;
         };
-        if call.named("template").is_some() || age.is_some_and(|age| age < DAY) {
+        if handoff.template.is_some() || age.is_some_and(|age| age < DAY) {
             continue;
         }
         out.push(

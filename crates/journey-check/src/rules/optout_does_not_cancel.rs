@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity};
-use journey_model::{CompiledJourney, StepKind};
+use journey_model::{CompiledJourney, EffectStep, StepKind};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
@@ -77,8 +77,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn records_opt_out(kind: &StepKind) -> bool {
-    matches!(kind, StepKind::Effect(call)
-        if call.callee.name == "update_contact" && call.named("opted_in").is_some())
+    matches!(kind, StepKind::Effect(effect)
+        if matches!(&**effect, EffectStep::UpdateContact(fields)
+            if fields.iter().any(|(field, _)| field.name == "opted_in")))
 }
 
 fn cancels_all(kind: &StepKind) -> bool {

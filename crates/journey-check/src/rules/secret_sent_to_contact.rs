@@ -39,11 +39,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for node in graph.node_indices() {
         let mut sent: Vec<&Expr> = Vec::new();
         match &graph[node].kind {
-            StepKind::Send(message) => visit::message_exprs(message, &mut |e| sent.push(e)),
-            StepKind::Ask { prompt, .. } => visit::message_exprs(prompt, &mut |e| sent.push(e)),
+            StepKind::Send(message) => message.exprs(&mut |e| sent.push(e)),
+            StepKind::Ask { prompt, .. } => prompt.exprs(&mut |e| sent.push(e)),
             StepKind::Menu(menu) => {
                 for message in &menu.body {
-                    visit::message_exprs(message, &mut |e| sent.push(e));
+                    message.exprs(&mut |e| sent.push(e));
                 }
                 sent.extend(&menu.button_text);
                 match &menu.options {

@@ -1,5 +1,5 @@
 use journey_diagnostics::{Diagnostic, Severity, Span};
-use journey_model::{StepKind, suggest};
+use journey_model::{EffectStep, StepKind, suggest};
 use journey_syntax::ExprKind;
 
 use crate::rule::{Context, Rule};
@@ -74,10 +74,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             })
         });
-        if let StepKind::Effect(call) = &step.kind
-            && call.callee.name == "update_contact"
+        if let StepKind::Effect(effect) = &step.kind
+            && let EffectStep::UpdateContact(fields) = &**effect
         {
-            for name in call.args.iter().filter_map(|a| a.name.as_ref()) {
+            for (name, _) in fields {
                 report(&name.name, name.span, "writes");
             }
         }
