@@ -166,7 +166,9 @@ fn options<'a>(call: &'a Call, text: &'a str) -> Option<Options<'a>> {
                         .iter()
                         .filter_map(|a| {
                             let n = a.name.as_ref()?;
-                            (!builtin.named.contains(&n.name.as_str()))
+                            builtin
+                                .named_param(&n.name)
+                                .is_none()
                                 .then(|| (n.name.clone(), Some(&a.value)))
                         })
                         .collect(),

@@ -312,7 +312,7 @@ fn menu<'a>(doc: &Doc<'a>, at: &StatementAt) -> Result<(&'a Call, Options<'a>), 
                         .filter(|(_, a)| {
                             a.name
                                 .as_ref()
-                                .is_some_and(|n| !builtin.named.contains(&n.name.as_str()))
+                                .is_some_and(|n| builtin.named_param(&n.name).is_none())
                         })
                         .map(|(i, _)| i)
                         .collect(),
