@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use journey_expr::Value;
-use journey_runtime::{Contact, Runtime};
+use journey_runtime::{Contact, Record, Runtime};
 
 use crate::checks;
 use crate::format::{self, Action, Case, Header};
@@ -33,12 +33,64 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
         }
     };
     let rt = configured(rt, &file.header);
+    let (cases, _) = run_cases(&file, file_name, &rt);
+    FileReport {
+        file: file_name.to_owned(),
+        errors: Vec::new(),
+        cases,
+    }
+}
+
+/// One contact's conversation in a test file: a case, and the cases that continue it.
+pub struct Conversation {
+    /// The first case's name and line.
+    pub case: String,
+    pub line: usize,
+    /// Every input the simulator handed to the contact's session, and what came of it.
+    pub record: Vec<Record>,
+}
+
+/// Runs a `.test` file and gives its conversations as the simulator had them, with the
+/// runtime they ran on (the file's globals and secrets added), for another container
+/// to replay; the file's parse errors, if it has any.
+pub fn conversations<'a>(
+    text: &str,
+    rt: &Runtime<'a>,
+) -> Result<(Runtime<'a>, Vec<Conversation>), Vec<String>> {
+    let file = format::parse(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.line, e.message))
+            .collect::<Vec<_>>()
+    })?;
+    let rt = configured(rt, &file.header);
+    let (_, conversations) = run_cases(&file, "", &rt);
+    Ok((rt, conversations))
+}
+
+/// Runs every case, a case that continues the previous one on its simulator.
+fn run_cases(
+    file: &format::TestFile,
+    file_name: &str,
+    rt: &Runtime<'_>,
+) -> (Vec<CaseReport>, Vec<Conversation>) {
     let mut cases = Vec::new();
-    let mut previous: Option<Simulator<'_>> = None;
+    let mut conversations = Vec::new();
+    let mut previous: Option<(Simulator<'_>, &Case)> = None;
+    let mut close = |(sim, first): (Simulator<'_>, &Case)| {
+        conversations.push(Conversation {
+            case: first.name.clone(),
+            line: first.line,
+            record: sim.record().to_vec(),
+        });
+    };
     for case in &file.cases {
-        let sim = match previous.take() {
-            Some(sim) if case.continues => sim,
-            _ => fresh(&rt, &file.header),
+        let (sim, first) = match previous.take() {
+            Some(continued) if case.continues => continued,
+            other => {
+                other.map(&mut close);
+                (fresh(rt, &file.header), case)
+            }
         };
         let mut run = CaseRun::new(sim, file_name, case.line);
         let failure = run.run(case);
@@ -48,13 +100,10 @@ pub fn run_file(text: &str, file_name: &str, rt: &Runtime<'_>) -> FileReport {
             failure,
             segments: std::mem::take(&mut run.segments),
         });
-        previous = Some(run.sim);
+        previous = Some((run.sim, first));
     }
-    FileReport {
-        file: file_name.to_owned(),
-        errors: Vec::new(),
-        cases,
-    }
+    previous.map(&mut close);
+    (cases, conversations)
 }
 
 /// The Turn notebook a file names in its `notebook:` header, if it names one and parses.
