@@ -166,11 +166,11 @@ pub fn verdict(server: &Server, acked: &[Acked], graph: &FakeGraph) -> Verdict {
                 }
                 _ => {}
             }
-            schedules += entry["effects"]["effects"]
+            schedules += entry["effects"]["actions"]
                 .as_array()
-                .expect("effects")
+                .expect("the session's actions")
                 .iter()
-                .filter(|e| e.get("ScheduleTimer").is_some())
+                .filter(|e| e["do"] == "set_timer")
                 .count();
         }
         sends += view["outbox"].as_array().expect("an outbox").len();

@@ -2,13 +2,16 @@
 //!
 //! `(journeys, run state, contact, event, now) → (new state, effects)`. No I/O, no
 //! clock, no randomness that is not seeded from the contact: the same events at the
-//! same times give byte-identical states and effects. The container (`journey run`,
-//! `journey test`, `journey serve`) performs the effects and delivers the events.
+//! same times give byte-identical states and effects. Around a run, the contact's
+//! [`Session`] (triggers, handoffs, opt-out gates, timers) reduces the world's inputs
+//! to actions; the containers (`journey run`, `journey test`, `journey serve`)
+//! perform the actions and deliver the inputs.
 
 mod engine;
 mod event;
 mod matching;
 mod scope;
+pub mod session;
 mod state;
 pub mod triggers;
 
@@ -26,6 +29,7 @@ pub use event::{
     secret_placeholder,
 };
 pub use matching::{choose, says_keyword};
+pub use session::{Action, Input, Reaction, Record, Session, Snapshot};
 pub use state::{Frame, RunState, Status};
 
 use engine::{Machine, short_hash};

@@ -5,7 +5,8 @@ use journey_diagnostics::FileId;
 use journey_expr::Value;
 use journey_model::{CompiledJourney, ProjectIndex, SourceModule};
 use journey_runtime::{
-    Contact, Effect, Event, Header, Inbound, Outbound, Runtime, Status, TimerTarget,
+    Action, Contact, Effect, Event, Header, Inbound, Input, Outbound, Runtime, Session, Snapshot,
+    Status, TimerTarget,
 };
 
 fn compile(files: &[(&str, &str)]) -> Vec<CompiledJourney> {
@@ -529,4 +530,242 @@ end
     tap.reply_id = Some("HelpCentre#2".to_owned());
     let chose = rt.step(started.state, &thandi(), Event::Message(tap), now);
     assert_eq!(texts(&chose.effects), ["Back to help_centre"]);
+}
+
+// ------------------------------------------------------------- the session around runs
+
+const REMINDERS: &str = r#"
+trigger(on: "MESSAGE RECEIVED", keywords: ["weight"])
+interrupt(keywords: ["stop"], then: OptOut)
+
+card Ask, then: Thanks do
+  kg = ask("What did baby weigh?", timeout: 2h, on_timeout: Nudge)
+end
+
+card Thanks do
+  text("Saved @kg kg.")
+end
+
+card Nudge do
+  text("Still there?")
+end
+
+card OptOut do
+  update_contact(opted_in: false)
+  text("Bye.")
+  end_journey()
+end
+"#;
+
+fn sends(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send {
+                message: Outbound::Text { body },
+                ..
+            } => Some(body.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn notes(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Note { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The question's timeout as the session set it: (run, id, due).
+fn timeout(actions: &[Action]) -> (i64, String, jiff::Timestamp) {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::SetTimer {
+                run,
+                id,
+                at,
+                target: TimerTarget::Timeout,
+            } => Some((*run, id.clone(), *at)),
+            _ => None,
+        })
+        .expect("the question's timeout")
+}
+
+#[test]
+fn session_starts_runs_by_trigger_and_numbers_their_timers() {
+    let world = World::new(&[("Weigh", REMINDERS)]);
+    let rt = world.rt();
+    let session = Session::new(&rt);
+    let now = at("2026-01-15T09:00:00Z");
+    let message = |text: &str| Input::Message(Inbound::text(text));
+    let first = session.react(Snapshot::new(thandi()), message("hello"), now);
+    assert_eq!(notes(&first.actions), ["no journey started"]);
+    assert!(first.snapshot.visited && first.snapshot.run.is_none());
+
+    let asked = session.react(first.snapshot, message("weight"), now);
+    assert_eq!(sends(&asked.actions), ["What did baby weigh?"]);
+    // A new run drops the question timeouts of the one before.
+    assert_eq!(
+        asked.actions[0],
+        Action::CancelTimers {
+            target: Some(TimerTarget::Timeout)
+        }
+    );
+    let (run, id, due) = timeout(&asked.actions);
+    assert_eq!((run, asked.snapshot.runs), (1, 1));
+    assert_eq!(due, at("2026-01-15T11:00:00Z"));
+
+    let nudged = session.react(
+        asked.snapshot,
+        Input::Timer {
+            id,
+            target: TimerTarget::Timeout,
+        },
+        due,
+    );
+    assert_eq!(sends(&nudged.actions), ["Still there?"]);
+    assert!(
+        nudged.actions.iter().all(|a| !matches!(
+            a,
+            Action::Send {
+                by_contact: true,
+                ..
+            }
+        )),
+        "a timer's message is not a reply"
+    );
+}
+
+#[test]
+fn session_opt_out_gate_withholds_what_the_contact_did_not_ask_for() {
+    let world = World::new(&[("Weigh", REMINDERS)]);
+    let rt = world.rt();
+    let session = Session::new(&rt);
+    let now = at("2026-01-15T09:00:00Z");
+    let asked = session.react(
+        Snapshot::new(thandi()),
+        Input::Message(Inbound::text("weight")),
+        now,
+    );
+    let (_, id, due) = timeout(&asked.actions);
+    // The contact opts out by other means (an agent, an import) while the run waits:
+    // the timeout's nudge is held back, and the gates close.
+    let mut snapshot = asked.snapshot;
+    snapshot
+        .contact
+        .fields
+        .insert("opted_in".to_owned(), Value::Bool(false));
+    let fired = session.react(
+        snapshot,
+        Input::Timer {
+            id,
+            target: TimerTarget::Timeout,
+        },
+        due,
+    );
+    assert!(sends(&fired.actions).is_empty());
+    assert!(fired.actions.contains(&Action::Withheld {
+        message: Outbound::Text {
+            body: "Still there?".to_owned()
+        }
+    }));
+    assert!(
+        fired
+            .actions
+            .ends_with(&[Action::CancelTimers { target: None }, Action::DropUnasked])
+    );
+    assert!(fired.snapshot.opted_out);
+    // Nothing the business starts reaches them; their own message still gets answers.
+    let start = Input::Start {
+        journey: "Weigh".to_owned(),
+    };
+    let refused = session.react(fired.snapshot, start, due);
+    assert_eq!(
+        notes(&refused.actions),
+        ["not starting Weigh: the contact opted out"]
+    );
+    let asked_again = session.react(
+        refused.snapshot,
+        Input::Message(Inbound::text("weight")),
+        due,
+    );
+    assert_eq!(sends(&asked_again.actions), ["What did baby weigh?"]);
+    assert!(
+        !asked_again.actions.contains(&Action::DropUnasked),
+        "the gates close once"
+    );
+}
+
+#[test]
+fn session_honours_opt_out_and_opt_in_keywords_that_no_trigger_takes() {
+    let world = World::new(&[("Weigh", REMINDERS)]);
+    let rt = world.rt();
+    let session = Session::new(&rt);
+    let now = at("2026-01-15T09:00:00Z");
+    let stop = session.react(
+        Snapshot::new(thandi()),
+        Input::Message(Inbound::text("STOP")),
+        now,
+    );
+    assert_eq!(notes(&stop.actions), ["opted out (no journey was running)"]);
+    assert_eq!(
+        stop.snapshot.contact.fields.get("opted_in"),
+        Some(&Value::Bool(false))
+    );
+    assert!(stop.snapshot.opted_out);
+    assert!(
+        stop.actions
+            .contains(&Action::CancelTimers { target: None })
+    );
+    let start = session.react(stop.snapshot, Input::Message(Inbound::text("start")), now);
+    assert_eq!(notes(&start.actions), ["opted in (no journey was running)"]);
+    assert!(!start.snapshot.opted_out);
+    let journey = Input::Start {
+        journey: "Weigh".to_owned(),
+    };
+    let started = session.react(start.snapshot, journey, now);
+    assert_eq!(sends(&started.actions), ["What did baby weigh?"]);
+}
+
+#[test]
+fn session_keeps_messages_for_the_agent_during_a_handoff() {
+    let world = World::new(&[("clinic", MENU)]);
+    let rt = world.rt();
+    let session = Session::new(&rt);
+    let now = at("2026-01-15T09:00:00Z");
+    let not_with_agent = session.react(Snapshot::new(thandi()), Input::AgentReturn, now);
+    assert_eq!(
+        not_with_agent.actions,
+        [Action::Note {
+            text: "the contact is not with an agent".to_owned(),
+            problem: true
+        }]
+    );
+    let mut r = session.react(
+        not_with_agent.snapshot,
+        Input::Start {
+            journey: "clinic".to_owned(),
+        },
+        now,
+    );
+    for text in ["1", "many", "lots"] {
+        r = session.react(r.snapshot, Input::Message(Inbound::text(text)), now);
+    }
+    assert_eq!(
+        r.snapshot.handoff,
+        Some(("nurses".to_owned(), String::new()))
+    );
+    let kept = session.react(r.snapshot, Input::Message(Inbound::text("hello?")), now);
+    assert_eq!(notes(&kept.actions), ["to the agent"]);
+    let back = session.react(kept.snapshot, Input::AgentReturn, now);
+    assert_eq!(back.snapshot.handoff, None);
+    assert!(matches!(
+        back.snapshot.run.map(|r| r.status),
+        Some(Status::Waiting { .. })
+    ));
 }

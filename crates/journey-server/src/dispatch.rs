@@ -489,6 +489,7 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
                 request: String::new(),
                 status: 0,
                 body: serde_json::Value::Null,
+                by_contact: row.by_contact,
             };
             return Some((
                 command,
@@ -546,6 +547,7 @@ async fn http(app: &Arc<App>, row: &OutboxRow) -> Option<(Command, OutboxOutcome
             request: request.id,
             status,
             body,
+            by_contact: row.by_contact,
         },
         OutboxOutcome::Done,
     ))

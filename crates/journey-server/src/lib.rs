@@ -20,6 +20,7 @@ mod dispatch;
 mod limits;
 mod listen;
 mod metrics;
+mod replay;
 mod routes;
 mod scheduler;
 mod sim;
@@ -36,6 +37,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 pub use bundle::Bundle;
 pub use clock::Clock;
 pub use limits::Rates;
+pub use replay::replay;
 pub use sim::{SimReport, simulate};
 
 /// How `journey serve` is set up (the CLI fills it from flags and the environment).

@@ -406,6 +406,7 @@ impl Sim {
                     .unwrap_or_default(),
                 status: if reliable || self.rng.bool() { 200 } else { 0 },
                 body: serde_json::json!({}),
+                by_contact: row.by_contact,
             };
             let payload = serde_json::to_string(&command).unwrap_or_default();
             (

@@ -1,9 +1,12 @@
-//! Steps: one inbox event of one contact through the interpreter, as one transaction.
+//! Steps: one inbox event of one contact through the contact's session, as one
+//! transaction.
 //!
 //! `plan` is pure: (deployed journeys, contact row, event, now) → the [`StepCommit`]
-//! to apply. It performs the runtime's effects the way `journey test`'s simulator does
-//! (journey-testing/src/simulator.rs), but as rows: sends and HTTP requests become outbox
-//! rows, timers become timer rows, the run state and contact fields the new contact row.
+//! to apply. The contact's session (journey-runtime's `session`: triggers, handoffs,
+//! opt-out gates, timer bookkeeping) decides what happens, exactly as it does for
+//! `journey test`'s simulator; this adapter turns the row into the session's snapshot
+//! and back, and performs the session's actions as rows: sends and HTTP requests become
+//! outbox rows, timers timer rows, the actions the journal entry.
 //!
 //! The workers make sure one contact's events are stepped one at a time, in order,
 //! while different contacts step in parallel.
@@ -12,10 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use journey_expr::Value;
-use journey_runtime::{
-    Contact, Effect, Event, Inbound, Outbound, Outcome, RunState, Status, TimerTarget,
-    says_keyword, triggers,
-};
+use journey_runtime::{Action, Contact, Inbound, Input, Outbound, Session, Snapshot, TimerTarget};
 use journey_store::{
     ContactRow, InboxEvent, JournalEntry, Millis, NewOutbox, StepCommit, StoreError, TimerOp,
 };
@@ -60,11 +60,14 @@ pub enum Command {
     Reset,
     /// An agent's message during a handoff.
     AgentReply { message: Outbound },
-    /// The answer to a journey's HTTP request (`status` 0: it failed).
+    /// The answer to a journey's HTTP request (`status` 0: it failed); `by_contact`
+    /// is the request row's (absent in events queued before it was recorded).
     Http {
         request: String,
         status: u16,
         body: serde_json::Value,
+        #[serde(default)]
+        by_contact: bool,
     },
 }
 
@@ -80,14 +83,31 @@ pub fn plan(
     live: bool,
     now: Millis,
 ) -> StepCommit {
+    let (runtime, triggers) = (d.runtime(), d.triggers());
+    let session = Session {
+        runtime: &runtime,
+        triggers: &triggers,
+        entry: None,
+    };
+    plan_in(&session, event, row, live, now)
+}
+
+/// [`plan`] in a session the caller makes (the equivalence test of the simulator and
+/// the server gives it a `.test` file's `journey:`).
+pub fn plan_in(
+    session: &Session<'_>,
+    event: &InboxEvent,
+    row: Option<ContactRow>,
+    live: bool,
+    now: Millis,
+) -> StepCommit {
     let expected_version = row.as_ref().map_or(0, |r| r.version);
     let row = row.unwrap_or_else(|| ContactRow {
         id: event.contact.clone(),
         fields: "{}".to_owned(),
         ..ContactRow::default()
     });
-    let was_opted_out = row.opted_out;
-    let mut p = Planner::new(d, row, now);
+    let mut p = Planner::new(session, row, now);
     match event.kind.as_str() {
         MESSAGE => match serde_json::from_str::<StoredMessage>(&event.payload) {
             Ok(message) => p.message(message),
@@ -103,57 +123,62 @@ pub fn plan(
         },
         other => p.note(format!("unknown event kind `{other}`")),
     }
-    p.finish(event, expected_version, was_opted_out)
+    p.finish(event, expected_version)
+}
+
+/// The session's view of a contact row: its columns, fields and run state (the same
+/// payloads the server stored before the session existed).
+pub fn snapshot(row: &ContactRow) -> Snapshot {
+    Snapshot {
+        contact: Contact {
+            id: row.id.clone(),
+            fields: fields(&row.fields),
+        },
+        run: row
+            .state
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok()),
+        runs: row.run,
+        visited: row.visited,
+        opted_out: row.opted_out,
+        handoff: row.handoff.clone().map(|queue| {
+            let note = row.handoff_note.clone().unwrap_or_default();
+            (queue, note)
+        }),
+    }
 }
 
 struct Planner<'a> {
-    d: &'a Deployed,
+    session: &'a Session<'a>,
+    /// The row as read: the columns the session does not keep (the window, marketing).
     row: ContactRow,
-    contact: Contact,
-    state: Option<RunState>,
+    snapshot: Snapshot,
     now: Millis,
     commit: StepCommit,
-    effects: Vec<Effect>,
-    /// The contact's own message caused this step: its sends are replies.
-    by_contact: bool,
-    notes: Vec<String>,
+    /// What the session asked for (and the planner's own notes): the journal entry.
+    actions: Vec<Action>,
 }
 
 impl<'a> Planner<'a> {
-    fn new(d: &'a Deployed, row: ContactRow, now: Millis) -> Self {
-        let fields = fields(&row.fields);
-        let state = row
-            .state
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok());
+    fn new(session: &'a Session<'a>, row: ContactRow, now: Millis) -> Self {
         Planner {
-            d,
-            contact: Contact {
-                id: row.id.clone(),
-                fields,
-            },
+            session,
+            snapshot: snapshot(&row),
             row,
-            state,
             now,
             commit: StepCommit::default(),
-            effects: Vec::new(),
-            by_contact: false,
-            notes: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
-    fn note(&mut self, note: String) {
-        self.notes.push(note);
-    }
-
-    fn timestamp(&self) -> jiff::Timestamp {
-        millis_to_timestamp(self.now)
+    fn note(&mut self, text: String) {
+        self.actions.push(Action::Note {
+            text,
+            problem: false,
+        });
     }
 
     fn message(&mut self, message: StoredMessage) {
-        self.by_contact = true;
-        let first_visit = !self.row.visited;
-        self.row.visited = true;
         // The window runs from the contact's latest message and never moves back.
         self.row.last_inbound_at = Some(
             self.row
@@ -161,264 +186,154 @@ impl<'a> Planner<'a> {
                 .map_or(message.at, |t| t.max(message.at)),
         );
         if let Some(name) = message.name
-            && !self.contact.fields.contains_key("name")
+            && !self.snapshot.contact.fields.contains_key("name")
         {
-            self.contact
+            self.snapshot
+                .contact
                 .fields
                 .insert("name".to_owned(), Value::Text(name));
         }
-        let inbound = message.inbound;
-        let rt = self.d.runtime();
-        match self.state.as_ref().map(|s| &s.status) {
-            // With an agent: the message is theirs (the journal keeps it for the admin
-            // API), unless the run takes it (an opt-out keyword).
-            Some(Status::Handoff { .. }) => {
-                let outcome = rt.step(
-                    self.state.clone().unwrap_or_default(),
-                    &self.contact,
-                    Event::Message(inbound),
-                    self.timestamp(),
-                );
-                if outcome.effects.is_empty() {
-                    self.note("to the agent".to_owned());
-                } else {
-                    self.apply(outcome);
-                }
-            }
-            Some(Status::Waiting { .. } | Status::Http { .. }) => {
-                let outcome = rt.step(
-                    self.state.clone().unwrap_or_default(),
-                    &self.contact,
-                    Event::Message(inbound),
-                    self.timestamp(),
-                );
-                self.apply(outcome);
-            }
-            _ => {
-                let picked = triggers::select(
-                    &self.d.triggers(),
-                    &self.contact,
-                    &inbound,
-                    first_visit,
-                    self.timestamp(),
-                );
-                match picked {
-                    Some(journey) => self.begin(&journey, Some(inbound)),
-                    // No run is waiting and no trigger takes the opt-out keyword: it is
-                    // still honoured, as WhatsApp requires (`finish` cancels the timers).
-                    None if says_keyword(&inbound.text, &self.d.config.keywords.opt_out) => {
-                        self.contact
-                            .fields
-                            .insert("opted_in".to_owned(), Value::Bool(false));
-                        self.note("opted out (no journey was running)".to_owned());
-                    }
-                    None => self.note("no journey started".to_owned()),
-                }
-            }
-        }
+        self.react(Input::Message(message.inbound));
     }
 
     fn timer(&mut self, timer: FiredTimer, live: bool) {
         self.commit.fired_timer = Some(timer.row);
-        if !live {
+        if live {
+            self.react(Input::Timer {
+                id: timer.timer,
+                target: timer.target,
+            });
+        } else {
             // Cancelled after it fired and before this step: a stale timer does nothing.
             self.note(format!("timer {} was cancelled", timer.timer));
-            return;
-        }
-        match timer.target {
-            TimerTarget::Journey { journey } => {
-                if self.row.opted_out {
-                    self.note(format!("not starting {journey}: the contact opted out"));
-                } else {
-                    self.begin(&journey, None);
-                }
-            }
-            target => match self.state.clone() {
-                Some(state) => {
-                    let outcome = self.d.runtime().step(
-                        state,
-                        &self.contact,
-                        Event::Timer {
-                            id: timer.timer,
-                            target,
-                        },
-                        self.timestamp(),
-                    );
-                    self.apply(outcome);
-                }
-                None => self.note("a timer fired for a contact with no run".to_owned()),
-            },
         }
     }
 
     fn command(&mut self, command: Command) {
-        match command {
-            Command::Start { journey } => {
-                if self.row.opted_out {
-                    self.note(format!("not starting {journey}: the contact opted out"));
-                } else {
-                    self.begin(&journey, None);
-                }
-            }
-            Command::Return => match self.state.clone() {
-                Some(state) if matches!(state.status, Status::Handoff { .. }) => {
-                    let outcome = self.d.runtime().step(
-                        state,
-                        &self.contact,
-                        Event::HandoffReturned,
-                        self.timestamp(),
-                    );
-                    self.apply(outcome);
-                }
-                _ => self.note("the contact is not with an agent".to_owned()),
-            },
-            Command::Reset => {
-                self.state = None;
-                self.row.handoff = None;
-                self.row.handoff_note = None;
-                self.commit.timers.push(TimerOp::CancelAll);
-                self.note("reset by an operator".to_owned());
-            }
+        let input = match command {
+            Command::Start { journey } => Input::Start { journey },
+            Command::Return => Input::AgentReturn,
+            Command::Reset => Input::Reset,
             Command::AgentReply { message } => {
                 // The agent answers a conversation the contact opened.
-                self.by_contact = true;
-                self.effects.push(Effect::Send(message.clone()));
-                self.commit.outbox.push(self.outbox("message", &message));
+                let row = self.outbox("message", json(&message), true);
+                self.commit.outbox.push(row);
+                self.actions.push(Action::Send {
+                    message,
+                    by_contact: true,
+                });
+                return;
             }
             Command::Http {
                 request,
                 status,
                 body,
-            } => match self.state.clone() {
-                Some(state) => {
-                    let event = Event::Http {
-                        request,
-                        status,
-                        body: Value::from_json(&body),
-                    };
-                    let outcome =
-                        self.d
-                            .runtime()
-                            .step(state, &self.contact, event, self.timestamp());
-                    self.apply(outcome);
-                }
-                None => self.note("an HTTP response for a contact with no run".to_owned()),
+                by_contact,
+            } => Input::Http {
+                request,
+                status,
+                body: Value::from_json(&body),
+                by_contact,
             },
+        };
+        self.react(input);
+    }
+
+    /// One input through the session; its actions become rows.
+    fn react(&mut self, input: Input) {
+        let snapshot = std::mem::take(&mut self.snapshot);
+        let reaction = self
+            .session
+            .react(snapshot, input, millis_to_timestamp(self.now));
+        self.snapshot = reaction.snapshot;
+        for action in &reaction.actions {
+            self.perform(action);
         }
+        self.actions.extend(reaction.actions);
     }
 
-    /// A new run: the previous run's question timeouts can no longer matter.
-    fn begin(&mut self, journey: &str, inbound: Option<Inbound>) {
-        self.row.run += 1;
-        self.commit
-            .timers
-            .push(TimerOp::CancelTarget(json(&TimerTarget::Timeout)));
-        let outcome = self
-            .d
-            .runtime()
-            .start(journey, &self.contact, inbound, self.timestamp());
-        self.apply(outcome);
-    }
-
-    fn apply(&mut self, outcome: Outcome) {
-        self.contact = outcome.contact;
-        let run = self.row.run;
-        for effect in &outcome.effects {
-            match effect {
-                Effect::Send(message) => {
-                    let row = self.outbox("message", message);
-                    self.commit.outbox.push(row);
-                }
-                Effect::ScheduleTimer { id, at, target } => {
-                    self.commit.timers.push(TimerOp::Schedule {
-                        run,
-                        timer: id.clone(),
-                        target: json(target),
-                        fire_at: at.as_millisecond(),
-                    })
-                }
-                Effect::CancelTimers { target: None } => {
-                    self.commit.timers.push(TimerOp::CancelAll)
-                }
-                Effect::CancelTimers {
-                    target: Some(target),
-                } => self.commit.timers.push(TimerOp::CancelTarget(json(target))),
-                Effect::CancelTimer { id } => self.commit.timers.push(TimerOp::CancelTimer {
-                    run,
-                    timer: id.clone(),
-                }),
-                Effect::Http(request) => {
-                    let row = NewOutbox {
-                        kind: "http".to_owned(),
-                        body: json(request),
-                        by_contact: self.by_contact,
-                        not_before: self.now,
-                    };
-                    self.commit.outbox.push(row);
-                }
-                // `outcome.contact` already has the update.
-                Effect::UpdateContact { .. } => {}
-                Effect::WriteResult { key, value } => {
-                    self.commit.results.push((key.clone(), json(value)));
-                }
-                Effect::AddLabel { label } => self.commit.labels.push(label.clone()),
-                Effect::Handoff { queue, note, .. } => {
-                    self.row.handoff = Some(queue.clone());
-                    self.row.handoff_note = Some(note.clone());
-                }
-                Effect::Log { text } => {
-                    tracing::info!(contact = %self.row.id, "journey log: {text}")
-                }
-                Effect::Error { message } => {
-                    tracing::warn!(contact = %self.row.id, "run failed: {message}")
-                }
-                Effect::Ended => {}
+    fn perform(&mut self, action: &Action) {
+        match action {
+            Action::Send {
+                message,
+                by_contact,
+            } => {
+                let row = self.outbox("message", json(message), *by_contact);
+                self.commit.outbox.push(row);
             }
+            Action::Http {
+                request,
+                by_contact,
+            } => {
+                let row = self.outbox("http", json(request), *by_contact);
+                self.commit.outbox.push(row);
+            }
+            Action::SetTimer {
+                run,
+                id,
+                at,
+                target,
+            } => self.commit.timers.push(TimerOp::Schedule {
+                run: *run,
+                timer: id.clone(),
+                target: json(target),
+                fire_at: at.as_millisecond(),
+            }),
+            Action::CancelTimer { run, id } => self.commit.timers.push(TimerOp::CancelTimer {
+                run: *run,
+                timer: id.clone(),
+            }),
+            Action::CancelTimers { target: None } => self.commit.timers.push(TimerOp::CancelAll),
+            Action::CancelTimers {
+                target: Some(target),
+            } => self.commit.timers.push(TimerOp::CancelTarget(json(target))),
+            Action::DropUnasked => self.commit.suppress_business_initiated = true,
+            Action::WriteResult { key, value } => {
+                self.commit.results.push((key.clone(), json(value)));
+            }
+            Action::AddLabel { label } => self.commit.labels.push(label.clone()),
+            Action::Log { text } => {
+                tracing::info!(contact = %self.row.id, "journey log: {text}")
+            }
+            Action::Error { message } => {
+                tracing::warn!(contact = %self.row.id, "run failed: {message}")
+            }
+            // The journal keeps them; the snapshot has the handoff.
+            Action::Withheld { .. }
+            | Action::Handoff { .. }
+            | Action::Ended
+            | Action::Note { .. } => {}
         }
-        if !matches!(outcome.state.status, Status::Handoff { .. }) {
-            self.row.handoff = None;
-            self.row.handoff_note = None;
-        }
-        self.state = Some(outcome.state);
-        self.effects.extend(outcome.effects);
     }
 
-    fn outbox(&self, kind: &str, message: &Outbound) -> NewOutbox {
+    fn outbox(&self, kind: &str, body: String, by_contact: bool) -> NewOutbox {
         NewOutbox {
             kind: kind.to_owned(),
-            body: json(message),
-            by_contact: self.by_contact,
+            body,
+            by_contact,
             not_before: self.now,
         }
     }
 
-    fn finish(
-        mut self,
-        event: &InboxEvent,
-        expected_version: i64,
-        was_opted_out: bool,
-    ) -> StepCommit {
-        // Opted out means `contact.opted_in` is false: the journey's own opt-out card
-        // sets it. From then on nothing the contact did not ask for is sent.
-        let opted_out = matches!(
-            self.contact.fields.get("opted_in"),
-            Some(Value::Bool(false))
-        );
-        if opted_out && !was_opted_out {
-            self.commit.timers.push(TimerOp::CancelAll);
-            self.commit.suppress_business_initiated = true;
-        }
-        self.row.opted_out = opted_out;
-        self.row.fields = json(&self.contact.fields);
-        self.row.state = self.state.as_ref().map(json);
-        let effects = serde_json::json!({ "effects": self.effects, "notes": self.notes });
+    fn finish(mut self, event: &InboxEvent, expected_version: i64) -> StepCommit {
+        let s = self.snapshot;
+        self.row.run = s.runs;
+        self.row.visited = s.visited;
+        self.row.opted_out = s.opted_out;
+        (self.row.handoff, self.row.handoff_note) = match s.handoff {
+            Some((queue, note)) => (Some(queue), Some(note)),
+            None => (None, None),
+        };
+        self.row.fields = json(&s.contact.fields);
+        self.row.state = s.run.as_ref().map(json);
+        let journal = serde_json::json!({ "actions": self.actions });
         self.commit.expected_version = expected_version;
         self.commit.consumed = event.id;
         self.commit.contact = self.row;
         self.commit.journal = JournalEntry {
             kind: event.kind.clone(),
             event: event.payload.clone(),
-            effects: effects.to_string(),
+            effects: journal.to_string(),
         };
         self.commit
     }
@@ -551,7 +466,7 @@ fn poisoned(event: &InboxEvent, row: Option<ContactRow>) -> StepCommit {
             kind: event.kind.clone(),
             event: event.payload.clone(),
             effects:
-                r#"{"effects":[],"notes":["the interpreter panicked; the event was set aside"]}"#
+                r#"{"actions":[{"do":"note","text":"the interpreter panicked; the event was set aside","problem":true}]}"#
                     .to_owned(),
         },
         ..StepCommit::default()

@@ -18,7 +18,7 @@ mod update;
 pub use format::http_fixtures;
 pub use http::Fixture;
 pub use report::{CaseReport, FileReport, Segment};
-pub use runner::{CONTACT_ID, notebook, replay, run_file};
+pub use runner::{CONTACT_ID, Conversation, conversations, notebook, replay, run_file};
 pub use simulator::{Choice, Simulator, Timer};
 pub use transcript::{Kind, Line, moment, normalise, timer_name};
 pub use update::update;

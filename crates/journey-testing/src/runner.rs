@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use journey_expr::Value;
-use journey_runtime::{Contact, Runtime};
+use journey_runtime::{Contact, Record, Runtime};
 
 use crate::checks;
 use crate::format::{self, Action, Case, Header};
@@ -46,12 +46,72 @@ pub fn replay<T>(
             .collect::<Vec<_>>()
     })?;
     let rt = configured(rt, &file.header);
+    let (cases, _, last) = run_cases(&file, file_name, &rt);
+    let report = FileReport {
+        file: file_name.to_owned(),
+        errors: Vec::new(),
+        cases,
+    };
+    let sim = last.unwrap_or_else(|| fresh(&rt, &file.header));
+    Ok(inspect(&sim, report))
+}
+
+/// One contact's conversation in a test file: a case, and the cases that continue it.
+pub struct Conversation {
+    /// The first case's name and line.
+    pub case: String,
+    pub line: usize,
+    /// Every input the simulator handed to the contact's session, and what came of it.
+    pub record: Vec<Record>,
+}
+
+impl Conversation {
+    fn of(sim: &Simulator<'_>, first: &Case) -> Conversation {
+        Conversation {
+            case: first.name.clone(),
+            line: first.line,
+            record: sim.record().to_vec(),
+        }
+    }
+}
+
+/// Runs a `.test` file and gives its conversations as the simulator had them, with the
+/// runtime they ran on (the file's globals and secrets added), for another container
+/// to replay; the file's parse errors, if it has any.
+pub fn conversations<'a>(
+    text: &str,
+    rt: &Runtime<'a>,
+) -> Result<(Runtime<'a>, Vec<Conversation>), Vec<String>> {
+    let file = format::parse(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.line, e.message))
+            .collect::<Vec<_>>()
+    })?;
+    let rt = configured(rt, &file.header);
+    let (_, conversations, _) = run_cases(&file, "", &rt);
+    Ok((rt, conversations))
+}
+
+/// Runs every case, a case that continues the previous one on its simulator; gives the
+/// reports, the conversations and the last case's simulator.
+fn run_cases<'a>(
+    file: &format::TestFile,
+    file_name: &str,
+    rt: &'a Runtime<'a>,
+) -> (Vec<CaseReport>, Vec<Conversation>, Option<Simulator<'a>>) {
     let mut cases = Vec::new();
-    let mut previous: Option<Simulator<'_>> = None;
+    let mut conversations = Vec::new();
+    let mut previous: Option<(Simulator<'a>, &Case)> = None;
     for case in &file.cases {
-        let sim = match previous.take() {
-            Some(sim) if case.continues => sim,
-            _ => fresh(&rt, &file.header),
+        let (sim, first) = match previous.take() {
+            Some(continued) if case.continues => continued,
+            other => {
+                if let Some((sim, first)) = &other {
+                    conversations.push(Conversation::of(sim, first));
+                }
+                (fresh(rt, &file.header), case)
+            }
         };
         let mut run = CaseRun::new(sim, file_name, case.line);
         let failure = run.run(case);
@@ -61,15 +121,12 @@ pub fn replay<T>(
             failure,
             segments: std::mem::take(&mut run.segments),
         });
-        previous = Some(run.sim);
+        previous = Some((run.sim, first));
     }
-    let report = FileReport {
-        file: file_name.to_owned(),
-        errors: Vec::new(),
-        cases,
-    };
-    let sim = previous.unwrap_or_else(|| fresh(&rt, &file.header));
-    Ok(inspect(&sim, report))
+    if let Some((sim, first)) = &previous {
+        conversations.push(Conversation::of(sim, first));
+    }
+    (cases, conversations, previous.map(|(sim, _)| sim))
 }
 
 /// The Turn notebook a file names in its `notebook:` header, if it names one and parses.

@@ -1,13 +1,16 @@
-//! A container for one contact: it performs the runtime's effects in memory, with a
+//! A container for one contact: it hands what happens to the contact's session
+//! (journey-runtime's `session`) and performs the session's actions in memory, with a
 //! virtual clock, pending timers and canned HTTP responses, and writes a transcript.
+//! What the session decides (triggers, handoffs, opt-out gates, which timers a run
+//! cancels) is what `journey serve` decides.
 
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 use journey_expr::Value;
 use journey_runtime::{
-    Contact, Effect, Event, HttpRequest, Inbound, Outbound, Outcome, RunState, Runtime, Status,
-    TimerTarget, says_keyword, triggers,
+    Action, Contact, HttpRequest, Inbound, Input, Outbound, Record, RunState, Runtime, Session,
+    Snapshot, TimerTarget,
 };
 
 use crate::duration;
@@ -25,7 +28,7 @@ pub struct Timer {
     pub at: Timestamp,
     pub target: TimerTarget,
     /// Which run scheduled it: timer ids are unique only within a run.
-    run: u32,
+    run: i64,
 }
 
 /// An option of the last message, as a tap sends it back.
@@ -41,11 +44,9 @@ pub struct Choice {
 /// line that echoes it, then the lines of what followed.
 pub struct Simulator<'a> {
     rt: &'a Runtime<'a>,
-    contact: Contact,
-    /// The current run, or the last one after it ended (a follow-up timer may revive it).
-    run: Option<RunState>,
-    /// Counts runs, to tell the timers of one run from another's.
-    runs: u32,
+    /// The contact, their run (or the last one), whether they are with an agent or
+    /// opted out.
+    snapshot: Snapshot,
     now: Timestamp,
     timers: Vec<Timer>,
     fixtures: Vec<Fixture>,
@@ -53,14 +54,14 @@ pub struct Simulator<'a> {
     journey: Option<String>,
     results: BTreeMap<String, Value>,
     labels: Vec<String>,
-    handoff: Option<String>,
     /// The options of the last message, and whether it was a template.
     options: Vec<Choice>,
     template: bool,
-    visited: bool,
     transcript: Vec<Line>,
     /// When each transcript line was written, on the virtual clock.
     times: Vec<Timestamp>,
+    /// Every input handed to the session and what came of it, in order.
+    record: Vec<Record>,
     sent: Vec<Outbound>,
     last_request: Option<HttpRequest>,
 }
@@ -69,21 +70,18 @@ impl<'a> Simulator<'a> {
     pub fn new(rt: &'a Runtime<'a>, contact: Contact, now: Timestamp) -> Self {
         Simulator {
             rt,
-            contact,
-            run: None,
-            runs: 0,
+            snapshot: Snapshot::new(contact),
             now,
             timers: Vec::new(),
             fixtures: Vec::new(),
             journey: None,
             results: BTreeMap::new(),
             labels: Vec::new(),
-            handoff: None,
             options: Vec::new(),
             template: false,
-            visited: false,
             transcript: Vec::new(),
             times: Vec::new(),
+            record: Vec::new(),
             sent: Vec::new(),
             last_request: None,
         }
@@ -102,9 +100,10 @@ impl<'a> Simulator<'a> {
 
     /// Sets a contact field, or removes it (`None`), as an agent or an import would.
     pub fn set_field(&mut self, name: &str, value: Option<Value>) {
+        let fields = &mut self.snapshot.contact.fields;
         match value {
-            Some(value) => self.contact.fields.insert(name.to_owned(), value),
-            None => self.contact.fields.remove(name),
+            Some(value) => fields.insert(name.to_owned(), value),
+            None => fields.remove(name),
         };
     }
 
@@ -113,7 +112,7 @@ impl<'a> Simulator<'a> {
     /// A text message from the contact.
     pub fn say(&mut self, text: &str) {
         self.log(Kind::Contact, text);
-        self.receive(Inbound::text(text));
+        self.react(Input::Message(Inbound::text(text)));
     }
 
     /// The contact taps a reply button, list row or template quick reply.
@@ -124,12 +123,12 @@ impl<'a> Simulator<'a> {
         } else {
             "interactive"
         };
-        self.receive(Inbound {
+        self.react(Input::Message(Inbound {
             kind: kind.to_owned(),
             text: title.to_owned(),
             reply_id: Some(reply_id.to_owned()),
             media_id: None,
-        });
+        }));
     }
 
     /// Taps the last message's option with this id, title or number (see [`Self::option`]),
@@ -173,18 +172,15 @@ impl<'a> Simulator<'a> {
     /// The business starts a journey for the contact (a time-based trigger, an operator).
     pub fn start(&mut self, journey: &str) {
         self.log(Kind::Event, &format!("start {journey}"));
-        self.begin(journey, None);
+        self.react(Input::Start {
+            journey: journey.to_owned(),
+        });
     }
 
     /// The agent hands the contact back to the bot.
     pub fn handoff_return(&mut self) {
         self.log(Kind::Event, "back from agent");
-        match &self.run {
-            Some(state) if matches!(state.status, Status::Handoff { .. }) => {
-                self.step(Event::HandoffReturned);
-            }
-            _ => self.log(Kind::Error, "the contact is not with an agent"),
-        }
+        self.react(Input::AgentReturn);
     }
 
     // ---------------------------------------------------------------- what is there
@@ -210,12 +206,18 @@ impl<'a> Simulator<'a> {
     }
 
     pub fn contact(&self) -> &Contact {
-        &self.contact
+        &self.snapshot.contact
     }
 
     /// The current run, or the last one.
     pub fn state(&self) -> Option<&RunState> {
-        self.run.as_ref()
+        self.snapshot.run.as_ref()
+    }
+
+    /// Every input handed to the contact's session and what came of it, in order
+    /// (what `journey serve` must do alike: journey-server's `replay`).
+    pub fn record(&self) -> &[Record] {
+        &self.record
     }
 
     pub fn now(&self) -> Timestamp {
@@ -238,7 +240,10 @@ impl<'a> Simulator<'a> {
 
     /// The queue of the agents the contact is with, during a handoff.
     pub fn handoff(&self) -> Option<&str> {
-        self.handoff.as_deref()
+        self.snapshot
+            .handoff
+            .as_ref()
+            .map(|(queue, _)| queue.as_str())
     }
 
     /// The last HTTP request a run made.
@@ -270,90 +275,12 @@ impl<'a> Simulator<'a> {
 
     // ---------------------------------------------------------------- the container
 
-    fn receive(&mut self, inbound: Inbound) {
-        let first_visit = !self.visited;
-        self.visited = true;
-        match self.run.as_ref().map(|state| &state.status) {
-            // Automation is paused: the message goes to the agent's inbox, unless the
-            // run takes it (an opt-out keyword, which WhatsApp requires be honoured).
-            Some(Status::Handoff { .. }) => match self.outcome(Event::Message(inbound)) {
-                Some(outcome) if !outcome.effects.is_empty() => self.deliver(outcome),
-                _ => self.log(Kind::Event, "to the agent"),
-            },
-            Some(Status::Waiting { .. } | Status::Http { .. }) => {
-                self.step(Event::Message(inbound))
-            }
-            _ => {
-                let picked =
-                    triggers::select(self.rt, &self.contact, &inbound, first_visit, self.now);
-                // No run is waiting and no trigger takes the opt-out keyword: it is still
-                // honoured (WhatsApp requires it), as `journey serve` does.
-                if picked.is_none() && says_keyword(&inbound.text, &self.rt.config.keywords.opt_out)
-                {
-                    self.contact
-                        .fields
-                        .insert("opted_in".to_owned(), Value::Bool(false));
-                    self.timers.clear();
-                    return self.log(Kind::Event, "opted out (no journey was running)");
-                }
-                match self.journey.clone().or(picked) {
-                    Some(journey) => self.begin(&journey, Some(inbound)),
-                    None => self.log(Kind::Event, "no journey started"),
-                }
-            }
-        }
-    }
-
-    /// A new run: the question timeouts of the previous one can no longer matter.
-    fn begin(&mut self, journey: &str, inbound: Option<Inbound>) {
-        self.runs += 1;
-        self.timers.retain(|t| t.target != TimerTarget::Timeout);
-        let outcome = self.rt.start(journey, &self.contact, inbound, self.now);
-        self.deliver(outcome);
-    }
-
-    fn step(&mut self, event: Event) {
-        if let Some(outcome) = self.outcome(event) {
-            self.deliver(outcome);
-        }
-    }
-
-    /// What an event does to the current run, not yet performed.
-    fn outcome(&self, event: Event) -> Option<Outcome> {
-        let state = self.run.clone()?;
-        Some(self.rt.step(state, &self.contact, event, self.now))
-    }
-
-    fn next_due(&self, until: Timestamp) -> Option<usize> {
-        let mut due: Option<(usize, Timestamp)> = None;
-        for (index, timer) in self.timers.iter().enumerate() {
-            // Strictly earlier: of timers due at once, the first scheduled fires first.
-            if timer.at <= until && due.is_none_or(|(_, at)| timer.at < at) {
-                due = Some((index, timer.at));
-            }
-        }
-        due.map(|(index, _)| index)
-    }
-
-    fn fire(&mut self, timer: Timer) {
-        self.log(
-            Kind::Event,
-            &format!("timer fired: {}", transcript::timer_name(&timer.target)),
-        );
-        match timer.target {
-            TimerTarget::Journey { journey } => self.begin(&journey, None),
-            target => self.step(Event::Timer {
-                id: timer.id,
-                target,
-            }),
-        }
-    }
-
-    /// Performs an outcome's effects, answering HTTP requests from the fixtures at once.
-    fn deliver(&mut self, outcome: Outcome) {
-        let mut pending = self.apply(outcome);
+    /// Hands an input to the contact's session and performs what it says, answering
+    /// HTTP requests from the fixtures at once.
+    fn react(&mut self, input: Input) {
+        let mut pending = self.perform(input);
         let mut answered = 0;
-        while let Some(request) = pending {
+        while let Some((request, by_contact)) = pending {
             if answered == HTTP_CAP {
                 self.log(
                     Kind::Error,
@@ -377,64 +304,112 @@ impl<'a> Simulator<'a> {
             );
             let id = request.id.clone();
             self.last_request = Some(request);
-            let Some(state) = self.run.clone() else {
-                return;
-            };
-            let event = Event::Http {
+            pending = self.perform(Input::Http {
                 request: id,
                 status,
                 body,
-            };
-            pending = self.apply(self.rt.step(state, &self.contact, event, self.now));
+                by_contact,
+            });
         }
     }
 
-    /// Performs the effects in order; returns the HTTP request the run now waits for.
-    fn apply(&mut self, outcome: Outcome) -> Option<HttpRequest> {
-        self.contact = outcome.contact;
+    fn next_due(&self, until: Timestamp) -> Option<usize> {
+        let mut due: Option<(usize, Timestamp)> = None;
+        for (index, timer) in self.timers.iter().enumerate() {
+            // Strictly earlier: of timers due at once, the first scheduled fires first.
+            if timer.at <= until && due.is_none_or(|(_, at)| timer.at < at) {
+                due = Some((index, timer.at));
+            }
+        }
+        due.map(|(index, _)| index)
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        self.log(
+            Kind::Event,
+            &format!("timer fired: {}", transcript::timer_name(&timer.target)),
+        );
+        self.react(Input::Timer {
+            id: timer.id,
+            target: timer.target,
+        });
+    }
+
+    /// One input through the session; performs its actions in order and returns the
+    /// HTTP request the run now waits for.
+    fn perform(&mut self, input: Input) -> Option<(HttpRequest, bool)> {
+        let session = Session {
+            runtime: self.rt,
+            triggers: self.rt,
+            entry: self.journey.as_deref(),
+        };
+        let snapshot = std::mem::take(&mut self.snapshot);
+        let fields = snapshot.contact.fields.clone();
+        let reaction = session.react(snapshot, input.clone(), self.now);
+        self.snapshot = reaction.snapshot.clone();
         let mut request = None;
-        for effect in outcome.effects {
-            match effect {
-                Effect::Send(message) => self.show(message),
-                Effect::ScheduleTimer { id, at, target } => self.timers.push(Timer {
+        for action in &reaction.actions {
+            match action.clone() {
+                Action::Send { message, .. } => self.show(message),
+                Action::Withheld { message } => self.log(
+                    Kind::Event,
+                    &format!(
+                        "not sent, the contact opted out: {}",
+                        transcript::outbound(&message)
+                    ),
+                ),
+                Action::SetTimer {
+                    run,
                     id,
                     at,
                     target,
-                    run: self.runs,
+                } => self.timers.push(Timer {
+                    id,
+                    at,
+                    target,
+                    run,
                 }),
-                Effect::CancelTimers { target: None } => self.timers.clear(),
-                Effect::CancelTimers {
+                Action::CancelTimers { target: None } => self.timers.clear(),
+                Action::CancelTimers {
                     target: Some(target),
                 } => self.timers.retain(|t| t.target != target),
-                Effect::CancelTimer { id } => {
-                    let run = self.runs;
+                Action::CancelTimer { run, id } => {
                     self.timers.retain(|t| !(t.id == id && t.run == run));
                 }
-                Effect::Http(http) => request = Some(http),
-                // `outcome.contact` already has the update.
-                Effect::UpdateContact { .. } => {}
-                Effect::WriteResult { key, value } => {
+                // Nothing is queued: a message is sent as soon as the run says so.
+                Action::DropUnasked => {}
+                Action::Http {
+                    request: http,
+                    by_contact,
+                } => request = Some((http, by_contact)),
+                Action::WriteResult { key, value } => {
                     self.results.insert(key, value);
                 }
-                Effect::AddLabel { label } => self.labels.push(label),
-                Effect::Handoff { queue, note, .. } => {
+                Action::AddLabel { label } => self.labels.push(label),
+                Action::Handoff { queue, note } => {
                     let line = if note.is_empty() {
                         format!("handoff to {queue}")
                     } else {
                         format!("handoff to {queue}: {note}")
                     };
                     self.log(Kind::Event, &line);
-                    self.handoff = Some(queue);
                 }
-                Effect::Log { text } => self.log(Kind::Event, &format!("log: {text}")),
-                Effect::Error { message } => self.log(Kind::Error, &format!("error: {message}")),
-                Effect::Ended => self.log(Kind::Event, "ended"),
+                Action::Log { text } => self.log(Kind::Event, &format!("log: {text}")),
+                Action::Error { message } => self.log(Kind::Error, &format!("error: {message}")),
+                Action::Ended => self.log(Kind::Event, "ended"),
+                Action::Note { text, problem } => {
+                    let kind = if problem { Kind::Error } else { Kind::Event };
+                    self.log(kind, &text);
+                }
             }
         }
-        if !matches!(outcome.state.status, Status::Handoff { .. }) {
-            self.handoff = None;
-        }
-        self.run = Some(outcome.state);
+        self.record.push(Record {
+            at: self.now,
+            fields,
+            entry: self.journey.clone(),
+            input,
+            reaction,
+        });
         request
     }
 
