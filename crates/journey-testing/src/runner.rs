@@ -97,7 +97,7 @@ pub fn conversations<'a>(
 /// reports, the conversations and the last case's simulator.
 fn run_cases<'a>(
     file: &format::TestFile,
-    file_name: &str,
+    file_name: &'a str,
     rt: &'a Runtime<'a>,
 ) -> (Vec<CaseReport>, Vec<Conversation>, Option<Simulator<'a>>) {
     let mut cases = Vec::new();
