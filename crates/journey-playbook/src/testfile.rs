@@ -17,6 +17,7 @@ const JOURNEY_LINES: &[&str] = &[
     "journey:",
     "start:",
     "* start ",
+    "* not starting ",
     "* timer fired:",
     "? timer ",
     "? no timer ",
@@ -70,8 +71,8 @@ fn filled_global(line: &str, values: &BTreeMap<String, ParamValue>) -> Option<(S
     Some((old, filled.as_text()))
 }
 
-/// The journey name of a `journey:`, `start:`, `* start`, `* timer fired:` or
-/// `? timer` line, renamed.
+/// The journey name of a `journey:`, `start:`, `* start`, `* not starting`,
+/// `* timer fired:` or `? timer` line, renamed.
 fn rename_in_line(line: &str, renames: &BTreeMap<String, String>) -> String {
     let indent = line.len() - line.trim_start().len();
     let body = &line[indent..];
