@@ -74,8 +74,9 @@ fn reparse_card(file: FileId, old: &Parsed, old_text: &str, new: &str) -> Option
     })
 }
 
-/// The changed byte range of the old text: (start, end).
-fn changed_range(old: &str, new: &str) -> (usize, usize) {
+/// The changed byte range of the old text: (start, end), the bytes before `start` and
+/// after `end` being the same in both texts (on character boundaries).
+pub fn changed_range(old: &str, new: &str) -> (usize, usize) {
     let mut prefix = old
         .bytes()
         .zip(new.bytes())

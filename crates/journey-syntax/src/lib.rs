@@ -41,7 +41,7 @@ pub fn parse_journey(file: FileId, text: &str) -> Parsed {
     driver.finish()
 }
 
-pub use incremental::reparse_journey;
+pub use incremental::{changed_range, reparse_journey};
 
 /// Parses a Turn markdown notebook: its ```` ```stack ```` cells form one journey, and its
 /// dictionary tables become `config` entries. Spans point into the markdown file.

@@ -33,26 +33,8 @@ impl Splice {
     pub fn trimmed(self, text: &str) -> Splice {
         let old = &text[self.start..self.end];
         let new = self.text.as_str();
-        let mut prefix = old
-            .bytes()
-            .zip(new.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
-            prefix -= 1;
-        }
-        let most = old.len().min(new.len()) - prefix;
-        let mut suffix = old
-            .bytes()
-            .rev()
-            .zip(new.bytes().rev())
-            .take(most)
-            .take_while(|(a, b)| a == b)
-            .count();
-        while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix)
-        {
-            suffix -= 1;
-        }
+        let (prefix, old_end) = journey_syntax::changed_range(old, new);
+        let suffix = old.len() - old_end;
         Splice::new(
             self.start + prefix,
             self.end - suffix,
