@@ -4,7 +4,7 @@ import { memo } from "react";
 import { Handle, Position } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
 import type { CardView, Diagnostic } from "./api";
-import { CARD_WIDTH, cardExits } from "./layout";
+import { CARD_WIDTH, cardExits, EXIT_WORDS } from "./layout";
 import { useStudio } from "./store";
 
 export interface CardData extends Record<string, unknown> {
@@ -50,18 +50,6 @@ export function firstMessage(card: CardView): string {
 }
 
 /** An exit's words when the server gives it no label (a `then:`, a timeout…). */
-const EXIT_WORDS: Record<string, string> = {
-  next: "then",
-  timeout: "no answer",
-  invalid: "after the last try",
-  timer: "timer",
-  return: "handed back",
-  error: "if it fails",
-  default: "otherwise",
-  reply: "reply",
-  interrupt: "keyword",
-};
-
 function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
   const { card, problems, running, matched, person } = data;
   const { focusCard } = useStudio();

@@ -4,8 +4,9 @@
 import { useEffect, useRef, useState } from "react";
 import type { CardView, StatementView } from "./api";
 import { api, sliceBytes } from "./api";
-import { literal, ops } from "./ops";
-import type { At, Base } from "./ops";
+import { EXIT_WORDS } from "./layout";
+import { exitRef, literal, ops } from "./ops";
+import type { At, Base, ExitRef } from "./ops";
 import { useStudio } from "./store";
 
 /** Where a statement is, for the operations that change it. */
@@ -387,6 +388,56 @@ function AddStatement({ card, definition, count }: { card: string; definition: n
   );
 }
 
+/** Exits that are a named setting: choosing "not connected" removes the setting. */
+const REMOVABLE_EXITS = new Set(["next", "timeout", "invalid", "error", "return"]);
+
+/**
+ * Where each of the card's exits goes, as a choice of card: the same operation as dragging
+ * an exit on the canvas, for builders who prefer a list (and for keyboards). "then" is
+ * offered even when the card has no next card yet.
+ */
+function GoesTo({ card }: { card: CardView }) {
+  const { view, run, target } = useStudio();
+  const journey = view!.name;
+  const exits: { key: string; label: string; target: string; ref: ExitRef | null }[] = card.exits.map((exit, i) => ({
+    key: exit.kind === "next" ? "then" : `exit-${i}`,
+    label: exit.label || EXIT_WORDS[exit.kind] || exit.kind,
+    target: exit.target ?? "",
+    ref: exitRef(journey, card, exit),
+  }));
+  if (!card.exits.some((e) => e.kind === "next")) {
+    exits.push({ key: "then", label: "then", target: "", ref: { kind: "next", journey, card: card.name, definition: 0 } });
+  }
+  const others = view!.cards.filter((c) => c.name !== card.name).map((c) => c.name);
+  return (
+    <div className="goes-to">
+      <div className="section-head">Goes to</div>
+      {exits.map(({ key, label, target: to, ref }) => (
+        <label className="field exit-choice" key={key} data-exit={key}>
+          <span>{label}</span>
+          <select
+            value={to}
+            disabled={!ref}
+            title={ref ? undefined : "This exit is set in the card's code; change it there."}
+            onChange={(e) => {
+              const base = target();
+              if (base && ref) void run(ops.connectExit(base, ref, e.target.value || null));
+            }}
+          >
+            {(to === "" || (ref && REMOVABLE_EXITS.has(ref.kind))) && <option value="">not connected</option>}
+            {to && !others.includes(to) && <option value={to}>{to}</option>}
+            {others.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ))}
+    </div>
+  );
+}
+
 export function Inspector() {
   const { view, selected, target, run } = useStudio();
   const [guard, setGuard] = useState("");
@@ -415,6 +466,7 @@ export function Inspector() {
           <AddStatement card={card.name} definition={d} count={definition.statements.length} />
         </div>
       ))}
+      <GoesTo card={card} />
       <div className="add-guard">
         <input placeholder="Add a version of this card only when… (e.g. contact.age >= 18)" value={guard}
           onChange={(e) => setGuard(e.target.value)} />

@@ -6,6 +6,19 @@ import type { CardView, Exit } from "./api";
 
 export const CARD_WIDTH = 250;
 
+/** How each kind of exit is named to a builder. */
+export const EXIT_WORDS: Record<string, string> = {
+  next: "then",
+  timeout: "no answer",
+  invalid: "after the last try",
+  timer: "timer",
+  return: "handed back",
+  error: "if it fails",
+  default: "otherwise",
+  reply: "reply",
+  interrupt: "keyword",
+};
+
 /**
  * The exits drawn on a card, with their index in the server's list (the handle's id).
  * Interrupts (keywords that work at every question) are the journey's, not one card's:
