@@ -1,7 +1,7 @@
 //! What a rule is: metadata, documentation and a check over one compiled journey.
 
 use journey_diagnostics::{Diagnostic, RuleMeta, Severity, Span};
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use journey_model::CompiledJourney;
 use journey_project::ProjectConfig;
@@ -17,7 +17,7 @@ pub struct Context<'a> {
     pub project: &'a [CompiledJourney],
     /// The project's `journey.toml` (defaults when there is none).
     pub config: &'a ProjectConfig,
-    variables: OnceCell<Facts>,
+    variables: OnceLock<Facts>,
     /// Project-wide analyses: computed once, shared by every journey.
     shared: &'a Shared,
 }
@@ -25,8 +25,8 @@ pub struct Context<'a> {
 /// The analyses that look at the whole project, computed when a rule first asks.
 #[derive(Default)]
 pub(crate) struct Shared {
-    windows: OnceCell<Windows>,
-    reengagement: OnceCell<Vec<Reengagement>>,
+    windows: OnceLock<Windows>,
+    reengagement: OnceLock<Vec<Reengagement>>,
 }
 
 impl<'a> Context<'a> {
@@ -40,7 +40,7 @@ impl<'a> Context<'a> {
             journey,
             project,
             config,
-            variables: OnceCell::new(),
+            variables: OnceLock::new(),
             shared,
         }
     }
