@@ -256,18 +256,27 @@ fn convert(
             _ => return Err(format!("@tag {tag}")),
         }
     }
-    steps(flow, source, &test.body, children, &mut case)?;
+    steps(
+        flow,
+        source,
+        &test.body,
+        children,
+        &mut case,
+        &mut Vec::new(),
+    )?;
     Ok(case)
 }
 
 /// The steps of a test body (or of a function of the test file it calls), appended to
-/// the case.
+/// the case. `unreceived`: where the case is after each action whose messages no
+/// `receive_message` has taken yet.
 fn steps(
     flow: &str,
     source: &str,
     body: &str,
     children: &mut BTreeSet<String>,
     case: &mut String,
+    unreceived: &mut Vec<usize>,
 ) -> Result<(), String> {
     for (name, args) in calls(body, source) {
         match name.as_str() {
@@ -276,19 +285,34 @@ fn steps(
                     case.push_str(&format!("contact: {key} = {value}\n"));
                 }
             }
-            "FlowTester.start" => case.push_str(&format!("start: {flow}\n")),
-            "receive_message" => case.push_str(&expected_message(&args)?),
+            "FlowTester.start" => {
+                case.push_str(&format!("start: {flow}\n"));
+                unreceived.push(case.len());
+            }
+            "receive_message" => {
+                case.push_str(&expected_message(&args)?);
+                unreceived.clear();
+            }
             "receive_messages" => {
                 for message in split_top(args.trim().trim_start_matches('[').trim_end_matches(']'))
                 {
                     case.push_str(&expected_message(&message)?);
                 }
+                unreceived.clear();
             }
             "FlowTester.send" => {
                 let arg = args.trim();
                 match arg.strip_prefix("button_label:") {
                     Some(label) => case.push_str(&format!("> [tap {}]\n", string(label.trim())?.0)),
                     None => case.push_str(&format!("> {}\n", string(arg)?.0)),
+                }
+                unreceived.push(case.len());
+            }
+            // FlowTester's messages wait in a queue that `receive_message` takes from;
+            // this drops every message not taken yet, after however many actions.
+            "FlowStep.clear_messages" => {
+                for at in unreceived.drain(..).rev() {
+                    case.insert_str(at, "< [any messages]\n");
                 }
             }
             "FlowTester.handle_child_flow" => {
@@ -303,7 +327,7 @@ fn steps(
             }
             // A function of the test file (`setup_flow_search_myhealth(flow)`): its steps.
             other => match function(source, other) {
-                Some(inner) => steps(flow, source, inner, children, case)?,
+                Some(inner) => steps(flow, source, inner, children, case, unreceived)?,
                 None => return Err(format!("`{other}`")),
             },
         }
@@ -494,6 +518,7 @@ fn is_step(name: &str) -> bool {
                 | "flow_finished"
                 | "contact_matches"
                 | "results_match"
+                | "Generic.add_handler"
         )
 }
 
@@ -587,25 +612,18 @@ fn csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// The body of `def`/`defp NAME(` (after its header line), up to the next definition.
+/// The body of `def`/`defp NAME(` (after its header line), up to its `end`.
 fn function<'s>(source: &'s str, name: &str) -> Option<&'s str> {
     let start = [format!("defp {name}("), format!("def {name}(")]
         .iter()
         .find_map(|head| source.find(head.as_str()))?;
+    // The body ends at the `end` indented as the `def` is (inside a `describe`, more).
+    let indent = &source[source[..start].rfind('\n').map_or(0, |i| i + 1)..start];
     let rest = &source[start..];
     let rest = &rest[rest.find('\n')? + 1..];
-    let end = [
-        "\n  defp ",
-        "\n  def ",
-        "\n  defmacro ",
-        "\n  setup",
-        "\n  test ",
-        "\n  describe ",
-    ]
-    .iter()
-    .filter_map(|next| rest.find(next))
-    .min()
-    .unwrap_or(rest.len());
+    let end = rest
+        .find(&format!("\n{indent}end\n"))
+        .map_or(rest.len(), |at| at + 1);
     Some(&rest[..end])
 }
 

@@ -276,7 +276,8 @@ impl<'a> CaseRun<'a> {
 
     /// Compares what followed the last action with what the case expected there.
     /// `*` lines are checked only when written: an event the case does not mention
-    /// is copied to the expected side, where the actual side has it.
+    /// is copied to the expected side, where the actual side has it. After
+    /// `< [any messages]` every message is copied the same way.
     fn close_segment(&mut self) {
         let outputs = &self.sim.transcript()[self.mark..];
         self.segments.push(Segment {
@@ -290,19 +291,43 @@ impl<'a> CaseRun<'a> {
             .filter(|l| l.kind == Kind::Event)
             .cloned()
             .collect();
-        let mut wanted = self.wanted.drain(..);
+        let wanted = std::mem::take(&mut self.wanted);
+        let mut next = 0;
         for line in outputs {
-            let position = mentioned.iter().position(|m| m.matches(line));
-            match position {
+            // After `< [any messages]`, messages are not checked until one matches the
+            // line written after it.
+            if wanted.get(next).is_some_and(Line::is_any_messages) {
+                if wanted
+                    .get(next + 1)
+                    .is_some_and(|after| after.matches(line))
+                {
+                    next += 1;
+                } else if line.kind == Kind::Bot {
+                    self.expected.push(line.clone());
+                    continue;
+                }
+            }
+            let unchecked = wanted.get(next).is_some_and(Line::is_any_messages);
+            match mentioned.iter().position(|m| m.matches(line)) {
+                Some(index) if unchecked => {
+                    mentioned.remove(index);
+                    self.expected.push(line.clone());
+                }
                 Some(index) => {
                     mentioned.remove(index);
-                    self.expected.extend(wanted.next());
+                    self.expected.extend(wanted.get(next).cloned());
+                    next += 1;
                 }
                 None if line.kind == Kind::Event => self.expected.push(line.clone()),
-                None => self.expected.extend(wanted.next()),
+                None => {
+                    self.expected.extend(wanted.get(next).cloned());
+                    next += 1;
+                }
             }
         }
-        self.expected.extend(wanted);
+        let rest = wanted.get(next..).unwrap_or_default();
+        self.expected
+            .extend(rest.iter().filter(|l| !l.is_any_messages()).cloned());
         self.actual.extend_from_slice(outputs);
         self.mark = self.sim.transcript().len();
     }

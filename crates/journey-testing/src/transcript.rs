@@ -47,6 +47,12 @@ impl Line {
         }
     }
 
+    /// `< [any messages]`: the messages that follow the last action from here on are not
+    /// checked, however many there are (none too). FlowTester's `clear_messages()`.
+    pub fn is_any_messages(&self) -> bool {
+        self.kind == Kind::Bot && self.text == ANY_MESSAGES
+    }
+
     /// Does this expected line match an actual one? A trailing `...` matches any rest;
     /// `[any] text` matches a message of any kind by its text alone (a text message, or
     /// the body of buttons or a list), whatever its options.
@@ -70,6 +76,8 @@ impl Line {
         }
     }
 }
+
+const ANY_MESSAGES: &str = "[any messages]";
 
 /// `expected` is `actual`, or its start when it ends in `...`.
 fn text_matches(expected: &str, actual: &str) -> bool {

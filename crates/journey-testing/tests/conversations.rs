@@ -447,3 +447,62 @@ fn an_opt_out_keyword_reaches_the_bot_during_a_handoff() {
     );
     assert_eq!(sim.handoff(), None);
 }
+
+const GREETINGS: &str = r#"
+stack Greetings do
+  card Hello, then: Ask do
+    text("Hello!")
+    text("Welcome to the clinic line.")
+    text("We answer every day.")
+  end
+
+  card Ask do
+    answer = ask("What is your name?")
+    text("Thank you, @answer.")
+  end
+end
+"#;
+
+/// `< [any messages]` leaves the messages after an action unchecked, up to the line
+/// written after it, as FlowTester's `clear_messages()` does; the lines before it and
+/// the actions after it are still checked.
+#[test]
+fn any_messages_leaves_messages_unchecked_up_to_the_next_line() {
+    let journeys = compile(GREETINGS);
+    let config = ProjectConfig::default();
+    let rt = runtime(&journeys, &config);
+    let outcome = |case: &str| {
+        let report = run_file(
+            &format!("journey: Greetings\n\n## case\n{case}"),
+            "g.test",
+            &rt,
+        );
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        report.failed() == 0
+    };
+    // Every message unchecked, or all but the first, or up to the question.
+    assert!(outcome(
+        "> hi\n< [any messages]\n> Thandi\n< Thank you, Thandi.\n"
+    ));
+    assert!(outcome(
+        "> hi\n< Hello!\n< [any messages]\n> Thandi\n< Thank you, Thandi.\n"
+    ));
+    assert!(outcome(
+        "> hi\n< [any messages]\n< What is your name?\n> Thandi\n< Thank you, Thandi.\n"
+    ));
+    // None left is fine too.
+    assert!(outcome(
+        "> hi\n< [any messages]\n> Thandi\n< Thank you, Thandi.\n< [any messages]\n"
+    ));
+    // What is written is still checked: a wrong first message, a wrong answer, a line
+    // after the marker that never comes.
+    assert!(!outcome(
+        "> hi\n< Goodbye!\n< [any messages]\n> Thandi\n< Thank you, Thandi.\n"
+    ));
+    assert!(!outcome(
+        "> hi\n< [any messages]\n> Thandi\n< Thanks, Thandi.\n"
+    ));
+    assert!(!outcome(
+        "> hi\n< [any messages]\n< Is this the clinic?\n> Thandi\n< Thank you, Thandi.\n"
+    ));
+}
