@@ -4,9 +4,7 @@
 //! strings with `@` interpolations.
 
 use journey_diagnostics::{Diagnostic, Span};
-use journey_model::{
-    CardId, CompiledJourney, Menu, MenuKind, MenuOptions, Message, MessageKind, StepKind,
-};
+use journey_model::{CompiledJourney, Menu, MenuKind, MenuOptions, Message, MessageKind, StepKind};
 use journey_syntax::{Expr, ExprKind, Template};
 
 use crate::rule::{Context, Rule};
@@ -116,9 +114,6 @@ pub(crate) fn length(text: &str) -> usize {
 
 /// One option of a menu, with the title the contact sees.
 pub(crate) struct Title<'a> {
-    /// The card it leads to; `None` for choices written out as data, which all lead to
-    /// the menu's one destination.
-    pub card: Option<CardId>,
     /// The inline label (`Card: "Label"`), if any.
     pub expr: Option<&'a Expr>,
     /// The title when it is known: a literal label, else the card's display label, else
@@ -156,7 +151,6 @@ pub(crate) fn written_out(choices: &Expr) -> Option<Vec<Vec<Title<'_>>>> {
                         _ => item,
                     };
                     Some(Title {
-                        card: None,
                         expr: Some(title),
                         literal: Some(title.literal_text()?),
                         span: title.span,
@@ -189,13 +183,11 @@ pub(crate) fn menu_titles<'a>(journey: &CompiledJourney, menu: &'a Menu) -> Vec<
         .iter()
         .map(|option| match &option.label {
             Some(label) => Title {
-                card: Some(option.card),
                 expr: Some(label),
                 literal: label.literal_text(),
                 span: label.span,
             },
             None => Title {
-                card: Some(option.card),
                 expr: None,
                 literal: Some(journey.card(option.card).title()),
                 span: option.span,
