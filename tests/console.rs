@@ -427,6 +427,18 @@ fn people_sign_in_and_are_audited_on_sqlite() {
     let data = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", data.path().join("journey.db").display());
     people_sign_in_and_are_audited(&database);
+    // Anything but `add` in the wrong place leaves no empty database behind.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let missing = elsewhere.path().join("none.db");
+    let (code, _, stderr) = users(
+        elsewhere.path(),
+        &format!("sqlite://{}", missing.display()),
+        &["list"],
+        "",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("there is no database at"), "{stderr}");
+    assert!(!missing.exists());
     // The database holds no password and no session id, only their hashes.
     for file in std::fs::read_dir(data.path()).unwrap() {
         let bytes = std::fs::read(file.unwrap().path()).unwrap();

@@ -44,6 +44,25 @@ enum Command {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
     // Everything that can be refused without the database is refused first.
+    if args.database.is_none() && !args.project.join("journey.toml").is_file() {
+        return Err(format!(
+            "`{}` has no journey.toml: pass the --project or --database that `journey serve` \
+             uses",
+            args.project.display()
+        ));
+    }
+    let database = Database::parse(args.database.as_deref(), &args.project)?;
+    // Only adding the first person may make the database; anything else in the wrong
+    // place would leave an empty one behind.
+    if let Database::Sqlite(path) = &database
+        && !matches!(args.command, Command::Add { .. })
+        && !path.exists()
+    {
+        return Err(format!(
+            "there is no database at `{}`: `journey serve` or `journey users add` makes it",
+            path.display()
+        ));
+    }
     let change = match &args.command {
         Command::Add { name, role } => {
             people::check_name(name)?;
@@ -65,7 +84,6 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
             })
         }
     };
-    let database = Database::parse(args.database.as_deref(), &args.project)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
