@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use journey_tests::fake_graph::FakeGraph;
-use journey_tests::serve::{self, Extra, Options, Server};
+use journey_tests::serve::{self, Extra, Options, Server, Stderr};
 use serde_json::{Value, json};
 
 const ADA_PASSWORD: &str = "correct horse battery staple";
@@ -183,12 +183,18 @@ fn people_sign_in_and_are_audited(database: &str) {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 
+    let logs = tempfile::tempdir().unwrap();
+    let stderr = logs.path().join("stderr");
     let server = Server::start(&Options {
         project: dir,
         database,
         graph_url: &graph.url,
         time_scale: None,
-        extra: Extra::default(),
+        extra: Extra {
+            log: Some("debug"),
+            stderr: Stderr::File(&stderr),
+            ..Extra::default()
+        },
     });
     // …and while it runs (beside it, on the same database).
     assert_eq!(
@@ -408,6 +414,20 @@ fn people_sign_in_and_are_audited(database: &str) {
         &session_id,
     ] {
         assert!(!everything.contains(secret), "the audit log shows a secret");
+    }
+    // Nor does the server's log, at debug level.
+    let logged = std::fs::read_to_string(&stderr).unwrap();
+    assert!(
+        logged.contains("/console/login"),
+        "the log has the requests"
+    );
+    for secret in [
+        ADA_PASSWORD,
+        OLU_PASSWORD,
+        "a brand new long phrase",
+        &session_id,
+    ] {
+        assert!(!logged.contains(secret), "the server's log shows a secret");
     }
     // Removing a person ends their sessions at once.
     let (olu, _) = Browser::login(&server, "olu", "a brand new long phrase");

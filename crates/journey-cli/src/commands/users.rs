@@ -188,11 +188,17 @@ async fn now(store: &dyn Store) -> Result<i64, String> {
     Ok(shared.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond()))
 }
 
-/// Who ran the command, for the audit log.
+/// Who ran the command, for the audit log: the login name, else (a service or a
+/// container without one) the user id the kernel reports.
 fn system_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(|| {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+            Some(format!("uid {}", uid.split_whitespace().next()?))
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
