@@ -560,12 +560,20 @@ fn behind_a_proxy_the_cookie_is_secure_and_the_address_is_forwarded() {
             ..Extra::default()
         },
     });
-    let request = client()
-        .post(format!("{}/console/login", server.url))
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
-        .header("x-forwarded-proto", "https")
-        .body(json!({"name": "ada", "password": ADA_PASSWORD}).to_string());
+    // A browser's sign-in through the proxy: its Origin is the host it asked for.
+    let proxied = |origin: &str| {
+        client()
+            .post(format!("{}/console/login", server.url))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-host", "console.clinic.example")
+            .header("origin", origin)
+            .body(json!({"name": "ada", "password": ADA_PASSWORD}).to_string())
+    };
+    let from_elsewhere = proxied("https://evil.example");
+    assert_eq!(Browser::default().send(from_elsewhere, false).status, 403);
+    let request = proxied("https://console.clinic.example");
     let (ada, answer) = Browser::signed_in(Browser::default().send(request, false));
     assert_eq!(answer.status, 200, "{}", answer.body);
     let cookie = answer.headers["set-cookie"].to_str().unwrap();

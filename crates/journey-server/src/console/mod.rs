@@ -64,7 +64,7 @@ async fn login(State(app): State<Arc<App>>, request: Request) -> Response {
         &headers,
         request.extensions().get::<ConnectInfo<SocketAddr>>(),
     );
-    if let Err(response) = same_origin(&headers) {
+    if let Err(response) = same_origin(&app, &headers) {
         return response;
     }
     let form = headers
@@ -213,23 +213,31 @@ async fn login(State(app): State<Arc<App>>, request: Request) -> Response {
 const WRONG: &str = "wrong name or password";
 
 /// A browser sends `Origin` with a POST: a sign-in form on another site (login CSRF)
-/// is refused. Clients that send none (scripts) are let through.
-fn same_origin(headers: &HeaderMap) -> Result<(), Response> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let host = headers
-        .get(header::HOST)
+/// is refused. Clients that send none (scripts) are let through. Behind a proxy the
+/// host the browser asked for is `X-Forwarded-Host` when the proxy sets it.
+fn same_origin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+    let forwarded = app
+        .settings
+        .behind_proxy
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten();
+    let host = forwarded
+        .or(headers.get(header::HOST))
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    if !host.is_empty() && origin_host == host {
-        Ok(())
-    } else {
+    // Every `Origin` given must be ours (a browser sends one).
+    let foreign = headers.get_all(header::ORIGIN).iter().any(|origin| {
+        let origin = origin.to_str().unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        host.is_empty() || origin_host != host
+    });
+    if foreign {
         Err(error(
             StatusCode::FORBIDDEN,
             "sign in from the console's own page (the request came from another site)",
         ))
+    } else {
+        Ok(())
     }
 }
 
