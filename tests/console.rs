@@ -585,3 +585,55 @@ fn behind_a_proxy_the_cookie_is_secure_and_the_address_is_forwarded() {
         "the proxy's view"
     );
 }
+
+/// On a terminal the password is asked for twice without echo (util-linux's `script`
+/// gives the command a terminal); two different answers change nothing.
+#[test]
+fn on_a_terminal_the_password_is_asked_for_twice() {
+    let project = serve::examples_project();
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("journey.db").display());
+    let on_a_terminal = |name: &str, typed: &str| {
+        let command = format!(
+            "'{}' users add {name} --role builder --project '{}' --database '{database}'",
+            serve::binary().display(),
+            project.path().display()
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("util-linux's `script` runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(typed.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, shown) = on_a_terminal("kim", "typed on a terminal\ntyped on a terminal\n");
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("New password for kim: ")
+            && shown.contains("Type it again: ")
+            && shown.contains("added kim (builder)"),
+        "{shown}"
+    );
+    let (code, shown) = on_a_terminal("lee", "typed on a terminal\nsomething else here\n");
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(
+        shown.contains("the two passwords differ: nothing was changed"),
+        "{shown}"
+    );
+    let (_, listed, _) = users(project.path(), &database, &["list"], "");
+    assert!(
+        listed.contains("kim") && !listed.contains("lee"),
+        "{listed}"
+    );
+}
