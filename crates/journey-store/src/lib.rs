@@ -12,7 +12,9 @@
 //!   is consumed, timers and outbox rows are written and the journal gains the entry;
 //! - **timers are rows**, moved to the inbox exactly once when due and never before;
 //! - **the outbox** is claimed with leases, one row per contact at a time, so a
-//!   contact's messages go out in order; an expired lease makes a row claimable again.
+//!   contact's messages go out in order; an expired lease makes a row claimable again;
+//! - **the console's people** (roles, password hashes, failure counts), their sessions
+//!   (by the id's hash) and the audit log: a change and its audit row commit together.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
