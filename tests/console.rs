@@ -435,6 +435,18 @@ fn people_sign_in_and_are_audited(database: &str) {
     assert_eq!(users(dir, database, &["remove", "olu"], "").0, 0);
     assert_eq!(olu.get(&server, "/console/me").status, 401);
 
+    // Sign-ins are counted for monitoring: five in, six wrong (one locking), one
+    // refused while locked.
+    let (_, metrics) = server.get("/metrics");
+    for line in [
+        "journey_console_logins_total{result=\"ok\"} 5",
+        "journey_console_logins_total{result=\"wrong_password\"} 6",
+        "journey_console_logins_total{result=\"refused\"} 1",
+        "journey_console_lockouts_total 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+
     // The bearer-token admin API for machines is as it was, and a console session is
     // not a way into it.
     assert_eq!(server.admin("GET", "/handoffs", None).0, 200);

@@ -38,6 +38,9 @@ const SESSION_LIFETIME: Millis = 12 * 3_600_000;
 /// Password hashes computed at once: each takes 19 MiB and a core for tens of
 /// milliseconds, so a flood of sign-ins queues here instead of exhausting the machine.
 pub const HASHING_SLOTS: usize = 4;
+/// A sign-in waits this long for a slot, then is told to try again (a flood of
+/// sign-ins must not hold connections open behind it).
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
@@ -161,8 +164,13 @@ async fn login(State(app): State<Arc<App>>, request: Request) -> Response {
                     ),
                 ),
             };
-            return match app.store.login_failed(failure, now).await {
+            let recorded = app.store.login_failed(failure, now).await;
+            if recorded.is_ok() {
+                app.metrics.count(&app.metrics.console_logins_wrong);
+            }
+            return match recorded {
                 Ok(Some(until)) => {
+                    app.metrics.count(&app.metrics.console_lockouts);
                     tracing::warn!(person = %name, %address, "sign-in locked after wrong passwords");
                     too_many(until, now, locked_message(&name, until, now))
                 }
@@ -193,6 +201,7 @@ async fn login(State(app): State<Arc<App>>, request: Request) -> Response {
     {
         return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     }
+    app.metrics.count(&app.metrics.console_logins_ok);
     let cookie = format!(
         "{COOKIE}={session_id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
         SESSION_LIFETIME / 1000,
@@ -256,11 +265,16 @@ fn secure(app: &App, headers: &HeaderMap) -> bool {
 /// Checks the password on the blocking pool, a few at a time; with no person, against
 /// a stand-in hash so that the answer takes as long as for a real one.
 async fn check(app: &App, password: String, hash: Option<String>) -> Result<bool, Response> {
-    let _slot = app
-        .hashing
-        .acquire()
+    let busy = || {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many sign-ins at once: try again in a few seconds",
+        )
+    };
+    let _slot = tokio::time::timeout(HASHING_WAIT, app.hashing.acquire())
         .await
-        .map_err(|_| error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping"))?;
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
     let known = hash.is_some();
     let checked = tokio::task::spawn_blocking(move || match hash {
         Some(hash) => people::verify_password(&password, &hash),
@@ -314,6 +328,7 @@ async fn refuse(
     if let Err(e) = app.store.audit(entry, now).await {
         return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     }
+    app.metrics.count(&app.metrics.console_logins_refused);
     too_many(until, now, message)
 }
 
