@@ -47,6 +47,8 @@ enum Command {
     Import(commands::import::Args),
     /// Run a project on the WhatsApp Cloud API (webhook, timers, outbox, admin API).
     Serve(commands::serve::Args),
+    /// The people who sign in to the console of `journey serve`: add, list, remove, reset-password.
+    Users(commands::users::Args),
     /// The no-code builder in the browser: canvas, inspector, code, problems, simulator.
     Studio(commands::studio::Args),
     /// Serve an editor over stdio: the Language Server Protocol (docs/editors.md).
@@ -131,6 +133,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Import(args) => commands::import::run(args, io),
         Command::Playbook(args) => commands::playbook::run(args, io),
         Command::Serve(args) => commands::serve::run(args, io),
+        Command::Users(args) => commands::users::run(args, io),
         Command::Studio(args) => commands::studio::run(args, io),
         // The protocol owns stdin and stdout.
         Command::Lsp => journey_lsp::run().map(|()| 0),

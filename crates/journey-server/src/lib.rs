@@ -15,11 +15,13 @@
 
 mod bundle;
 mod clock;
+mod console;
 mod deployed;
 mod dispatch;
 mod limits;
 mod listen;
 mod metrics;
+pub mod people;
 mod replay;
 mod routes;
 mod scheduler;
@@ -58,6 +60,9 @@ pub struct Settings {
     /// Webhook bodies larger than this get 413 (Meta sends up to 3 MB).
     pub max_body: usize,
     pub rates: Rates,
+    /// A reverse proxy is in front (`--behind-proxy`): the console takes the client's
+    /// address from `X-Forwarded-For` and makes its cookie `Secure`.
+    pub behind_proxy: bool,
     /// `JOURNEY_TEST_TIME_SCALE`: journey time runs this many times faster (tests only).
     pub time_scale: f64,
     /// `secret("NAME")` values, from `JOURNEY_SECRET_NAME`.
@@ -84,6 +89,8 @@ pub(crate) struct App {
     pub http: reqwest::Client,
     pub wake_dispatch: Notify,
     pub wake_timers: Notify,
+    /// Bounds the console's password checks at once.
+    pub hashing: Semaphore,
 }
 
 impl App {
@@ -169,6 +176,7 @@ pub async fn serve(
         http,
         wake_dispatch: Notify::new(),
         wake_timers: Notify::new(),
+        hashing: Semaphore::new(console::HASHING_SLOTS),
         settings,
     });
     let listener = tokio::net::TcpListener::bind(app.settings.listen)

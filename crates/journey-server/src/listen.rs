@@ -68,10 +68,10 @@ pub async fn serve(
     let closed = Arc::new(Notify::new());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of files or a connection reset before accept: wait, go on.
                     tracing::warn!(error = %e, "cannot accept a connection");
@@ -101,17 +101,23 @@ pub async fn serve(
         let closed = closed.clone();
         tokio::spawn(async move {
             let counted = in_flight.clone();
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let busy = InFlight::start(&counted);
-                let answer = router.clone().oneshot(request);
-                async move {
-                    // Busy until hyper has written the whole body and dropped it.
-                    let response = answer.await?;
-                    Ok::<_, std::convert::Infallible>(
-                        response.map(|body| axum::body::Body::new(Guarded { body, _busy: busy })),
-                    )
-                }
-            });
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    let busy = InFlight::start(&counted);
+                    // The console's rate limits and audit log need the client's address.
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    let answer = router.clone().oneshot(request);
+                    async move {
+                        // Busy until hyper has written the whole body and dropped it.
+                        let response = answer.await?;
+                        Ok::<_, std::convert::Infallible>(
+                            response
+                                .map(|body| axum::body::Body::new(Guarded { body, _busy: busy })),
+                        )
+                    }
+                });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)

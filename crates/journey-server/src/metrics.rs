@@ -39,6 +39,10 @@ pub struct Metrics {
     pub held_rate: AtomicU64,
     pub held_tier: AtomicU64,
     pub http_requests: AtomicU64,
+    pub console_logins_ok: AtomicU64,
+    pub console_logins_wrong: AtomicU64,
+    pub console_logins_refused: AtomicU64,
+    pub console_lockouts: AtomicU64,
 }
 
 impl Metrics {
@@ -194,6 +198,22 @@ impl Metrics {
                 ("limit=\"rate\"", get(&self.held_rate)),
                 ("limit=\"tier\"", get(&self.held_tier)),
             ],
+        );
+        family(
+            "console_logins_total",
+            "counter",
+            "Console sign-ins by outcome: refused means the person or the address was locked.",
+            &[
+                ("result=\"ok\"", get(&self.console_logins_ok)),
+                ("result=\"wrong_password\"", get(&self.console_logins_wrong)),
+                ("result=\"refused\"", get(&self.console_logins_refused)),
+            ],
+        );
+        family(
+            "console_lockouts_total",
+            "counter",
+            "Console sign-ins locked after wrong passwords in a row.",
+            &[("", get(&self.console_lockouts))],
         );
         family(
             "http_requests_total",

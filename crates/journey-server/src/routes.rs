@@ -1,4 +1,5 @@
-//! The HTTP surface: the WhatsApp webhook, the admin API, health and metrics.
+//! The HTTP surface: the WhatsApp webhook, the admin API, health and metrics (and the
+//! console's routes, console/).
 
 // Handlers return early with a ready response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
@@ -42,6 +43,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/handoffs", get(handoffs))
         .route("/admin/journeys", get(journeys))
         .route("/admin/deploy", post(deploy))
+        .merge(crate::console::router())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         .layer(axum::middleware::from_fn(log_request))
@@ -73,7 +75,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 

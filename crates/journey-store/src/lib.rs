@@ -12,7 +12,9 @@
 //!   is consumed, timers and outbox rows are written and the journal gains the entry;
 //! - **timers are rows**, moved to the inbox exactly once when due and never before;
 //! - **the outbox** is claimed with leases, one row per contact at a time, so a
-//!   contact's messages go out in order; an expired lease makes a row claimable again.
+//!   contact's messages go out in order; an expired lease makes a row claimable again;
+//! - **the console's people** (roles, password hashes, failure counts), their sessions
+//!   (by the id's hash) and the audit log: a change and its audit row commit together.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
@@ -173,4 +175,121 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts for `/metrics`.
     fn stats(&self) -> StoreFuture<'_, Stats>;
+
+    // ---------------------------------------------------------------- the console's people
+
+    /// A person by name.
+    fn person(&self, name: &str) -> StoreFuture<'_, Option<PersonRow>>;
+
+    /// Everyone, by name.
+    fn people(&self) -> StoreFuture<'_, Vec<PersonRow>>;
+
+    /// Applies `change` and writes `audit` with it; `false` (nothing written) when the
+    /// name is taken (add) or unknown (remove, set password).
+    fn change_person(
+        &self,
+        change: PersonChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool>;
+
+    /// Records a wrong password: its audit row, and for a known person the count
+    /// ([`lockout`]); when that locks the account, a `lockout` audit row too. Returns
+    /// the end of the lock it set, if it set one.
+    fn login_failed(&self, failure: LoginFailure, now: Millis) -> StoreFuture<'_, Option<Millis>>;
+
+    /// Failed sign-ins (`login_failed`, `login_refused`) from `address` since `since`:
+    /// how many, and the time of the oldest.
+    fn login_failures_from(
+        &self,
+        address: &str,
+        since: Millis,
+    ) -> StoreFuture<'_, (i64, Option<Millis>)>;
+
+    /// Starts a session after a right password: clears the person's failure count,
+    /// drops expired sessions, writes `audit`.
+    fn open_session(
+        &self,
+        session: SessionRow,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ()>;
+
+    /// The session with this id hash and its person, unless it expired or the person
+    /// is gone.
+    fn session(
+        &self,
+        id_hash: &str,
+        now: Millis,
+    ) -> StoreFuture<'_, Option<(SessionRow, PersonRow)>>;
+
+    /// Ends a session and writes `audit`; `false` when there was none.
+    fn close_session(&self, id_hash: &str, audit: AuditEntry, now: Millis)
+    -> StoreFuture<'_, bool>;
+
+    /// Appends to the audit log.
+    fn audit(&self, entry: AuditEntry, now: Millis) -> StoreFuture<'_, ()>;
+
+    /// The audit log, newest first: up to `limit` rows with ids below `before`.
+    fn audit_log(&self, before: Option<i64>, limit: usize) -> StoreFuture<'_, Vec<AuditRow>>;
+}
+
+/// A person's failure count and lock after one more wrong password (both stores apply
+/// it in the transaction that records the failure, so processes sharing a database
+/// count together). A lock that ran out starts the count afresh; reaching `tries`
+/// locks until `now + lock_for` and resets the count, so the next lock needs `tries`
+/// more.
+pub fn lockout(
+    failed: i64,
+    locked_until: Option<Millis>,
+    now: Millis,
+    tries: i64,
+    lock_for: Millis,
+) -> (i64, Option<Millis>) {
+    let failed = match locked_until {
+        Some(until) if until <= now => 1,
+        _ => failed + 1,
+    };
+    if failed >= tries {
+        (0, Some(now + lock_for))
+    } else {
+        (failed, locked_until.filter(|until| *until > now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lockout;
+
+    const MINUTE: i64 = 60_000;
+
+    #[test]
+    fn five_wrong_passwords_in_a_row_lock_for_the_period() {
+        let (mut failed, mut locked) = (0, None);
+        for n in 1..5 {
+            (failed, locked) = lockout(failed, locked, n * MINUTE, 5, 15 * MINUTE);
+            assert_eq!((failed, locked), (n, None), "try {n}");
+        }
+        (failed, locked) = lockout(failed, locked, 5 * MINUTE, 5, 15 * MINUTE);
+        assert_eq!((failed, locked), (0, Some(20 * MINUTE)), "the fifth locks");
+    }
+
+    #[test]
+    fn a_lock_that_ran_out_starts_the_count_afresh() {
+        // Locked until minute 20; a wrong password at minute 21 is the first of five.
+        assert_eq!(
+            lockout(0, Some(20 * MINUTE), 21 * MINUTE, 5, 15 * MINUTE),
+            (1, None)
+        );
+        // A stale count from before the lock does not carry over either.
+        assert_eq!(
+            lockout(4, Some(20 * MINUTE), 21 * MINUTE, 5, 15 * MINUTE),
+            (1, None)
+        );
+        // While the lock holds, failures still count and do not lift it.
+        assert_eq!(
+            lockout(1, Some(20 * MINUTE), 10 * MINUTE, 5, 15 * MINUTE),
+            (2, Some(20 * MINUTE))
+        );
+    }
 }

@@ -149,6 +149,38 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state IN ('queued', 'sending');
     "#,
+    // 3: the console's people, sessions and audit log (the SQLite store's migration 3).
+    r#"
+    CREATE TABLE people (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        failed_logins BIGINT NOT NULL DEFAULT 0,
+        locked_until BIGINT,
+        created_at BIGINT NOT NULL
+    );
+
+    CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX console_sessions_person ON console_sessions(person);
+    CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+
+    CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT,
+        address TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_failures ON audit_log(address, at)
+        WHERE action IN ('login_failed', 'login_refused');
+    "#,
 ];
 
 pub struct PgStore {
@@ -960,6 +992,102 @@ const NEXT_OUTBOX_AT: &str = "SELECT MIN(CASE o.state WHEN 'queued' THEN o.next_
        AND o.id = (SELECT MIN(p.id) FROM outbox p \
                    WHERE p.contact = o.contact AND p.state IN ('queued', 'sending'))";
 
+const PERSON_COLUMNS: &str = "name, role, password_hash, failed_logins, locked_until, created_at";
+
+/// A person from `PERSON_COLUMNS` starting at column `at`.
+fn person_row(r: &Row, at: usize) -> PersonRow {
+    PersonRow {
+        name: r.get(at),
+        role: r.get(at + 1),
+        password_hash: r.get(at + 2),
+        failed_logins: r.get(at + 3),
+        locked_until: r.get(at + 4),
+        created_at: r.get(at + 5),
+    }
+}
+
+async fn insert_audit(
+    client: &impl GenericClient,
+    entry: &AuditEntry,
+    now: Millis,
+) -> StoreResult<()> {
+    exec(
+        client,
+        "INSERT INTO audit_log (at, actor, action, subject, address, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &now,
+            &entry.actor,
+            &entry.action,
+            &entry.subject,
+            &entry.address,
+            &entry.detail,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn change_person(
+    tx: &Transaction<'_>,
+    change: &PersonChange,
+    now: Millis,
+) -> StoreResult<bool> {
+    let changed = match change {
+        PersonChange::Add {
+            name,
+            role,
+            password_hash,
+        } => {
+            exec(
+                tx,
+                "INSERT INTO people (name, role, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[name, role, password_hash, &now],
+            )
+            .await?
+        }
+        PersonChange::Remove { name } => {
+            exec(tx, "DELETE FROM people WHERE name = $1", &[name]).await?
+        }
+        PersonChange::SetPassword {
+            name,
+            password_hash,
+        } => {
+            exec(
+                tx,
+                "UPDATE people SET password_hash = $2, failed_logins = 0, locked_until = NULL \
+                 WHERE name = $1",
+                &[name, password_hash],
+            )
+            .await?
+        }
+    };
+    if changed > 0 && !matches!(change, PersonChange::Add { .. }) {
+        exec(
+            tx,
+            "DELETE FROM console_sessions WHERE person = $1",
+            &[&change.name()],
+        )
+        .await?;
+    }
+    Ok(changed > 0)
+}
+
+fn audit_row(r: &Row) -> AuditRow {
+    AuditRow {
+        id: r.get(0),
+        at: r.get(1),
+        entry: AuditEntry {
+            actor: r.get(2),
+            action: r.get(3),
+            subject: r.get(4),
+            address: r.get(5),
+            detail: r.get(6),
+        },
+    }
+}
+
 impl PgStore {
     /// One query on a pooled connection, outside any explicit transaction.
     async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
@@ -1203,6 +1331,209 @@ impl Store for PgStore {
 
     fn stats(&self) -> StoreFuture<'_, Stats> {
         Box::pin(self.stats_now())
+    }
+
+    fn person(&self, name: &str) -> StoreFuture<'_, Option<PersonRow>> {
+        let name = name.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let row = maybe(
+                &client,
+                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE name = $1"),
+                &[&name],
+            )
+            .await?;
+            Ok(row.map(|r| person_row(&r, 0)))
+        })
+    }
+
+    fn people(&self) -> StoreFuture<'_, Vec<PersonRow>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    &format!("SELECT {PERSON_COLUMNS} FROM people ORDER BY name"),
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(|r| person_row(r, 0))
+                .collect())
+        })
+    }
+
+    fn change_person(
+        &self,
+        change: PersonChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.transaction(async move |tx| {
+            let changed = change_person(tx, &change, now).await?;
+            if changed {
+                insert_audit(tx, &audit, now).await?;
+            }
+            Ok(changed)
+        }))
+    }
+
+    fn login_failed(&self, failure: LoginFailure, now: Millis) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(self.transaction(async move |tx| {
+            insert_audit(tx, &failure.audit, now).await?;
+            // FOR UPDATE: processes counting one person's failures take turns.
+            let Some(row) = maybe(
+                tx,
+                "SELECT failed_logins, locked_until FROM people WHERE name = $1 FOR UPDATE",
+                &[&failure.name],
+            )
+            .await?
+            else {
+                return Ok(None);
+            };
+            let before: Option<Millis> = row.get(1);
+            let (failed, locked_until) =
+                crate::lockout(row.get(0), before, now, failure.tries, failure.lock_for);
+            exec(
+                tx,
+                "UPDATE people SET failed_logins = $2, locked_until = $3 WHERE name = $1",
+                &[&failure.name, &failed, &locked_until],
+            )
+            .await?;
+            let locked = locked_until.filter(|until| Some(*until) != before);
+            if locked.is_some() {
+                insert_audit(tx, &failure.lockout, now).await?;
+            }
+            Ok(locked)
+        }))
+    }
+
+    fn login_failures_from(
+        &self,
+        address: &str,
+        since: Millis,
+    ) -> StoreFuture<'_, (i64, Option<Millis>)> {
+        let address = address.to_owned();
+        Box::pin(async move {
+            let rows = self
+                .query(
+                    "SELECT COUNT(*), MIN(at) FROM audit_log \
+                     WHERE address = $1 AND at > $2 \
+                       AND action IN ('login_failed', 'login_refused')",
+                    &[&address, &since],
+                )
+                .await?;
+            Ok((rows[0].get(0), rows[0].get(1)))
+        })
+    }
+
+    fn open_session(
+        &self,
+        session: SessionRow,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.transaction(async move |tx| {
+            exec(
+                tx,
+                "DELETE FROM console_sessions WHERE expires_at <= $1",
+                &[&now],
+            )
+            .await?;
+            exec(
+                tx,
+                "INSERT INTO console_sessions (id_hash, person, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    &session.id_hash,
+                    &session.person,
+                    &session.created_at,
+                    &session.expires_at,
+                ],
+            )
+            .await?;
+            exec(
+                tx,
+                "UPDATE people SET failed_logins = 0, locked_until = NULL WHERE name = $1",
+                &[&session.person],
+            )
+            .await?;
+            insert_audit(tx, &audit, now).await
+        }))
+    }
+
+    fn session(
+        &self,
+        id_hash: &str,
+        now: Millis,
+    ) -> StoreFuture<'_, Option<(SessionRow, PersonRow)>> {
+        let id_hash = id_hash.to_owned();
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let row = maybe(
+                &client,
+                "SELECT s.id_hash, s.person, s.created_at, s.expires_at, \
+                        p.name, p.role, p.password_hash, p.failed_logins, p.locked_until, \
+                        p.created_at \
+                 FROM console_sessions s JOIN people p ON p.name = s.person \
+                 WHERE s.id_hash = $1 AND s.expires_at > $2",
+                &[&id_hash, &now],
+            )
+            .await?;
+            Ok(row.map(|r| {
+                (
+                    SessionRow {
+                        id_hash: r.get(0),
+                        person: r.get(1),
+                        created_at: r.get(2),
+                        expires_at: r.get(3),
+                    },
+                    person_row(&r, 4),
+                )
+            }))
+        })
+    }
+
+    fn close_session(
+        &self,
+        id_hash: &str,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        let id_hash = id_hash.to_owned();
+        Box::pin(self.transaction(async move |tx| {
+            let closed = exec(
+                tx,
+                "DELETE FROM console_sessions WHERE id_hash = $1",
+                &[&id_hash],
+            )
+            .await?
+                > 0;
+            if closed {
+                insert_audit(tx, &audit, now).await?;
+            }
+            Ok(closed)
+        }))
+    }
+
+    fn audit(&self, entry: AuditEntry, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            insert_audit(&client, &entry, now).await
+        })
+    }
+
+    fn audit_log(&self, before: Option<i64>, limit: usize) -> StoreFuture<'_, Vec<AuditRow>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT id, at, actor, action, subject, address, detail FROM audit_log \
+                     WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                    &[&before.unwrap_or(i64::MAX), &(limit as i64)],
+                )
+                .await?
+                .iter()
+                .map(audit_row)
+                .collect())
+        })
     }
 }
 

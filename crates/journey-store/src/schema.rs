@@ -118,6 +118,39 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state IN ('queued', 'sending');
     "#,
+    // 3: the console's people, their browser sessions (the id kept only as its hash)
+    // and the audit log of what they do (issue 16).
+    r#"
+    CREATE TABLE people (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX console_sessions_person ON console_sessions(person);
+    CREATE INDEX console_sessions_expiry ON console_sessions(expires_at);
+
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT,
+        address TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_failures ON audit_log(address, at)
+        WHERE action IN ('login_failed', 'login_refused');
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -29,8 +29,9 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
 
 pub struct SqliteStore {
     path: PathBuf,
-    /// `PATH.lock`, held locked while the store is open: one process per file.
-    _lock: std::fs::File,
+    /// `PATH.lock`, held locked while the store is open: one process per file (none
+    /// for [`SqliteStore::open_beside`]).
+    _lock: Option<std::fs::File>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Mutex<Vec<Connection>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -41,7 +42,26 @@ impl SqliteStore {
     /// file another process has open, and one that is empty (truncated state, unless
     /// `init_empty`) or holds another program's tables.
     pub fn open(path: &Path, init_empty: bool) -> Result<Arc<SqliteStore>, String> {
-        let lock = lock_exclusively(path)?;
+        SqliteStore::open_with(path, init_empty, true)
+    }
+
+    /// Opens the database for a short change beside a `journey serve` that may be
+    /// running on it (`journey users`): without the one-process lock and leaving the
+    /// outbox's leases alone. SQLite itself keeps the two writers' transactions apart.
+    pub fn open_beside(path: &Path) -> Result<Arc<SqliteStore>, String> {
+        SqliteStore::open_with(path, false, false)
+    }
+
+    fn open_with(
+        path: &Path,
+        init_empty: bool,
+        exclusive: bool,
+    ) -> Result<Arc<SqliteStore>, String> {
+        let lock = if exclusive {
+            Some(lock_exclusively(path)?)
+        } else {
+            None
+        };
         if !init_empty && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
             return Err(format!(
                 "`{}` is empty: it holds no journey state (was it truncated?). Restore it \
@@ -54,22 +74,26 @@ impl SqliteStore {
         refuse_foreign(&conn, path)?;
         schema::migrate(&mut conn)
             .map_err(|e| format!("cannot migrate `{}`: {e}", path.display()))??;
-        let integrity: String = conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|e| format!("cannot check `{}`: {e}", path.display()))?;
-        if integrity != "ok" {
-            return Err(format!(
-                "`{}` failed its integrity check: {integrity}",
-                path.display()
-            ));
+        // The server checks the whole file when it starts; a short change beside it
+        // does not read every page again.
+        if exclusive {
+            let integrity: String = conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(|e| format!("cannot check `{}`: {e}", path.display()))?;
+            if integrity != "ok" {
+                return Err(format!(
+                    "`{}` failed its integrity check: {integrity}",
+                    path.display()
+                ));
+            }
+            // The lock says no other process is sending: leases of rows a killed
+            // process had claimed are over now, not when they run out.
+            conn.execute(
+                "UPDATE outbox SET lease_until = 0 WHERE state = 'sending'",
+                [],
+            )
+            .map_err(|e| format!("cannot release old leases in `{}`: {e}", path.display()))?;
         }
-        // The lock says no other process is sending: leases of rows a killed process
-        // had claimed are over now, not when they run out.
-        conn.execute(
-            "UPDATE outbox SET lease_until = 0 WHERE state = 'sending'",
-            [],
-        )
-        .map_err(|e| format!("cannot release old leases in `{}`: {e}", path.display()))?;
         let (writer, jobs) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("journey-store-writer".to_owned())
@@ -915,6 +939,265 @@ impl Store for SqliteStore {
             })
         });
         Box::pin(async move { result })
+    }
+
+    fn person(&self, name: &str) -> StoreFuture<'_, Option<PersonRow>> {
+        let result = self.person_now(name);
+        Box::pin(async move { result })
+    }
+
+    fn people(&self) -> StoreFuture<'_, Vec<PersonRow>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people ORDER BY name"
+            ))?
+            .query_map([], person_row)?
+            .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn change_person(
+        &self,
+        change: PersonChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.write(move |conn| {
+            let changed = change_person(conn, &change, now)?;
+            if changed {
+                insert_audit(conn, &audit, now)?;
+            }
+            Ok(changed)
+        }))
+    }
+
+    fn login_failed(&self, failure: LoginFailure, now: Millis) -> StoreFuture<'_, Option<Millis>> {
+        Box::pin(self.write(move |conn| {
+            insert_audit(conn, &failure.audit, now)?;
+            let Some(person) = load_person(conn, &failure.name)? else {
+                return Ok(None);
+            };
+            let (failed, locked_until) = crate::lockout(
+                person.failed_logins,
+                person.locked_until,
+                now,
+                failure.tries,
+                failure.lock_for,
+            );
+            conn.prepare_cached(
+                "UPDATE people SET failed_logins = ?2, locked_until = ?3 WHERE name = ?1",
+            )?
+            .execute(params![failure.name, failed, locked_until])?;
+            let locked = locked_until.filter(|until| Some(*until) != person.locked_until);
+            if locked.is_some() {
+                insert_audit(conn, &failure.lockout, now)?;
+            }
+            Ok(locked)
+        }))
+    }
+
+    fn login_failures_from(
+        &self,
+        address: &str,
+        since: Millis,
+    ) -> StoreFuture<'_, (i64, Option<Millis>)> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*), MIN(at) FROM audit_log \
+                 WHERE address = ?1 AND at > ?2 AND action IN ('login_failed', 'login_refused')",
+            )?
+            .query_row(params![address, since], |r| Ok((r.get(0)?, r.get(1)?)))
+        });
+        Box::pin(async move { result })
+    }
+
+    fn open_session(
+        &self,
+        session: SessionRow,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |conn| {
+            conn.prepare_cached("DELETE FROM console_sessions WHERE expires_at <= ?1")?
+                .execute([now])?;
+            conn.prepare_cached(
+                "INSERT INTO console_sessions (id_hash, person, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                session.id_hash,
+                session.person,
+                session.created_at,
+                session.expires_at
+            ])?;
+            conn.prepare_cached(
+                "UPDATE people SET failed_logins = 0, locked_until = NULL WHERE name = ?1",
+            )?
+            .execute([&session.person])?;
+            insert_audit(conn, &audit, now)?;
+            Ok(())
+        }))
+    }
+
+    fn session(
+        &self,
+        id_hash: &str,
+        now: Millis,
+    ) -> StoreFuture<'_, Option<(SessionRow, PersonRow)>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT s.id_hash, s.person, s.created_at, s.expires_at, \
+                        p.name, p.role, p.password_hash, p.failed_logins, p.locked_until, \
+                        p.created_at \
+                 FROM console_sessions s JOIN people p ON p.name = s.person \
+                 WHERE s.id_hash = ?1 AND s.expires_at > ?2",
+            )?
+            .query_row(params![id_hash, now], |r| {
+                Ok((
+                    SessionRow {
+                        id_hash: r.get(0)?,
+                        person: r.get(1)?,
+                        created_at: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    },
+                    PersonRow {
+                        name: r.get(4)?,
+                        role: r.get(5)?,
+                        password_hash: r.get(6)?,
+                        failed_logins: r.get(7)?,
+                        locked_until: r.get(8)?,
+                        created_at: r.get(9)?,
+                    },
+                ))
+            })
+            .optional()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn close_session(
+        &self,
+        id_hash: &str,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        let id_hash = id_hash.to_owned();
+        Box::pin(self.write(move |conn| {
+            let closed = conn
+                .prepare_cached("DELETE FROM console_sessions WHERE id_hash = ?1")?
+                .execute([&id_hash])?
+                > 0;
+            if closed {
+                insert_audit(conn, &audit, now)?;
+            }
+            Ok(closed)
+        }))
+    }
+
+    fn audit(&self, entry: AuditEntry, now: Millis) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |conn| Ok(insert_audit(conn, &entry, now)?)))
+    }
+
+    fn audit_log(&self, before: Option<i64>, limit: usize) -> StoreFuture<'_, Vec<AuditRow>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT id, at, actor, action, subject, address, detail FROM audit_log \
+                 WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![before.unwrap_or(i64::MAX), limit as i64], audit_row)?
+            .collect()
+        });
+        Box::pin(async move { result })
+    }
+}
+
+const PERSON_COLUMNS: &str = "name, role, password_hash, failed_logins, locked_until, created_at";
+
+fn person_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonRow> {
+    Ok(PersonRow {
+        name: r.get(0)?,
+        role: r.get(1)?,
+        password_hash: r.get(2)?,
+        failed_logins: r.get(3)?,
+        locked_until: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
+fn load_person(conn: &Connection, name: &str) -> rusqlite::Result<Option<PersonRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {PERSON_COLUMNS} FROM people WHERE name = ?1"
+    ))?
+    .query_row([name], person_row)
+    .optional()
+}
+
+fn insert_audit(conn: &Connection, entry: &AuditEntry, now: Millis) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, subject, address, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        now,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.address,
+        entry.detail
+    ])?;
+    Ok(())
+}
+
+fn change_person(conn: &Connection, change: &PersonChange, now: Millis) -> rusqlite::Result<bool> {
+    let changed = match change {
+        PersonChange::Add {
+            name,
+            role,
+            password_hash,
+        } => conn
+            .prepare_cached(
+                "INSERT INTO people (name, role, password_hash, created_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![name, role, password_hash, now])?,
+        PersonChange::Remove { name } => conn
+            .prepare_cached("DELETE FROM people WHERE name = ?1")?
+            .execute([name])?,
+        PersonChange::SetPassword {
+            name,
+            password_hash,
+        } => conn
+            .prepare_cached(
+                "UPDATE people SET password_hash = ?2, failed_logins = 0, locked_until = NULL \
+                 WHERE name = ?1",
+            )?
+            .execute(params![name, password_hash])?,
+    };
+    if changed > 0 && !matches!(change, PersonChange::Add { .. }) {
+        conn.prepare_cached("DELETE FROM console_sessions WHERE person = ?1")?
+            .execute([change.name()])?;
+    }
+    Ok(changed > 0)
+}
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        entry: AuditEntry {
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            subject: r.get(4)?,
+            address: r.get(5)?,
+            detail: r.get(6)?,
+        },
+    })
+}
+
+impl SqliteStore {
+    fn person_now(&self, name: &str) -> StoreResult<Option<PersonRow>> {
+        self.read(|conn| load_person(conn, name))
     }
 }
 

@@ -255,3 +255,90 @@ pub struct Stats {
     pub outbox_dead: i64,
     pub handoffs: i64,
 }
+
+/// A person who signs in to the console (`journey users`). The role is the server's to
+/// interpret (`admin`, `builder`, `operator`); the store keeps it as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRow {
+    pub name: String,
+    pub role: String,
+    /// The password's argon2id hash as a PHC string (never the password).
+    pub password_hash: String,
+    /// Wrong passwords since the last sign-in or lock.
+    pub failed_logins: i64,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<Millis>,
+    pub created_at: Millis,
+}
+
+/// A change to the people, applied with its audit row in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PersonChange {
+    /// Refused (`false`) when the name is taken.
+    Add {
+        name: String,
+        role: String,
+        password_hash: String,
+    },
+    /// Ends the person's sessions too.
+    Remove { name: String },
+    /// Ends the person's sessions and lifts a lock.
+    SetPassword { name: String, password_hash: String },
+}
+
+impl PersonChange {
+    pub fn name(&self) -> &str {
+        match self {
+            PersonChange::Add { name, .. }
+            | PersonChange::Remove { name }
+            | PersonChange::SetPassword { name, .. } => name,
+        }
+    }
+}
+
+/// A signed-in browser: the session id is kept only as its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub person: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// What an agent (or `journey users`) did: who, what, to whom, from where.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The person, or for the command line `cli:<system user>`; for a failed sign-in
+    /// the name that was tried.
+    pub actor: String,
+    /// `login`, `logout`, `login_failed`, `login_refused`, `lockout`, `person_added`,
+    /// `person_removed`, `password_reset`, …
+    pub action: String,
+    /// Whom or what it was done to.
+    pub subject: Option<String>,
+    /// The client's address, or `command line`.
+    pub address: Option<String>,
+    /// More, in plain words (never a password or token).
+    pub detail: String,
+}
+
+/// A row of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: Millis,
+    pub entry: AuditEntry,
+}
+
+/// A wrong password for a person (or a name nobody has), recorded with its audit row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginFailure {
+    pub name: String,
+    /// Wrong passwords in a row that lock the account…
+    pub tries: i64,
+    /// …for this long.
+    pub lock_for: Millis,
+    pub audit: AuditEntry,
+    /// Written as well when this failure locks the account.
+    pub lockout: AuditEntry,
+}

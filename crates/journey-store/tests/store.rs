@@ -64,6 +64,8 @@ on_both_stores!(
     timers_fire_once_in_order_and_never_early,
     outbox_goes_one_row_per_contact_in_order_with_leases,
     deployments_and_meta_are_kept,
+    people_sessions_and_the_audit_log,
+    five_wrong_passwords_lock_and_a_sign_in_clears_the_count,
 );
 
 fn message(id: &str, contact: &str) -> Intake {
@@ -296,6 +298,215 @@ async fn deployments_and_meta_are_kept(store: &dyn Store) {
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
 }
 
+fn audit(actor: &str, action: &str, address: &str) -> AuditEntry {
+    AuditEntry {
+        actor: actor.into(),
+        action: action.into(),
+        subject: Some("ada".into()),
+        address: Some(address.into()),
+        detail: String::new(),
+    }
+}
+
+async fn people_sessions_and_the_audit_log(store: &dyn Store) {
+    let add = |name: &str, role: &str| PersonChange::Add {
+        name: name.into(),
+        role: role.into(),
+        password_hash: format!("$argon2id$hash-of-{name}"),
+    };
+    let by_cli = audit("cli:root", "person_added", "command line");
+    assert!(
+        store
+            .change_person(add("ada", "admin"), by_cli.clone(), 10)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .change_person(add("ada", "operator"), by_cli.clone(), 11)
+            .await
+            .unwrap(),
+        "a taken name is refused"
+    );
+    assert!(
+        store
+            .change_person(add("bo", "operator"), by_cli.clone(), 12)
+            .await
+            .unwrap()
+    );
+    let people = store.people().await.unwrap();
+    assert_eq!(
+        people
+            .iter()
+            .map(|p| (p.name.as_str(), p.role.as_str()))
+            .collect::<Vec<_>>(),
+        [("ada", "admin"), ("bo", "operator")]
+    );
+    assert_eq!(store.person("ada").await.unwrap().unwrap().created_at, 10);
+    assert_eq!(store.person("nobody").await.unwrap(), None);
+
+    // A session lives until it expires, and only while its person does.
+    let session = |id: &str, person: &str| SessionRow {
+        id_hash: id.into(),
+        person: person.into(),
+        created_at: 20,
+        expires_at: 100,
+    };
+    store
+        .open_session(session("s1", "ada"), audit("ada", "login", "10.0.0.1"), 20)
+        .await
+        .unwrap();
+    store
+        .open_session(session("s2", "bo"), audit("bo", "login", "10.0.0.2"), 20)
+        .await
+        .unwrap();
+    let (found, person) = store.session("s1", 50).await.unwrap().unwrap();
+    assert_eq!(
+        (found.person.as_str(), person.role.as_str()),
+        ("ada", "admin")
+    );
+    assert_eq!(store.session("s1", 100).await.unwrap(), None, "expired");
+    assert_eq!(store.session("nope", 50).await.unwrap(), None);
+    assert!(
+        store
+            .close_session("s1", audit("ada", "logout", "10.0.0.1"), 30)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .close_session("s1", audit("ada", "logout", "10.0.0.1"), 31)
+            .await
+            .unwrap(),
+        "closed once"
+    );
+    assert_eq!(store.session("s1", 50).await.unwrap(), None);
+
+    // A new password ends the person's sessions; so does removing them.
+    let reset = PersonChange::SetPassword {
+        name: "bo".into(),
+        password_hash: "$argon2id$new".into(),
+    };
+    assert!(
+        store
+            .change_person(
+                reset,
+                audit("cli:root", "password_reset", "command line"),
+                40
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.session("s2", 50).await.unwrap(), None);
+    assert_eq!(
+        store.person("bo").await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+    let remove = |name: &str| PersonChange::Remove { name: name.into() };
+    assert!(
+        !store
+            .change_person(remove("nobody"), by_cli.clone(), 41)
+            .await
+            .unwrap(),
+        "an unknown name"
+    );
+    assert!(store.change_person(remove("bo"), by_cli, 42).await.unwrap());
+    assert_eq!(store.person("bo").await.unwrap(), None);
+
+    // What was done, newest first; only what changed something was written.
+    let log = store.audit_log(None, 100).await.unwrap();
+    let actions: Vec<(&str, i64)> = log
+        .iter()
+        .map(|r| (r.entry.action.as_str(), r.at))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("person_added", 42),
+            ("password_reset", 40),
+            ("logout", 30),
+            ("login", 20),
+            ("login", 20),
+            ("person_added", 12),
+            ("person_added", 10),
+        ]
+    );
+    assert_eq!(log[2].entry.address.as_deref(), Some("10.0.0.1"));
+    let older = store.audit_log(Some(log[2].id), 2).await.unwrap();
+    assert_eq!(
+        older.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [log[3].id, log[4].id],
+        "paged by id"
+    );
+}
+
+async fn five_wrong_passwords_lock_and_a_sign_in_clears_the_count(store: &dyn Store) {
+    let add = PersonChange::Add {
+        name: "ada".into(),
+        role: "operator".into(),
+        password_hash: "$argon2id$x".into(),
+    };
+    store
+        .change_person(add, audit("cli:root", "person_added", "command line"), 1)
+        .await
+        .unwrap();
+    let failure = |name: &str| LoginFailure {
+        name: name.into(),
+        tries: 5,
+        lock_for: 900_000,
+        audit: audit(name, "login_failed", "10.0.0.9"),
+        lockout: audit(name, "lockout", "10.0.0.9"),
+    };
+    // Two wrong, then a right one: the count starts again.
+    for at in [10, 11] {
+        assert_eq!(store.login_failed(failure("ada"), at).await.unwrap(), None);
+    }
+    assert_eq!(store.person("ada").await.unwrap().unwrap().failed_logins, 2);
+    let session = SessionRow {
+        id_hash: "s".into(),
+        person: "ada".into(),
+        created_at: 12,
+        expires_at: 1_000,
+    };
+    store
+        .open_session(session, audit("ada", "login", "10.0.0.9"), 12)
+        .await
+        .unwrap();
+    assert_eq!(store.person("ada").await.unwrap().unwrap().failed_logins, 0);
+    for at in 20..24 {
+        assert_eq!(store.login_failed(failure("ada"), at).await.unwrap(), None);
+    }
+    assert_eq!(
+        store.login_failed(failure("ada"), 24).await.unwrap(),
+        Some(900_024),
+        "the fifth in a row locks"
+    );
+    let person = store.person("ada").await.unwrap().unwrap();
+    assert_eq!(
+        (person.failed_logins, person.locked_until),
+        (0, Some(900_024))
+    );
+    // A name nobody has is counted by address only.
+    assert_eq!(store.login_failed(failure("eve"), 25).await.unwrap(), None);
+    assert_eq!(
+        store.login_failures_from("10.0.0.9", 10).await.unwrap(),
+        (7, Some(11)),
+        "failures after the time asked, with the oldest"
+    );
+    assert_eq!(
+        store.login_failures_from("10.0.0.8", 0).await.unwrap(),
+        (0, None)
+    );
+    let lockouts = store
+        .audit_log(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.action == "lockout")
+        .count();
+    assert_eq!(lockouts, 1);
+}
+
 #[tokio::test]
 async fn state_survives_reopening_and_migrations_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
@@ -317,7 +528,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 2, "both migrations applied");
+    assert_eq!(conn, 3, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -325,6 +536,38 @@ fn rusqlite_version(path: &std::path::Path) -> i64 {
     // header (offset 60, big-endian) to avoid a second driver in the test.
     let bytes = std::fs::read(path).unwrap();
     i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()))
+}
+
+/// A database of the version before the people (2) moves forward, its state kept.
+#[tokio::test]
+async fn a_database_from_before_the_people_migrates_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    {
+        let store = SqliteStore::open(&path, false).unwrap();
+        store.accept(vec![message("m1", "c")], 1).await.unwrap();
+        store.close();
+    }
+    {
+        // Version 2 is version 3 without migration 3's tables.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path, false).unwrap();
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
+    assert!(store.people().await.unwrap().is_empty());
+    // `journey users` beside a running server: no lock taken, the same data.
+    let beside = SqliteStore::open_beside(&path).unwrap();
+    assert_eq!(beside.stats().await.unwrap().inbox, 1);
 }
 
 #[tokio::test]
@@ -470,6 +713,27 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .unwrap();
     let error = PgStore::open(&url, store.schema()).await.err().unwrap();
     assert!(error.contains("version 99"), "{error}");
+    // A schema of the version before the people (2) moves forward, its state kept.
+    client
+        .batch_execute(&format!(
+            "SET search_path = {}; DROP TABLE people; DROP TABLE console_sessions; \
+             DROP TABLE audit_log; UPDATE schema_version SET version = 2",
+            store.schema()
+        ))
+        .await
+        .unwrap();
+    let forward = PgStore::open(&url, store.schema()).await.unwrap();
+    assert_eq!(forward.stats().await.unwrap().inbox, 1, "state kept");
+    assert!(forward.people().await.unwrap().is_empty());
+    let version: i64 = client
+        .query_one(
+            &format!("SELECT version FROM {}.schema_version", store.schema()),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 3);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()

@@ -89,6 +89,7 @@ pub fn serve(args: ServeArgs, io: &mut Io<'_>) -> Result<u8, String> {
                 pair_burst: 1e9,
                 tier: u64::MAX,
             },
+            behind_proxy: false,
             time_scale: 1.0,
             secrets: Default::default(),
         };

@@ -14,3 +14,4 @@ pub mod run;
 pub mod serve;
 pub mod studio;
 pub mod test;
+pub mod users;

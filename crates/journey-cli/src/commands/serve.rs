@@ -55,6 +55,11 @@ pub struct Args {
     /// Logs as JSON lines instead of text.
     #[arg(long)]
     log_json: bool,
+    /// A reverse proxy that terminates TLS is in front: the console takes the client's
+    /// address from X-Forwarded-For and makes its session cookie Secure. Set it only
+    /// when there is one: otherwise a client could claim any address.
+    #[arg(long)]
+    behind_proxy: bool,
 }
 
 /// The environment variables the server reads its secrets from.
@@ -113,6 +118,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
             pair_burst: 45.0,
             tier: config.channel.messaging_limit_tier,
         },
+        behind_proxy: args.behind_proxy,
         time_scale,
         secrets,
     };
@@ -122,16 +128,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Result<u8, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let (store, sqlite): (Arc<dyn journey_store::Store>, _) = match &database {
-        Database::Sqlite(path) => {
-            let store = journey_store::SqliteStore::open(path, args.init_database)?;
-            (store.clone(), Some(store))
-        }
-        Database::Postgres(url) => (
-            runtime.block_on(journey_store::PgStore::open_url(url))?,
-            None,
-        ),
-    };
+    let (store, sqlite) = database.open(&runtime, Some(args.init_database))?;
     let reload_dir = project.clone();
     let reload: journey_server::Reload = Arc::new(move || read_bundle(&reload_dir));
     let stdout = &mut *io.stdout;
@@ -176,13 +173,41 @@ fn required(name: &str) -> Result<String, String> {
 }
 
 /// Where the state lives: `--database`.
-enum Database {
+pub(crate) enum Database {
     Sqlite(PathBuf),
     Postgres(String),
 }
 
+/// An open store, and the SQLite store again when it is one (to close it at the end).
+pub(crate) type Opened = (
+    Arc<dyn journey_store::Store>,
+    Option<Arc<journey_store::SqliteStore>>,
+);
+
 impl Database {
-    fn parse(database: Option<&str>, project: &Path) -> Result<Database, String> {
+    /// Opens the store: `journey serve` (`Some(init_empty)`) holds an SQLite file for
+    /// itself; `journey users` (`None`) opens it beside a server that may be running.
+    pub(crate) fn open(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        serve: Option<bool>,
+    ) -> Result<Opened, String> {
+        match self {
+            Database::Sqlite(path) => {
+                let store = match serve {
+                    Some(init_empty) => journey_store::SqliteStore::open(path, init_empty)?,
+                    None => journey_store::SqliteStore::open_beside(path)?,
+                };
+                Ok((store.clone(), Some(store)))
+            }
+            Database::Postgres(url) => Ok((
+                runtime.block_on(journey_store::PgStore::open_url(url))?,
+                None,
+            )),
+        }
+    }
+
+    pub(crate) fn parse(database: Option<&str>, project: &Path) -> Result<Database, String> {
         match database {
             None => Ok(Database::Sqlite(project.join("journey.db"))),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
