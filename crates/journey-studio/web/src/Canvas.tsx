@@ -102,6 +102,11 @@ export function Canvas({ view }: { view: JourneyView }) {
 
   useEffect(() => {
     const position = (name: string) => moved.current.get(name) ?? laidOut.get(name)!;
+    // Each card's problems, found in one pass over the project's.
+    const problems = new Map<string, typeof diagnostics>();
+    for (const d of diagnostics) {
+      if (d.card?.journey === view.name) problems.set(d.card.card, [...(problems.get(d.card.card) ?? []), d]);
+    }
     setNodes(
       view.cards.map((card) => ({
         id: card.name,
@@ -112,7 +117,7 @@ export function Canvas({ view }: { view: JourneyView }) {
         selected: card.name === selected,
         data: {
           card,
-          problems: diagnostics.filter((d) => d.card?.journey === view.name && d.card.card === card.name),
+          problems: problems.get(card.name) ?? [],
           running: card.name === running,
           person: personPaths ? card.reaches_person : null,
           onPath: path?.cards.has(card.name) ?? false,
