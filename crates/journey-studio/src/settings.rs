@@ -6,7 +6,7 @@
 use journey_analysis::Analysis;
 use journey_diagnostics::Severity;
 use journey_model::builtins::is_language_code;
-use journey_project::{BUILTIN_FIELDS, FieldSpec, FieldType, TemplateStatus};
+use journey_project::{BUILTIN_FIELDS, FieldSpec, FieldType, ProjectSettings, TemplateStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use toml_edit::{Array, DocumentMut, Item, Table, Value as TomlValue};
@@ -231,7 +231,12 @@ fn set_languages(
         }
     }
     let project = table(doc, "project")?;
-    set_value(project, "default_language", default_language);
+    // Written when it says something: a file without the line has the default.
+    if project.contains_key("default_language")
+        || default_language != ProjectSettings::default().default_language
+    {
+        set_value(project, "default_language", default_language);
+    }
     if all.len() > 1 || project.contains_key("languages") {
         set_value(project, "languages", array(&all));
     }
