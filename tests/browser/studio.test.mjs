@@ -389,11 +389,13 @@ test("a message's translations show side by side, missing ones as empty fields w
     assert.equal(removed.length, 1);
     assert.equal(added.length, 1);
     assert.match(added[0], /^    text\("No nurse is free right now\..*", pt: "Nenhuma enfermeira está livre agora\. Ligue 0800 123 456\."\)$/);
-    await inspector.locator('.translation[data-language="pt"] textarea', { hasText: "" }).first().waitFor();
-    assert.equal(
-      await inspect(page, "CallUs").then((i) => i.locator('.translation[data-language="pt"] textarea').inputValue()),
-      "Nenhuma enfermeira está livre agora. Ligue 0800 123 456.",
+    // The form shows the saved translation, as the server reads it back from the file.
+    await page.waitForFunction(
+      () => document.querySelector('.translation[data-language="pt"] textarea')?.value === "Nenhuma enfermeira está livre agora. Ligue 0800 123 456.",
     );
+    // The code tab (made when first shown) has the same line.
+    await page.locator(".tabs button", { hasText: "Code" }).click();
+    await page.locator(".cm-content", { hasText: 'pt: "Nenhuma enfermeira' }).waitFor();
   } finally {
     if (page) {
       await screenshot(page, "translations").catch(() => {});
