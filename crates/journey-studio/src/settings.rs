@@ -11,19 +11,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use toml_edit::{Array, DocumentMut, Item, Table, Value as TomlValue};
 
-/// Field types and template statuses, in the order the forms offer them.
-const FIELD_TYPES: [FieldType; 8] = [
-    FieldType::Text,
-    FieldType::Number,
-    FieldType::Boolean,
-    FieldType::Date,
-    FieldType::Datetime,
-    FieldType::Phone,
-    FieldType::Email,
-    FieldType::Choice,
-];
-const STATUSES: [&str; 5] = ["approved", "pending", "rejected", "paused", "disabled"];
-
 /// What the settings forms show (API.md `Settings`).
 pub(crate) fn view(analysis: Analysis<'_>) -> Value {
     let config = analysis.config();
@@ -64,8 +51,8 @@ pub(crate) fn view(analysis: Analysis<'_>) -> Value {
         "keywords": config.keywords,
         "fields": fields,
         "templates": templates,
-        "field_types": FIELD_TYPES.map(FieldType::as_str),
-        "statuses": STATUSES,
+        "field_types": FieldType::ALL.map(FieldType::as_str),
+        "statuses": TemplateStatus::NAMES,
     })
 }
 
@@ -281,13 +268,13 @@ fn keyword_words(key: &str) -> &'static str {
 }
 
 fn field_type(kind: &str) -> Result<FieldType, String> {
-    FIELD_TYPES
+    FieldType::ALL
         .into_iter()
         .find(|t| t.as_str() == kind)
         .ok_or_else(|| {
             format!(
                 "`{kind}` is not a type of contact field: use one of {}",
-                FIELD_TYPES.map(FieldType::as_str).join(", ")
+                FieldType::ALL.map(FieldType::as_str).join(", ")
             )
         })
 }
@@ -372,7 +359,7 @@ fn set_template_status(
     if serde_json::from_value::<TemplateStatus>(json!(status)).is_err() {
         return Err(format!(
             "`{status}` is not a template status: use one of {}",
-            STATUSES.join(", ")
+            TemplateStatus::NAMES.join(", ")
         ));
     }
     let entry = doc
