@@ -410,4 +410,26 @@ fn the_way_to_a_person_is_the_shortest_one() {
     let alone = analysis.path_to_person("a.journey", None, "Alone").unwrap();
     assert_eq!((alone.person, alone.steps.len()), (None, 0));
     assert_eq!(analysis.path_to_person("a.journey", None, "Nowhere"), None);
+
+    // On an example: a way is found exactly from the cards the canvas marks as reaching a
+    // person, and each step is one of the exits the canvas draws.
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "timeout_and_followup.journey",
+        include_str!("../../../examples/timeout_and_followup.journey"),
+    );
+    let analysis = host.analysis();
+    let view = analysis
+        .journey_view("timeout_and_followup.journey", None)
+        .unwrap();
+    for card in &view.cards {
+        let path = analysis
+            .path_to_person("timeout_and_followup.journey", None, &card.name)
+            .unwrap();
+        assert_eq!(path.person.is_some(), card.reaches_person, "{}", card.name);
+        for step in &path.steps {
+            let from = view.cards.iter().find(|c| c.name == step.card).unwrap();
+            assert_eq!(from.exits[step.exit].target, step.target);
+        }
+    }
 }
