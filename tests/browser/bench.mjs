@@ -1,7 +1,8 @@
 // Benchmark: opening a 500-card journey in the studio, in chromium, until it is ready to edit
 // (every card on the canvas, the first one clicked and its form shown in the inspector).
 //
-//   node tests/browser/bench.mjs [--cards 500] [--runs 5]
+//   JOURNEY_BIN=target/release/journey node tests/browser/bench.mjs [--cards 500] [--runs 5]
+// (the figures in BENCHMARKS.md are for a release build; the default binary is the debug one)
 //
 // The journey is one `stack` (the canvas shows one journey at a time, so this is the
 // heaviest case): a chain of cards, every fourth a three-button menu, every fourth a

@@ -322,3 +322,181 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     temp.cleanup();
   }
 });
+
+test("settings forms change journey.toml in place, keep its comments, and refuse a bad value in plain words", async () => {
+  await scenario("settings", followup, async ({ project, page, path }) => {
+    const file = path("journey.toml");
+    const original = readFileSync(file, "utf8");
+    await page.locator(".open-settings").click();
+    const settings = page.locator(".modal-body.settings");
+    await settings.locator('[data-template="weight_reminder/en"]').waitFor();
+
+    // A template's status: one line changes.
+    await settings.locator('[data-template="weight_reminder/en"] select').selectOption("paused");
+    let text = await settled(page, file, (t) => t.includes('status = "paused"'), "the template's status");
+    let diff = changedLines(project, "journey.toml");
+    assert.deepEqual(diff.removed, ['status = "approved"']);
+    assert.deepEqual(diff.added, ['status = "paused"']);
+
+    // Languages: the project speaks Portuguese too.
+    await settings.locator('input[aria-label="Other languages"]').fill("pt");
+    await settings.locator(".save-languages").click();
+    text = await settled(page, file, (t) => t.includes('languages = ["en", "pt"]'), "the languages");
+
+    // A new contact field with a longest length, after the other fields.
+    const row = settings.locator('[data-field="new"]');
+    await row.locator('input[aria-label="Field name"]').fill("clinic_code");
+    await row.locator('input[aria-label="Longest length"]').fill("8");
+    await row.locator('input[aria-label="Description"]').fill("The clinic's short code");
+    await row.locator(".save-field").click();
+    text = await settled(page, file, (t) => t.includes("[fields.clinic_code]"), "the new field");
+    assert.match(text, /\[fields\.checkup_slot\]\ntype = "choice"\nchoices = \["morning", "afternoon"\]\n\n\[fields\.clinic_code\]\ntype = "text"\nmax_length = 8\ndescription = "The clinic's short code"\n/);
+    await settings.locator('[data-field="clinic_code"]').waitFor();
+
+    // A longest length on a number field: refused in plain words, nothing written.
+    const before = readFileSync(file, "utf8");
+    const age = settings.locator('[data-field="age"]');
+    await age.locator('input[aria-label="Longest length"]').fill("3");
+    await age.locator(".save-field").click();
+    await settings.locator(".settings-problem", { hasText: "applies to text fields only" }).waitFor();
+    assert.equal(readFileSync(file, "utf8"), before, "nothing written");
+
+    // Every comment of the file is still there.
+    const comments = (t) => t.split("\n").filter((l) => l.trim().startsWith("#"));
+    assert.deepEqual(comments(readFileSync(file, "utf8")), comments(original));
+    const { removed } = changedLines(project, "journey.toml");
+    assert.deepEqual(removed, ['status = "approved"']);
+  });
+});
+
+test("a message's translations show side by side, missing ones as empty fields with the language's name", async () => {
+  const project = copyProject("examples");
+  const toml = join(project.dir, "journey.toml");
+  writeFileSync(toml, readFileSync(toml, "utf8").replace('default_language = "en"\n', 'default_language = "en"\nlanguages = ["en", "pt"]\n'));
+  project.git("commit", "-qam", "Portuguese");
+  const studio = await startStudio(project.dir);
+  let page;
+  try {
+    page = await openStudio(browser, studio, followup);
+    const file = join(project.dir, followup.file);
+    const inspector = await inspect(page, "CallUs");
+    const pt = inspector.locator('.statement[data-kind="text"] .translation[data-language="pt"]');
+    assert.match(await pt.locator("span").first().textContent(), /Portuguese \(pt\)/);
+    assert.equal(await pt.locator("textarea").inputValue(), "");
+    await setField(pt.locator("textarea"), "Nenhuma enfermeira está livre agora. Ligue 0800 123 456.");
+    await settled(page, file, (t) => t.includes('pt: "Nenhuma enfermeira'), "the translation");
+    const { removed, added } = changedLines(project, followup.file);
+    assert.equal(removed.length, 1);
+    assert.equal(added.length, 1);
+    assert.match(added[0], /^    text\("No nurse is free right now\..*", pt: "Nenhuma enfermeira está livre agora\. Ligue 0800 123 456\."\)$/);
+    // The form shows the saved translation, as the server reads it back from the file.
+    await page.waitForFunction(
+      () => document.querySelector('.translation[data-language="pt"] textarea')?.value === "Nenhuma enfermeira está livre agora. Ligue 0800 123 456.",
+    );
+    // The code tab (made when first shown) has the same line.
+    await page.locator(".tabs button", { hasText: "Code" }).click();
+    await page.locator(".cm-content", { hasText: 'pt: "Nenhuma enfermeira' }).waitFor();
+  } finally {
+    if (page) {
+      await screenshot(page, "translations").catch(() => {});
+      await page.context().close();
+    }
+    await studio.stop();
+    project.cleanup();
+  }
+});
+
+test("a personalised message is edited as words, with a picker for contact fields and answers", async () => {
+  await scenario("personalised", followup, async ({ project, page, path }) => {
+    const file = path(followup.file);
+    const inspector = await inspect(page, "Thanks");
+    const message = inspector.locator('.statement[data-kind="text"] textarea.message');
+    assert.equal(await message.inputValue(), "Thank you! We saved @weight kg. Keep going to every clinic visit to track baby's growth.");
+    const picker = inspector.locator('.statement[data-kind="text"] select[aria-label="Personalise"]');
+    const offered = await picker.locator("option").allTextContents();
+    assert.ok(offered.some((o) => o.startsWith("contact.baby_name (text)")), offered.join(" / "));
+    assert.ok(offered.some((o) => o.startsWith("weight ")), offered.join(" / "));
+    // The cursor right after "Thank you", then the contact's name from the picker: it
+    // comes with a space, as an @ right after a word would be plain text.
+    await message.evaluate((el) => {
+      el.focus();
+      el.setSelectionRange(9, 9);
+    });
+    await message.fill("Thank you @@ the clinic! We saved @weight kg.");
+    await message.evaluate((el) => el.setSelectionRange(9, 9));
+    await picker.selectOption({ label: "contact.name (text)" });
+    await settled(page, file, (t) => t.includes("Thank you @contact.name @@ the clinic!"), "the personalised message");
+    const { removed, added } = changedLines(project, followup.file);
+    assert.deepEqual(removed, ['    text("Thank you! We saved @weight kg. Keep going to every clinic visit to track baby\'s growth.")']);
+    assert.deepEqual(added, ['    text("Thank you @contact.name @@ the clinic! We saved @weight kg.")']);
+    assert.equal(journey(["check", project.dir]).code, 0);
+  });
+});
+
+test("the way to a person from the selected card is highlighted, as Rust computes it", async () => {
+  await scenario("person-path", followup, async ({ page }) => {
+    await page.locator(".toolbar .toggle input").check();
+    const inspector = await inspect(page, "Reminder");
+    const path = await page.evaluate(async () => {
+      const answer = await fetch("/api/person-path?file=timeout_and_followup.journey&journey=BabyWeight&card=Reminder");
+      return answer.json();
+    });
+    // A timer to LastReminder, whose template has a button to a nurse: one tap away.
+    assert.deepEqual(
+      { person: path.person, replies: path.replies, cards: path.steps.map((s) => s.target) },
+      { person: "Nurse", replies: 1, cards: ["LastReminder", "Nurse"] },
+    );
+    await inspector.locator(".person-path", { hasText: "Way to a person: Reminder → LastReminder → Nurse (the contact sends 1 message on the way)" }).waitFor();
+    await page.locator(".react-flow__controls-fitview").click();
+    for (const name of ["Reminder", "LastReminder", "Nurse"]) await card(page, name).locator(".card-node.on-path").waitFor();
+    for (const name of ["Thanks", "AskWeight", "CallUs"]) assert.equal(await card(page, name).locator(".card-node.on-path").count(), 0, name);
+    const highlighted = await page.locator(".react-flow__edge.on-path").evaluateAll((edges) => edges.map((e) => e.getAttribute("data-id")).sort());
+    assert.deepEqual(highlighted, path.steps.map((s) => `${s.card}/${s.exit}`).sort());
+    // From a card with no way to a person, the inspector says so.
+    await inspect(page, "OptOut");
+    await page.locator(".person-path", { hasText: "No way to a person from this card." }).waitFor();
+    assert.equal(await page.locator(".react-flow__edge.on-path").count(), 0);
+  });
+});
+
+test("a card pasted into another journey keeps every version of it", async () => {
+  await scenario("paste-across", { file: "skip_logic.journey", name: "PregnancyCheckIn" }, async ({ page, path, studio }) => {
+    await inspect(page, "Welcome");
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await card(page, "Welcome").click();
+    await page.keyboard.press("Control+c");
+    await page.locator(".notice", { hasText: "Copied Welcome" }).waitFor();
+    await page.locator(".journeys button", { hasText: "BabyWeight" }).click();
+    await card(page, "AskWeight").waitFor();
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Control+v");
+    const file = path(followup.file);
+    const text = await settled(page, file, (t) => (t.match(/card WelcomeCopy/g) ?? []).length === 3, "three versions");
+    const versions = [...text.matchAll(/card WelcomeCopy[^\n]*\n\s*text\(([^\n]*)\)/g)].map((m) => m[0].split("\n")[0].trim() + " " + m[1]);
+    assert.deepEqual(versions, [
+      'card WelcomeCopy when is_nil_or_empty(contact.due_date) do "Welcome to the pregnancy check-in! First, a quick question about your pregnancy."',
+      'card WelcomeCopy when datevalue(contact.due_date) < today() do "Welcome back, @contact.name. Your due date has passed."',
+      `card WelcomeCopy do "Welcome back, @contact.name. Your baby is due on @(datevalue(contact.due_date, '%d %B'))."`,
+    ]);
+    void studio;
+  });
+});
+
+test("the simulator shows what the contact's phone shows, and events as small lines", async () => {
+  await scenario("sim-bubbles", menu, async ({ page }) => {
+    await page.locator(".tabs button", { hasText: "Try it" }).click();
+    await page.locator(".sim-start").click();
+    const menuBubble = page.locator(".bubble.from-journey", { hasText: "Welcome to the clinic helpline" });
+    await menuBubble.waitFor();
+    assert.equal(await menuBubble.locator(".bubble-choices span").count(), 3);
+    await page.locator(".tap", { hasText: "Clinic hours" }).click();
+    await page.locator(".bubble.from-journey", { hasText: "Our clinics are open" }).waitFor();
+    assert.deepEqual(await page.locator(".bubble.from-contact .bubble-text").allTextContents(), ["hi", "Clinic hours"]);
+    await page.locator('select[aria-label="Time to pass"]').selectOption("1d");
+    await page.locator(".advance").click();
+    await page.locator(".bubble.system-line").first().waitFor();
+    for (const t of await page.locator(".bubble:not(.system-line) .bubble-text").allTextContents()) {
+      assert.doesNotMatch(t, /^\[|\| \d+\. /, `a transcript marker in "${t}"`);
+    }
+  });
+});

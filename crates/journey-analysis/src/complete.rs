@@ -103,6 +103,23 @@ impl Analysis<'_> {
         out
     }
 
+    /// What a message at `offset` can be personalised with (the studio's picker): the
+    /// contact fields and the run variables assigned before it, as `@…` to insert.
+    pub fn personalisations(self, path: &str, offset: usize) -> Vec<Completion> {
+        let mut out = Vec::new();
+        self.fields(&mut out);
+        for field in &mut out {
+            field.label = format!("contact.{}", field.label);
+        }
+        self.variables(path, offset, &mut out);
+        for item in &mut out {
+            item.insert = format!("@{}", item.label);
+        }
+        out.sort_by(|a, b| (a.kind, &a.label).cmp(&(b.kind, &b.label)));
+        out.dedup_by(|a, b| a.kind == b.kind && a.label == b.label);
+        out
+    }
+
     fn fields(self, out: &mut Vec<Completion>) {
         for (name, spec) in self.config().all_fields() {
             out.push(Completion {

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 
 use journey_check::policy::{self, Age, Policy};
 use journey_diagnostics::{FileId, Span};
+use journey_model::builtins;
 use journey_model::{CardId, CompiledJourney, MenuOptions, StepKind, Transition};
-use journey_syntax::{Call, Card, Expr, ExprKind, Module, Stmt, StmtKind};
+use journey_syntax::{Call, Card, Expr, ExprKind, Module, Stmt, StmtKind, TemplatePart};
+use petgraph::stable_graph::NodeIndex;
 use serde::Serialize;
 
 use crate::{Analysis, FileKind, file_stem};
@@ -82,6 +84,19 @@ pub struct StatementView {
     pub var: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<Vec<StatementView>>,
+    /// A message's versions in the project's other languages, in journey.toml's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<TranslationView>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TranslationView {
+    pub language: String,
+    /// The words as `set_translation` takes them; `None` when there is no version in
+    /// this language, or when it is not plain words (then `source` has its code).
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -92,6 +107,10 @@ pub struct ArgView {
     /// The text of a string literal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// A string's words as `set_text` takes them, personalisations (`@contact.name`)
+    /// included: giving them back to `set_text` writes the same bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -216,6 +235,97 @@ impl<'a> Analysis<'a> {
     }
 }
 
+/// The way to a person from a card with the fewest replies from the contact
+/// (`GET /api/person-path`): the exits taken, card by card.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PersonPath {
+    pub card: String,
+    /// The card where a person takes over: a handoff, a card declared as an escalation,
+    /// or a card that starts a journey with one. `None`: no person can be reached.
+    pub person: Option<String>,
+    /// How many messages the contact sends on the way (a tap, an answer, a keyword).
+    pub replies: u32,
+    pub steps: Vec<PathStep>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PathStep {
+    /// The card left, and the position of the exit taken in its `exits`.
+    pub card: String,
+    pub exit: usize,
+    pub target: String,
+}
+
+impl Analysis<'_> {
+    /// The shortest way to a person from the card `card` of the journey `journey` of
+    /// the file at `path` (its first journey when `None`): the steps `reaches_person`
+    /// stands for. `None` when there is no such card.
+    pub fn path_to_person(
+        self,
+        path: &str,
+        journey: Option<&str>,
+        card: &str,
+    ) -> Option<PersonPath> {
+        let file = self.file_id(path)?;
+        let project = self.journeys();
+        let index = project
+            .iter()
+            .position(|j| j.file == file && journey.is_none_or(|name| j.name == name))?;
+        let compiled = &project[index];
+        let id = compiled.card_by_name(card)?;
+        let policy = Policy::analyse(project);
+        let text = self.file_text(path)?;
+        let source = |s: Span| text.get(s.range()).unwrap_or("").to_owned();
+        let outline = |id: CardId| CardOutline {
+            analysis: self,
+            journey: compiled,
+            index,
+            policy: &policy,
+            id,
+            file,
+            source: &source,
+        };
+        let nodes = policy.path_to_person(index, compiled.card(id).entry);
+        let mut steps = Vec::new();
+        let mut replies = 0;
+        for pair in nodes.windows(2) {
+            let (from, to) = (pair[0], pair[1]);
+            let Some((_, transition, _)) = compiled
+                .edges_from(from)
+                .into_iter()
+                .find(|(_, _, t)| *t == to)
+            else {
+                continue;
+            };
+            replies += u32::from(transition.is_inbound());
+            let leaving = outline(compiled.graph[from].card);
+            let Some(exit) = leaving.exit(from, transition, to) else {
+                continue;
+            };
+            let card_nodes: Vec<NodeIndex> = compiled
+                .graph
+                .node_indices()
+                .filter(|&n| compiled.graph[n].card == leaving.id)
+                .collect();
+            if let Some(position) = leaving.exits(&card_nodes).iter().position(|e| *e == exit) {
+                steps.push(PathStep {
+                    card: compiled.card(leaving.id).name.clone(),
+                    exit: position,
+                    target: exit.target,
+                });
+            }
+        }
+        Some(PersonPath {
+            card: card.to_owned(),
+            person: nodes
+                .last()
+                .map(|&n| compiled.card(compiled.graph[n].card).name.clone()),
+            replies,
+            steps,
+        })
+    }
+}
+
 struct CardOutline<'x, 'a> {
     analysis: Analysis<'a>,
     journey: &'x CompiledJourney,
@@ -242,7 +352,6 @@ impl CardOutline<'_, '_> {
             .reduce(Span::to)
             .unwrap_or_default();
 
-        let mut exits: Vec<ExitView> = Vec::new();
         let mut badges: Vec<&'static str> = Vec::new();
         let mut badge = |b: &'static str| {
             if !badges.contains(&b) {
@@ -280,20 +389,6 @@ impl CardOutline<'_, '_> {
             if policy::is_free_form(&step.kind) && age.outside_window() {
                 outside = true;
             }
-            for (_, transition, target) in journey.edges_from(node) {
-                let target_card = journey.graph[target].card;
-                if target_card == self.id {
-                    continue;
-                }
-                let exit = ExitView {
-                    kind: exit_kind(transition),
-                    label: self.exit_label(&step.kind, transition),
-                    target: journey.card(target_card).name.clone(),
-                };
-                if !exits.contains(&exit) {
-                    exits.push(exit);
-                }
-            }
         }
         let diagnostics = self
             .analysis
@@ -324,7 +419,7 @@ impl CardOutline<'_, '_> {
                         .collect(),
                 })
                 .collect(),
-            exits,
+            exits: self.exits(&nodes),
             badges,
             window: WindowView {
                 worst_hours: worst
@@ -336,6 +431,32 @@ impl CardOutline<'_, '_> {
             reaches_person: self.policy.reaches_person(self.index, info.entry),
             diagnostics,
         }
+    }
+
+    /// The ways out of the card's steps `nodes` to other cards, each once.
+    fn exits(&self, nodes: &[NodeIndex]) -> Vec<ExitView> {
+        let mut exits: Vec<ExitView> = Vec::new();
+        for &node in nodes {
+            for (_, transition, target) in self.journey.edges_from(node) {
+                if let Some(exit) = self.exit(node, transition, target)
+                    && !exits.contains(&exit)
+                {
+                    exits.push(exit);
+                }
+            }
+        }
+        exits
+    }
+
+    /// The exit an edge of the graph is, when it leads to another card.
+    fn exit(&self, from: NodeIndex, transition: &Transition, to: NodeIndex) -> Option<ExitView> {
+        let journey = self.journey;
+        let target_card = journey.graph[to].card;
+        (target_card != self.id).then(|| ExitView {
+            kind: exit_kind(transition),
+            label: self.exit_label(&journey.graph[from].kind, transition),
+            target: journey.card(target_card).name.clone(),
+        })
     }
 
     fn exit_label(&self, kind: &StepKind, transition: &Transition) -> String {
@@ -379,12 +500,14 @@ impl CardOutline<'_, '_> {
                     name: Some("target".to_owned()),
                     source: target.name.clone(),
                     value: None,
+                    text: None,
                 }];
                 if let Some(guard) = guard {
                     args.push(ArgView {
                         name: Some("when".to_owned()),
                         source: source(guard.span),
                         value: None,
+                        text: None,
                     });
                 }
                 ("then".to_owned(), None, None, args)
@@ -400,11 +523,7 @@ impl CardOutline<'_, '_> {
                     "assign".to_owned(),
                     Some(target.name.clone()),
                     None,
-                    vec![ArgView {
-                        name: None,
-                        source: source(value.span),
-                        value: value.literal_text(),
-                    }],
+                    vec![self.arg(None, value)],
                 ),
             },
             StmtKind::Expr(expr) => match &expr.kind {
@@ -422,11 +541,13 @@ impl CardOutline<'_, '_> {
                         name: None,
                         source: source(expr.span),
                         value: None,
+                        text: None,
                     }],
                 ),
             },
         };
         let options = call.and_then(|call| self.options(call));
+        let translations = call.and_then(|call| self.translations(call));
         let block = call.and_then(|call| call.block.as_ref()).map(|body| {
             body.iter()
                 .enumerate()
@@ -449,18 +570,83 @@ impl CardOutline<'_, '_> {
             options,
             var,
             block,
+            translations,
         }
     }
 
     fn args(&self, call: &Call) -> Vec<ArgView> {
         call.args
             .iter()
-            .map(|arg| ArgView {
-                name: arg.name.as_ref().map(|n| n.name.clone()),
-                source: (self.source)(arg.value.span),
-                value: arg.value.literal_text(),
-            })
+            .map(|arg| self.arg(arg.name.as_ref().map(|n| n.name.clone()), &arg.value))
             .collect()
+    }
+
+    fn arg(&self, name: Option<String>, value: &Expr) -> ArgView {
+        let source = (self.source)(value.span);
+        ArgView {
+            name,
+            value: value.literal_text(),
+            text: self.editable_text(value, &source),
+            source,
+        }
+    }
+
+    /// A string's words with its personalisations written `@…` and a literal `@` that
+    /// would personalise written `@@`: what `set_text` turns back into `source`. `None`
+    /// when it would not give back the same bytes (an escape like `\@`, single quotes):
+    /// such a string stays code.
+    fn editable_text(&self, value: &Expr, source: &str) -> Option<String> {
+        let ExprKind::Str(template) = &value.kind else {
+            return None;
+        };
+        let mut text = String::new();
+        for (index, part) in template.parts.iter().enumerate() {
+            match part {
+                TemplatePart::Text { .. } => {
+                    let sent = template.text_as_sent(index)?;
+                    let mut chars = sent.chars().peekable();
+                    while let Some(c) = chars.next() {
+                        let after_word =
+                            text.chars().next_back().is_some_and(char::is_alphanumeric);
+                        let opens = chars
+                            .peek()
+                            .is_some_and(|&n| n == '(' || n == '_' || n.is_ascii_alphabetic());
+                        if c == '@' && opens && !after_word {
+                            text.push('@');
+                        }
+                        text.push(c);
+                    }
+                }
+                TemplatePart::Interp(expr) => {
+                    text.push('@');
+                    text.push_str(&(self.source)(expr.span));
+                }
+            }
+        }
+        (crate::edit::quote_like(source, &text) == source).then_some(text)
+    }
+
+    /// A message call's versions in the project's languages other than the default.
+    fn translations(&self, call: &Call) -> Option<Vec<TranslationView>> {
+        if !builtins::lookup(&call.callee.name).is_some_and(|b| b.translations) {
+            return None;
+        }
+        let config = self.analysis.config();
+        Some(
+            config
+                .languages()
+                .into_iter()
+                .skip(1)
+                .map(|language| {
+                    let arg = call.named(language).map(|a| self.arg(None, &a.value));
+                    TranslationView {
+                        language: language.to_owned(),
+                        text: arg.as_ref().and_then(|a| a.text.clone()),
+                        source: arg.filter(|a| a.text.is_none()).map(|a| a.source),
+                    }
+                })
+                .collect(),
+        )
     }
 
     /// A menu's or template's options as the compiled step has them.

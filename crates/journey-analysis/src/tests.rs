@@ -210,3 +210,226 @@ fn cards_changed_names_the_cards_whose_text_changed() {
         2
     );
 }
+
+/// Every string the outline gives as words (`args[].text`, translations included) is
+/// what `set_text` needs to write back the very same bytes, personalisations and all;
+/// on every example and playbook journey.
+#[test]
+fn message_words_round_trip_through_set_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["examples", "playbooks"] {
+        for entry in walk(&root.join(dir)) {
+            if entry.extension().is_some_and(|e| e == "journey") {
+                files.push(entry);
+            }
+        }
+    }
+    assert!(files.len() > 10, "{files:?}");
+    let (mut checked, mut personalised) = (0, 0);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut host = AnalysisHost::new();
+        host.set_file_text("a.journey", text.clone());
+        let analysis = host.analysis();
+        let names: Vec<String> = analysis.journeys().iter().map(|j| j.name.clone()).collect();
+        for name in names {
+            let Some(view) = analysis.journey_view("a.journey", Some(&name)) else {
+                continue;
+            };
+            for card in &view.cards {
+                for (d, definition) in card.definitions.iter().enumerate() {
+                    for statement in &definition.statements {
+                        let mut at = vec![(statement, None)];
+                        at.extend(statement.block.iter().flatten().map(|s| (s, Some(s.index))));
+                        for (s, inner) in at {
+                            let Some(words) = s
+                                .args
+                                .iter()
+                                .find(|a| a.name.is_none())
+                                .and_then(|a| a.text.clone())
+                            else {
+                                continue;
+                            };
+                            let op = EditOp::SetText {
+                                file: "a.journey".to_owned(),
+                                at: edit::StatementAt {
+                                    journey: name.clone(),
+                                    card: card.name.clone(),
+                                    definition: d,
+                                    statement: statement.index,
+                                    inner,
+                                },
+                                text: words.clone(),
+                            };
+                            let change = match analysis.edit(&op) {
+                                Ok(change) => change,
+                                // Words that are not a message's (`write_result("k", "v")`).
+                                Err(EditError::WrongStatement { .. }) => continue,
+                                Err(e) => panic!("{}: {words:?}: {e}", file.display()),
+                            };
+                            assert_eq!(
+                                change.apply("a.journey", &text),
+                                text,
+                                "{}: {words:?}",
+                                file.display()
+                            );
+                            checked += 1;
+                            personalised += usize::from(words.contains('@'));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 50 && personalised > 5,
+        "{checked} checked, {personalised} personalised"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Personalised words are words; a literal `@` before a letter is written `@@`; a string
+/// `set_text` would write differently (an escaped `\@`) stays code.
+#[test]
+fn personalised_messages_are_words_and_translations_sit_beside_them() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "journey.toml",
+        "[project]\ndefault_language = \"en\"\nlanguages = [\"en\", \"pt\", \"zu\"]\n",
+    );
+    host.set_file_text(
+        "a.journey",
+        "card A do\n  text(\"Hi @contact.name, mail us at @@clinic or a@b.org: @(1 + 2)\", pt: \"Olá @contact.name\")\n  text(\"Write \\@name\", zu: answer)\n  x = 1\nend\n",
+    );
+    let view = host.analysis().journey_view("a.journey", None).unwrap();
+    let statements = &view.cards[0].definitions[0].statements;
+    let first = &statements[0];
+    assert_eq!(
+        first.args[0].text.as_deref(),
+        Some("Hi @contact.name, mail us at @@clinic or a@b.org: @(1 + 2)")
+    );
+    assert_eq!(first.args[0].value, None);
+    let translations = first.translations.as_ref().unwrap();
+    assert_eq!(translations.len(), 2);
+    assert_eq!(
+        (
+            translations[0].language.as_str(),
+            translations[0].text.as_deref()
+        ),
+        ("pt", Some("Olá @contact.name"))
+    );
+    assert_eq!(
+        (
+            translations[1].language.as_str(),
+            translations[1].text.as_deref()
+        ),
+        ("zu", None)
+    );
+    assert_eq!(translations[1].source, None);
+    let second = &statements[1];
+    assert_eq!(second.args[0].text, None);
+    assert_eq!(second.args[0].value.as_deref(), Some("Write @name"));
+    let zu = &second.translations.as_ref().unwrap()[1];
+    assert_eq!(
+        (zu.text.as_deref(), zu.source.as_deref()),
+        (None, Some("answer"))
+    );
+    assert_eq!(statements[2].translations, None);
+}
+
+/// The picker offers the contact fields and the answers kept before the message.
+#[test]
+fn personalisations_are_fields_and_earlier_variables() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "journey.toml",
+        "[fields.clinic]\ntype = \"text\"\nmax_length = 30\n",
+    );
+    let text =
+        "card A do\n  day = ask(\"Which day?\")\n  text(\"See you on @day\")\n  later = 1\nend\n";
+    host.set_file_text("a.journey", text);
+    let offset = text.find("text(\"See").unwrap();
+    let offered: Vec<(String, String)> = host
+        .analysis()
+        .personalisations("a.journey", offset)
+        .into_iter()
+        .map(|c| (c.label, c.insert))
+        .collect();
+    assert!(offered.contains(&("contact.clinic".to_owned(), "@contact.clinic".to_owned())));
+    assert!(offered.contains(&("contact.name".to_owned(), "@contact.name".to_owned())));
+    assert!(offered.contains(&("day".to_owned(), "@day".to_owned())));
+    assert!(
+        !offered.iter().any(|(label, _)| label == "later"),
+        "{offered:?}"
+    );
+}
+
+/// The way to a person from a card: the exits taken, as the canvas numbers them.
+#[test]
+fn the_way_to_a_person_is_the_shortest_one() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "a.journey",
+        "card Menu do\n  buttons(Info: \"Info\", Help: \"Help\") do\n    text(\"Hi\")\n  end\nend\n\n\
+         card Info, then: More do\n  text(\"Info\")\nend\n\n\
+         card More do\n  x = ask(\"More?\")\n  then(Help)\nend\n\n\
+         card Help do\n  handoff(queue: \"nurses\")\nend\n\n\
+         card Alone do\n  text(\"Bye\")\nend\n",
+    );
+    let analysis = host.analysis();
+    let path = analysis.path_to_person("a.journey", None, "Menu").unwrap();
+    let view = analysis.journey_view("a.journey", None).unwrap();
+    let menu = view.cards.iter().find(|c| c.name == "Menu").unwrap();
+    assert_eq!(path.person.as_deref(), Some("Help"));
+    assert_eq!(path.replies, 1);
+    assert_eq!(path.steps.len(), 1);
+    assert_eq!(path.steps[0].card, "Menu");
+    assert_eq!(menu.exits[path.steps[0].exit].target, "Help");
+    assert_eq!(menu.exits[path.steps[0].exit].kind, "option");
+    let from_info = analysis.path_to_person("a.journey", None, "Info").unwrap();
+    let cards: Vec<&str> = from_info.steps.iter().map(|s| s.target.as_str()).collect();
+    assert_eq!((cards, from_info.replies), (vec!["More", "Help"], 1));
+    let at_help = analysis.path_to_person("a.journey", None, "Help").unwrap();
+    assert_eq!(
+        (at_help.person.as_deref(), at_help.steps.len()),
+        (Some("Help"), 0)
+    );
+    let alone = analysis.path_to_person("a.journey", None, "Alone").unwrap();
+    assert_eq!((alone.person, alone.steps.len()), (None, 0));
+    assert_eq!(analysis.path_to_person("a.journey", None, "Nowhere"), None);
+
+    // On an example: a way is found exactly from the cards the canvas marks as reaching a
+    // person, and each step is one of the exits the canvas draws.
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "timeout_and_followup.journey",
+        include_str!("../../../examples/timeout_and_followup.journey"),
+    );
+    let analysis = host.analysis();
+    let view = analysis
+        .journey_view("timeout_and_followup.journey", None)
+        .unwrap();
+    for card in &view.cards {
+        let path = analysis
+            .path_to_person("timeout_and_followup.journey", None, &card.name)
+            .unwrap();
+        assert_eq!(path.person.is_some(), card.reaches_person, "{}", card.name);
+        for step in &path.steps {
+            let from = view.cards.iter().find(|c| c.name == step.card).unwrap();
+            assert_eq!(from.exits[step.exit].target, step.target);
+        }
+    }
+}

@@ -62,26 +62,59 @@ pub(crate) fn replies_to_escalation(
     project: &[CompiledJourney],
     journey: &CompiledJourney,
 ) -> HashMap<NodeIndex, u32> {
+    ways_to_person(project, journey)
+        .into_iter()
+        .map(|(node, way)| (node, way.replies))
+        .collect()
+}
+
+/// A step's way to a person: its fewest replies, and the next step of a way with that
+/// few (`None` at the person).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Way {
+    pub replies: u32,
+    pub next: Option<NodeIndex>,
+}
+
+/// [`replies_to_escalation`] with the next step of each way. Following `next` from any
+/// step ends at a person: a step's `next` is set only when its way got shorter through
+/// a step whose way was already final, so the pointers never form a loop.
+pub(crate) fn ways_to_person(
+    project: &[CompiledJourney],
+    journey: &CompiledJourney,
+) -> HashMap<NodeIndex, Way> {
     let graph = &journey.graph;
-    let mut replies: HashMap<NodeIndex, u32> = HashMap::new();
+    let mut ways: HashMap<NodeIndex, Way> = HashMap::new();
     let mut queue: VecDeque<NodeIndex> = VecDeque::new();
     for node in graph
         .node_indices()
         .filter(|&n| escalates(project, journey, n))
     {
-        replies.insert(node, 0);
+        ways.insert(
+            node,
+            Way {
+                replies: 0,
+                next: None,
+            },
+        );
         queue.push_back(node);
     }
     // 0-1 breadth-first search backwards: a reply edge costs one, any other nothing.
     while let Some(node) = queue.pop_front() {
-        let here = replies[&node];
+        let here = ways[&node].replies;
         for edge in graph.edges_directed(node, Direction::Incoming) {
             let cost = u32::from(edge.weight().is_inbound());
             let there = here + cost;
-            if replies.get(&edge.source()).is_some_and(|&r| r <= there) {
+            if ways.get(&edge.source()).is_some_and(|w| w.replies <= there) {
                 continue;
             }
-            replies.insert(edge.source(), there);
+            ways.insert(
+                edge.source(),
+                Way {
+                    replies: there,
+                    next: Some(node),
+                },
+            );
             if cost == 0 {
                 queue.push_front(edge.source());
             } else {
@@ -89,5 +122,5 @@ pub(crate) fn replies_to_escalation(
             }
         }
     }
-    replies
+    ways
 }

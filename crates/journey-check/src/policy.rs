@@ -13,8 +13,8 @@ use crate::window::{self, DAY, Windows};
 /// The project's window ages and ways to a person, computed once.
 pub struct Policy {
     windows: Windows,
-    /// Per journey: the steps from which a person can be reached.
-    to_person: Vec<HashMap<NodeIndex, u32>>,
+    /// Per journey: the steps from which a person can be reached, and how.
+    to_person: Vec<HashMap<NodeIndex, escalation::Way>>,
 }
 
 /// Where a step stands with the 24-hour window.
@@ -45,7 +45,7 @@ impl Policy {
             windows: window::analyse(project),
             to_person: project
                 .iter()
-                .map(|journey| escalation::replies_to_escalation(project, journey))
+                .map(|journey| escalation::ways_to_person(project, journey))
                 .collect(),
         }
     }
@@ -65,6 +65,22 @@ impl Policy {
         self.to_person
             .get(journey)
             .is_some_and(|steps| steps.contains_key(&node))
+    }
+
+    /// The steps of a way to a person from this step with the fewest replies, this
+    /// step first and the person (a handoff, an escalation card, a journey with one)
+    /// last; empty when there is none.
+    pub fn path_to_person(&self, journey: usize, node: NodeIndex) -> Vec<NodeIndex> {
+        let Some(ways) = self.to_person.get(journey) else {
+            return Vec::new();
+        };
+        let mut path = Vec::new();
+        let mut at = ways.get(&node).map(|_| node);
+        while let Some(step) = at {
+            path.push(step);
+            at = ways.get(&step).and_then(|w| w.next);
+        }
+        path
     }
 }
 

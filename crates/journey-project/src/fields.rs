@@ -29,6 +29,18 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// Every type, in the order forms offer them.
+    pub const ALL: [FieldType; 8] = [
+        FieldType::Text,
+        FieldType::Number,
+        FieldType::Boolean,
+        FieldType::Date,
+        FieldType::Datetime,
+        FieldType::Phone,
+        FieldType::Email,
+        FieldType::Choice,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FieldType::Text => "text",

@@ -49,6 +49,11 @@ pub enum TemplateStatus {
     Disabled,
 }
 
+impl TemplateStatus {
+    /// Every status, as journey.toml writes them.
+    pub const NAMES: [&'static str; 5] = ["approved", "pending", "rejected", "paused", "disabled"];
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateHeader {
     #[serde(rename = "type")]

@@ -432,3 +432,25 @@ fn no_cut_of_a_file_panics_or_points_outside_it() {
         }
     }
 }
+
+/// The lists forms offer are every value journey.toml can hold, as it writes them.
+#[test]
+fn every_field_type_and_template_status_is_listed() {
+    for name in TemplateStatus::NAMES {
+        let (config, diagnostics) = parse(&format!(
+            "[[templates]]\nname = \"t\"\nlanguage = \"en\"\ncategory = \"utility\"\nstatus = \"{name}\"\nbody = \"Hi\"\n"
+        ));
+        assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+        assert_eq!(config.templates.len(), 1, "{name}");
+    }
+    for kind in FieldType::ALL {
+        let choices = if kind == FieldType::Choice {
+            "choices = [\"x\"]\n"
+        } else {
+            ""
+        };
+        let (config, diagnostics) = parse(&format!("[fields.a]\ntype = \"{kind}\"\n{choices}"));
+        assert!(diagnostics.is_empty(), "{kind}: {diagnostics:?}");
+        assert_eq!(config.fields["a"].kind, kind);
+    }
+}

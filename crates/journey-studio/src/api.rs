@@ -23,8 +23,8 @@ use serde_json::{Value, json};
 use crate::layout::{Layout, Position};
 use crate::playbooks::{self, Refusal};
 use crate::sim::{self, Refused};
-use crate::workspace::{BadPath, LAYOUT_FILE, Revision, Stale, Workspace, WriteError};
-use crate::{Studio, assets, error, guard, shapes};
+use crate::workspace::{BadPath, CONFIG_FILE, LAYOUT_FILE, Revision, Stale, Workspace, WriteError};
+use crate::{Studio, assets, error, guard, settings, shapes};
 
 type Answer = Result<Response, Response>;
 
@@ -48,6 +48,9 @@ pub(crate) fn router(studio: Arc<Studio>) -> Router {
         .route("/api/playbooks", get(playbook_list))
         .route("/api/playbooks/import", post(playbook_import))
         .route("/api/completions", get(completions))
+        .route("/api/personalisations", get(personalisations))
+        .route("/api/settings", get(read_settings).put(write_settings))
+        .route("/api/person-path", get(person_path))
         .fallback(fallback)
         .with_state(studio)
 }
@@ -579,6 +582,65 @@ async fn playbook_import(State(studio): State<Arc<Studio>>, bytes: Bytes) -> Ans
     ok(change)
 }
 
+async fn read_settings(State(studio): State<Arc<Studio>>) -> Answer {
+    let workspace = studio.workspace();
+    let mut view = settings::view(workspace.host().analysis());
+    view["path"] = json!(CONFIG_FILE);
+    view["version"] = json!(workspace.version_of(CONFIG_FILE));
+    ok(view)
+}
+
+#[derive(Deserialize)]
+struct SettingsWrite {
+    #[serde(flatten)]
+    change: settings::SettingsChange,
+    base_version: Option<String>,
+}
+
+async fn write_settings(State(studio): State<Arc<Studio>>, bytes: Bytes) -> Answer {
+    let SettingsWrite {
+        change,
+        base_version,
+    } = body(&bytes)?;
+    let mut workspace = studio.workspace();
+    workspace
+        .expect(CONFIG_FILE, base_version.as_deref())
+        .map_err(stale)?;
+    let text = workspace.text(CONFIG_FILE).unwrap_or_default();
+    let after = settings::apply(text, &change)
+        .map_err(|message| error(StatusCode::UNPROCESSABLE_ENTITY, message))?;
+    ok(studio.commit(
+        &mut workspace,
+        vec![(CONFIG_FILE.to_owned(), base_version, Some(after))],
+    )?)
+}
+
+#[derive(Deserialize)]
+struct PersonPathQuery {
+    file: String,
+    journey: Option<String>,
+    card: String,
+}
+
+async fn person_path(
+    State(studio): State<Arc<Studio>>,
+    Query(q): Query<PersonPathQuery>,
+) -> Answer {
+    let workspace = studio.workspace();
+    workspace.resolve(&q.file).map_err(bad_path)?;
+    match workspace
+        .host()
+        .analysis()
+        .path_to_person(&q.file, q.journey.as_deref(), &q.card)
+    {
+        Some(path) => ok(json!(path)),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("`{}` has no card called `{}`", q.file, q.card),
+        )),
+    }
+}
+
 #[derive(Deserialize)]
 struct CompletionQuery {
     path: String,
@@ -598,10 +660,28 @@ async fn completions(
             format!("{} is not a place in `{}`", q.offset, q.path),
         ));
     }
-    let items: Vec<Value> = workspace
-        .host()
-        .analysis()
-        .completions(&q.path, q.offset)
+    ok(completion_list(
+        workspace.host().analysis().completions(&q.path, q.offset),
+    ))
+}
+
+/// What a message at `offset` can be personalised with: `GET /api/personalisations`.
+async fn personalisations(
+    State(studio): State<Arc<Studio>>,
+    Query(q): Query<CompletionQuery>,
+) -> Answer {
+    let workspace = studio.workspace();
+    workspace.resolve(&q.path).map_err(bad_path)?;
+    ok(completion_list(
+        workspace
+            .host()
+            .analysis()
+            .personalisations(&q.path, q.offset),
+    ))
+}
+
+fn completion_list(completions: Vec<journey_analysis::Completion>) -> Value {
+    let items: Vec<Value> = completions
         .into_iter()
         .map(|c| {
             json!({
@@ -621,5 +701,5 @@ async fn completions(
             })
         })
         .collect();
-    ok(json!(items))
+    json!(items)
 }

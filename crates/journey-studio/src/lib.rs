@@ -13,6 +13,7 @@ mod assets;
 mod guard;
 mod layout;
 mod playbooks;
+mod settings;
 mod shapes;
 mod sim;
 mod workspace;

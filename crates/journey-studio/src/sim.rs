@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use journey_analysis::{AnalysisHost, Project};
-use journey_runtime::{Outbound, Runtime, Status};
+use journey_project::ProjectConfig;
+use journey_runtime::{Header, Outbound, Runtime, Status};
 use journey_testing::{Kind, Simulator};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -236,6 +237,60 @@ fn is_name(text: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// What the contact's phone shows of a message, without the transcript's markers:
+/// `body` (its words, line breaks kept), `header`, `footer`, `media` (`{kind, url}`).
+/// A template shows its registered body with the parameters filled in.
+fn shown(config: &ProjectConfig, message: &Outbound, out: &mut Value) {
+    match message {
+        Outbound::Text { body } => out["body"] = json!(body),
+        Outbound::Media { kind, url, caption } => {
+            out["media"] = json!({"kind": kind, "url": url});
+            out["body"] = json!(caption.clone().unwrap_or_default());
+        }
+        Outbound::Interactive {
+            header,
+            body,
+            footer,
+            ..
+        } => {
+            out["body"] = json!(body);
+            match header {
+                Some(Header::Text(text)) => out["header"] = json!(text),
+                Some(Header::Media { kind, url }) => {
+                    out["media"] = json!({"kind": kind, "url": url})
+                }
+                None => {}
+            }
+            if let Some(footer) = footer {
+                out["footer"] = json!(footer);
+            }
+        }
+        Outbound::Template {
+            name,
+            language,
+            params,
+            ..
+        } => {
+            let body = match config.template(name, language) {
+                Some(template) => {
+                    let mut body = template.body.clone();
+                    for (i, (param, value)) in
+                        template.parameter_names().iter().zip(params).enumerate()
+                    {
+                        body = body
+                            .replace(&format!("{{{{{}}}}}", i + 1), value)
+                            .replace(&format!("{{{{{param}}}}}"), value);
+                    }
+                    body
+                }
+                None => params.join(", "),
+            };
+            out["body"] = json!(body);
+            out["template"] = json!(name);
+        }
+    }
+}
+
 /// `SimState` (API.md).
 fn state(id: &str, sim: &Simulator<'_>) -> Value {
     let mut sent = sim.sent().iter();
@@ -255,9 +310,18 @@ fn state(id: &str, sim: &Simulator<'_>) -> Value {
                 "at": at.to_string(),
                 "line": line.to_string(),
             });
+            if line.kind == Kind::Contact
+                && let Some(title) = line
+                    .text
+                    .strip_prefix("[tap ")
+                    .and_then(|t| t.strip_suffix(']'))
+            {
+                out["tap"] = json!(title);
+            }
             if line.kind == Kind::Bot
                 && let Some(message) = sent.next()
             {
+                shown(sim.runtime().config, message, &mut out);
                 match message {
                     Outbound::Interactive { kind, options, .. } => {
                         let titles: Vec<&str> = options.iter().map(|(_, t)| t.as_str()).collect();

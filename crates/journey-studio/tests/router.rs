@@ -444,3 +444,165 @@ async fn an_operation_edits_one_line_carries_positions_and_refuses_stale_text() 
         MAIN
     );
 }
+
+#[tokio::test]
+async fn settings_are_forms_over_journey_toml_with_versions() {
+    let dir = project();
+    let toml = "# Clinic settings.\n[project]\nname = \"clinic\" # shown in the studio\n";
+    std::fs::write(dir.path().join("journey.toml"), toml).unwrap();
+    let studio = studio(dir.path());
+    let (status, settings) = call(&studio, "GET", "/api/settings", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(settings["languages"], json!(["en"]));
+    assert_eq!(
+        settings["keywords"]["opt_out"],
+        json!(["stop", "unsubscribe"])
+    );
+    let name = settings["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "name")
+        .unwrap();
+    assert_eq!(
+        (name["builtin"].clone(), name["max_length"].clone()),
+        (json!(true), json!(60))
+    );
+    let version = settings["version"].as_str().unwrap().to_owned();
+
+    // A stale version: 409, nothing written.
+    let (status, refused) = call(
+        &studio,
+        "PUT",
+        "/api/settings",
+        Some(json!({"change": "languages", "default_language": "en", "languages": ["pt"], "base_version": "0000"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["version"], json!(version));
+    // A value that cannot work: 422 in plain words.
+    let (status, refused) = call(
+        &studio,
+        "PUT",
+        "/api/settings",
+        Some(json!({"change": "field", "name": "age", "type": "number", "max_length": 3, "base_version": version})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("applies to text fields only"),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("journey.toml")).unwrap(),
+        toml
+    );
+
+    let (status, change) = call(
+        &studio,
+        "PUT",
+        "/api/settings",
+        Some(json!({"change": "languages", "default_language": "en", "languages": ["pt"], "base_version": version})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{change}");
+    let written = std::fs::read_to_string(dir.path().join("journey.toml")).unwrap();
+    assert_eq!(written, format!("{toml}languages = [\"en\", \"pt\"]\n"));
+    assert_eq!(change["files"][0]["path"], "journey.toml");
+    // The outline now offers a Portuguese version of each message; undo puts the bytes back.
+    let (_, view) = call(&studio, "GET", "/api/journey?file=main.journey", None).await;
+    assert_eq!(
+        view["cards"][0]["definitions"][0]["statements"][0]["translations"],
+        json!([{"language": "pt", "text": null}])
+    );
+    let (status, _) = call(&studio, "POST", "/api/undo", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("journey.toml")).unwrap(),
+        toml
+    );
+}
+
+#[tokio::test]
+async fn the_way_to_a_person_and_the_personalisations() {
+    let dir = project();
+    let studio = studio(dir.path());
+    let (status, path) = call(
+        &studio,
+        "GET",
+        "/api/person-path?file=main.journey&card=Welcome",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(path["person"], "Nurse");
+    assert_eq!(
+        path["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["target"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["Menu", "Nurse"]
+    );
+    let (status, _) = call(
+        &studio,
+        "GET",
+        "/api/person-path?file=main.journey&card=Nowhere",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let offset = MAIN.find("text(\"Rest").unwrap();
+    let (status, items) = call(
+        &studio,
+        "GET",
+        &format!("/api/personalisations?path=main.journey&offset={offset}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["insert"] == "@contact.name" && i["kind"] == "field"),
+        "{items}"
+    );
+}
+
+#[tokio::test]
+async fn simulator_lines_say_what_the_phone_shows() {
+    let dir = project();
+    let studio = studio(dir.path());
+    let (status, state) = call(
+        &studio,
+        "POST",
+        "/api/sim/start",
+        Some(json!({"text": "hi"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    let id = state["id"].as_str().unwrap().to_owned();
+    let (_, state) = call(
+        &studio,
+        "POST",
+        &format!("/api/sim/{id}/send"),
+        Some(json!({"button": "Tips"})),
+    )
+    .await;
+    let lines = state["transcript"].as_array().unwrap();
+    let menu = lines
+        .iter()
+        .find(|l| l["text"].as_str().unwrap().starts_with("[buttons]"))
+        .unwrap();
+    assert_eq!(menu["body"], "How can we help?");
+    let tap = lines.iter().find(|l| l["text"] == "[tap Tips]").unwrap();
+    assert_eq!(tap["tap"], "Tips");
+    let last = lines.iter().rev().find(|l| l["from"] == "journey").unwrap();
+    assert_eq!(last["body"], "Rest well.");
+}

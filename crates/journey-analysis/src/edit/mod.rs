@@ -26,6 +26,8 @@ mod locate;
 mod splice;
 mod statements;
 
+pub(crate) use splice::quote_like;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

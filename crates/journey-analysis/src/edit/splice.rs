@@ -347,7 +347,7 @@ pub(super) fn quote(text: &str) -> String {
 
 /// Plain text as a string literal shaped like `old` (the literal it replaces): a
 /// `"""` heredoc stays one, at its indentation; else [`quote`].
-pub(super) fn quote_like(old: &str, text: &str) -> String {
+pub(crate) fn quote_like(old: &str, text: &str) -> String {
     let fits_triple = !text.contains("\"\"\"") && !text.ends_with('"') && !text.contains('\\');
     if let Some(body) = old
         .strip_prefix("\"\"\"")

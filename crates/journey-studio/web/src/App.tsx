@@ -1,13 +1,15 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Canvas } from "./Canvas";
-import { CodePane } from "./CodePane";
 import { Inspector } from "./Inspector";
 import { Problems } from "./Problems";
 import { Sidebar, Toolbar } from "./Sidebar";
 import { Simulator } from "./Simulator";
 import { useStudio } from "./store";
 import type { Panel } from "./store";
+
+// CodeMirror is loaded when the Code tab is first shown: the canvas does not wait for it.
+const CodePane = lazy(() => import("./CodePane").then((m) => ({ default: m.CodePane })));
 
 const PANELS: { id: Panel; label: string }[] = [
   { id: "inspector", label: "Card" },
@@ -35,6 +37,13 @@ function useUndoKeys() {
 export function App() {
   const { view, panel, setPanel, notice, say } = useStudio();
   useUndoKeys();
+  // The code editor is made the first time the Code tab is shown, then kept (its undo
+  // history, a pending save): laying out and highlighting a 500-card file while the tab
+  // is hidden took a third of the time to open such a journey.
+  const [codeShown, setCodeShown] = useState(false);
+  useEffect(() => {
+    if (panel === "code") setCodeShown(true);
+  }, [panel]);
   return (
     <div className="studio">
       <aside className="sidebar">
@@ -71,7 +80,11 @@ export function App() {
           <Inspector />
         </div>
         <div className="panel-body" hidden={panel !== "code"}>
-          <CodePane />
+          {(codeShown || panel === "code") && (
+            <Suspense fallback={<div className="empty">Loading…</div>}>
+              <CodePane />
+            </Suspense>
+          )}
         </div>
         <div className="panel-body" hidden={panel !== "simulator"}>
           <Simulator />

@@ -80,7 +80,7 @@ function Interrupts({ view }: { view: JourneyView }) {
 
 export function Canvas({ view }: { view: JourneyView }) {
   const studio = useStudio();
-  const { diagnostics, sim, search, selected, focus, personPaths } = studio;
+  const { diagnostics, sim, search, selected, focus, personPaths, personPath } = studio;
   const flow = useReactFlow();
   const [nodes, setNodes] = useState<CardNodeType[]>([]);
 
@@ -90,10 +90,23 @@ export function Canvas({ view }: { view: JourneyView }) {
   // Laid out when the journey changes, not when only its diagnostics do; cards moved in
   // this session keep where they were dropped.
   const laidOut = useMemo(() => layout(view.cards), [view]);
+  // The way to a person from the selected card: its cards, and its exits as edge ids.
+  const path = useMemo(() => {
+    if (!personPath || !personPath.person) return null;
+    return {
+      cards: new Set([personPath.card, personPath.person, ...personPath.steps.map((s) => s.target)]),
+      edges: new Set(personPath.steps.map((s) => `${s.card}/${s.exit}`)),
+    };
+  }, [personPath]);
   const moved = useRef(new Map<string, { x: number; y: number }>());
 
   useEffect(() => {
     const position = (name: string) => moved.current.get(name) ?? laidOut.get(name)!;
+    // Each card's problems, found in one pass over the project's.
+    const problems = new Map<string, typeof diagnostics>();
+    for (const d of diagnostics) {
+      if (d.card?.journey === view.name) problems.set(d.card.card, [...(problems.get(d.card.card) ?? []), d]);
+    }
     setNodes(
       view.cards.map((card) => ({
         id: card.name,
@@ -104,9 +117,10 @@ export function Canvas({ view }: { view: JourneyView }) {
         selected: card.name === selected,
         data: {
           card,
-          problems: diagnostics.filter((d) => d.card?.journey === view.name && d.card.card === card.name),
+          problems: problems.get(card.name) ?? [],
           running: card.name === running,
           person: personPaths ? card.reaches_person : null,
+          onPath: path?.cards.has(card.name) ?? false,
           matched:
             needle !== "" &&
             (card.name.toLowerCase().includes(needle) || firstMessage(card).toLowerCase().includes(needle)),
@@ -114,7 +128,7 @@ export function Canvas({ view }: { view: JourneyView }) {
       })),
     );
     // `selected` is applied by the next effect without rebuilding every node.
-  }, [view, laidOut, diagnostics, running, needle, personPaths]);
+  }, [view, laidOut, diagnostics, running, needle, personPaths, path]);
 
   useEffect(() => {
     // The card chosen elsewhere (a problem, the simulator, search) becomes selected; React
@@ -150,7 +164,14 @@ export function Canvas({ view }: { view: JourneyView }) {
     }
   }, [focus, flow, nodes]);
 
-  const edges = useMemo(() => edgesOf(view, laidOut), [view, laidOut]);
+  const allEdges = useMemo(() => edgesOf(view, laidOut), [view, laidOut]);
+  const edges = useMemo(
+    () =>
+      path
+        ? allEdges.map((e) => (path.edges.has(e.id) ? { ...e, className: `${e.className} on-path`, animated: true } : e))
+        : allEdges,
+    [allEdges, path],
+  );
 
   const selectedCards = useCallback(() => flow.getNodes().filter((n) => n.selected).map((n) => n.id), [flow]);
   useCardClipboard(view, selectedCards);

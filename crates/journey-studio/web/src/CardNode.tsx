@@ -14,6 +14,8 @@ export interface CardData extends Record<string, unknown> {
   matched: boolean;
   /** When the way to a person is shown: whether this card has one. */
   person: boolean | null;
+  /** On the way to a person from the selected card. */
+  onPath: boolean;
 }
 
 export type CardNodeType = Node<CardData, "card">;
@@ -41,8 +43,9 @@ export function firstMessage(card: CardView): string {
       if (!MESSAGES.has(statement.kind)) continue;
       // A menu's words are in the `text(…)` of its block.
       const message = statement.block?.find((s) => s.kind === "text") ?? statement;
-      const words = message.args.find((a) => !a.name && a.value != null)?.value;
-      // A personalised message has no plain text: the server's summary quotes it.
+      const first = message.args.find((a) => !a.name);
+      const words = first?.text ?? first?.value;
+      // Words the server cannot give as text (an expression): its summary quotes them.
       return words ?? message.summary;
     }
   }
@@ -51,7 +54,7 @@ export function firstMessage(card: CardView): string {
 
 /** An exit's words when the server gives it no label (a `then:`, a timeout…). */
 function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
-  const { card, problems, running, matched, person } = data;
+  const { card, problems, running, matched, person, onPath } = data;
   const { focusCard } = useStudio();
   const worst = problems.some((p) => p.severity === "error")
     ? "error"
@@ -61,7 +64,7 @@ function CardNodeView({ data, selected }: NodeProps<CardNodeType>) {
         ? "info"
         : "";
   const classes = ["card-node", worst && `has-${worst}`, selected && "selected", running && "running", matched && "matched",
-    person === true && "to-person", person === false && "no-person"];
+    person === true && "to-person", person === false && "no-person", onPath && "on-path"];
   return (
     <div className={classes.filter(Boolean).join(" ")} style={{ width: CARD_WIDTH }} data-card={card.name}>
       <Handle type="target" position={Position.Left} id="in" className="card-in" />

@@ -2,9 +2,10 @@
 // are shown as their code, editable as code.
 
 import { useEffect, useRef, useState } from "react";
-import type { CardView, StatementView } from "./api";
+import type { CardView, Completion, StatementView, Translation } from "./api";
 import { api, sliceBytes } from "./api";
 import { EXIT_WORDS } from "./layout";
+import { languageName } from "./Settings";
 import { exitRef, literal, ops } from "./ops";
 import type { At, Base, ExitRef } from "./ops";
 import { useStudio } from "./store";
@@ -64,7 +65,7 @@ const TEMPLATES: { label: string; source: string }[] = [
  * per edit, so that Enter followed by leaving the field sends one operation, not two (the
  * second would be based on a version the first replaced).
  */
-function useDraft(value: string): [string, (v: string) => void, () => boolean] {
+function useDraft(value: string): [string, (v: string) => void, () => boolean, (sent: string) => void] {
   const [draft, setDraft] = useState(value);
   const sent = useRef<string | null>(null);
   useEffect(() => {
@@ -76,7 +77,11 @@ function useDraft(value: string): [string, (v: string) => void, () => boolean] {
     sent.current = draft;
     return true;
   };
-  return [draft, setDraft, changed];
+  // Text sent some other way (the personalisation picker): leaving the field sends it again only if it changes.
+  const sentAs = (text: string) => {
+    sent.current = text;
+  };
+  return [draft, setDraft, changed, sentAs];
 }
 
 function Counter({ used, limit, noun }: { used: number; limit: number; noun: string }) {
@@ -98,25 +103,79 @@ function CardNames() {
   );
 }
 
+/** The statement whose words a form edits: a menu's words are the `text(…)` of its block. */
+function wordsOf(place: Place, statement: StatementView): { source: StatementView; at: At } {
+  const inner = statement.block?.findIndex((s) => s.kind === "text") ?? -1;
+  return inner >= 0
+    ? { source: statement.block![inner], at: { ...place.at, inner: statement.block![inner].index } }
+    : { source: statement, at: place.at };
+}
+
 /**
- * The words a statement sends: its first string argument, or that of the `text(…)` in its
- * `do … end` block (a menu's message). Saved as plain text: the server quotes it.
+ * Contact fields and run variables to put into a message, as the analysis host lists them
+ * for this place in the file; choosing one inserts it (`@contact.name`) at the cursor.
+ */
+function Personalise({ offset, insert }: { offset: number; insert: (token: string) => void }) {
+  const { view, versions } = useStudio();
+  const file = view!.file;
+  const version = versions[file];
+  const [choices, setChoices] = useState<Completion[]>([]);
+  useEffect(() => {
+    let current = true;
+    api.personalisations(file, offset).then((c) => current && setChoices(c), () => current && setChoices([]));
+    return () => {
+      current = false;
+    };
+  }, [file, offset, version]);
+  if (choices.length === 0) return null;
+  return (
+    <label className="picker">
+      <span>Personalise:</span>
+      <select
+        aria-label="Personalise"
+        value=""
+        onChange={(e) => {
+          if (e.target.value) insert(e.target.value);
+        }}
+      >
+        <option value="">insert a contact field or answer…</option>
+        {choices.map((c) => (
+          <option key={`${c.kind}/${c.label}`} value={c.insert}>
+            {c.kind === "field" ? `${c.label} (${c.detail ?? "field"})` : `${c.label} (an answer kept earlier)`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * The words a statement sends, personalisations included (`@contact.name`), as the server
+ * gives them for `set_text`: it quotes them. A string the server cannot give as words stays
+ * code.
  */
 function MessageField({ place, statement }: { place: Place; statement: StatementView }) {
   const { run } = useStudio();
-  const inner = statement.block?.findIndex((s) => s.kind === "text") ?? -1;
-  const source = inner >= 0 ? statement.block![inner] : statement;
+  const { source, at } = wordsOf(place, statement);
   const first = source.args.find((a) => !a.name);
-  const value = first?.value ?? null;
-  const [draft, setDraft, changed] = useDraft(value ?? "");
+  const value = first?.text ?? null;
+  const [draft, setDraft, changed, sentAs] = useDraft(value ?? "");
+  // The cursor stays in the box while the picker is used: insert there.
+  const area = useRef<HTMLTextAreaElement>(null);
   if (value === null) {
-    // Words the server does not give as plain text (a personalised message): as code.
     return first?.source.startsWith('"') ? <CodeField statement={source} label="Message (as code)" /> : null;
   }
   const save = () => {
-    if (!changed()) return;
-    const at = inner >= 0 ? { ...place.at, inner: statement.block![inner].index } : place.at;
-    void run(ops.setText(place.base, at, draft));
+    if (changed()) void run(ops.setText(place.base, at, draft));
+  };
+  const insert = (token: string) => {
+    const cursor = area.current?.selectionStart ?? draft.length;
+    // Right after a letter or digit an `@` is plain text (as in an e-mail address): a space first.
+    const spaced = /[\p{L}\p{N}]$/u.test(draft.slice(0, cursor)) ? ` ${token}` : token;
+    const next = draft.slice(0, cursor) + spaced + draft.slice(cursor);
+    setDraft(next);
+    sentAs(next);
+    if (next !== value) void run(ops.setText(place.base, at, next));
   };
   return (
     <label className="field">
@@ -125,6 +184,7 @@ function MessageField({ place, statement }: { place: Place; statement: Statement
         className="message"
         value={draft}
         rows={3}
+        ref={area}
         onChange={(e) => setDraft(e.target.value)}
         onBlur={save}
         onKeyDown={(e) => {
@@ -132,7 +192,51 @@ function MessageField({ place, statement }: { place: Place; statement: Statement
         }}
       />
       <span className="hint">{draft.length} characters</span>
+      <Personalise offset={source.span[0]} insert={insert} />
     </label>
+  );
+}
+
+/** One language's version of a message: empty when there is none yet. */
+function TranslationField({ place, at, translation }: { place: Place; at: At; translation: Translation }) {
+  const { run } = useStudio();
+  const [draft, setDraft, changed] = useDraft(translation.text ?? "");
+  const label = `${languageName(translation.language)} (${translation.language})`;
+  if (translation.source) {
+    return (
+      <label className="field translation" data-language={translation.language}>
+        <span>{label}: written as code, change it in the Code tab</span>
+        <code>{translation.source}</code>
+      </label>
+    );
+  }
+  const save = () => {
+    if (!changed()) return;
+    const text = draft.trim() === "" ? null : draft;
+    if (text === null && translation.text === null) return;
+    void run(ops.setTranslation(place.base, at, translation.language, text));
+  };
+  return (
+    <label className="field translation" data-language={translation.language}>
+      <span>{label}</span>
+      <textarea value={draft} rows={2} placeholder={`Not translated into ${languageName(translation.language)} yet`}
+        onChange={(e) => setDraft(e.target.value)} onBlur={save} />
+    </label>
+  );
+}
+
+/** The message in each of the project's other languages, side by side with the main one. */
+function Translations({ place, statement }: { place: Place; statement: StatementView }) {
+  const { source, at } = wordsOf(place, statement);
+  const translations = source.translations ?? [];
+  if (translations.length === 0) return null;
+  return (
+    <div className="translations">
+      <div className="section-head">Translations</div>
+      {translations.map((t) => (
+        <TranslationField key={`${t.language}/${t.text ?? ""}/${t.source ?? ""}`} place={place} at={at} translation={t} />
+      ))}
+    </div>
   );
 }
 
@@ -304,6 +408,7 @@ function Statement({ place, statement }: { place: Place; statement: StatementVie
       {statement.form ? (
         <>
           <MessageField place={place} statement={statement} />
+          <Translations place={place} statement={statement} />
           {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField place={place} statement={statement} />}
           {fields.map((field) => (
             <NamedField key={field.name} place={place} statement={statement} field={field} />
@@ -438,6 +543,23 @@ function GoesTo({ card }: { card: CardView }) {
   );
 }
 
+/** With "Way to a person" on: the cards a contact passes to reach a person from this one. */
+function PersonPathLine({ card }: { card: CardView }) {
+  const { personPaths, personPath } = useStudio();
+  if (!personPaths || !personPath || personPath.card !== card.name) return null;
+  if (!personPath.person) {
+    return <div className="person-path">No way to a person from this card.</div>;
+  }
+  const cards = [card.name, ...personPath.steps.map((s) => s.target)];
+  const replies = personPath.replies === 1 ? "1 message" : `${personPath.replies} messages`;
+  return (
+    <div className="person-path">
+      Way to a person: {cards.join(" → ")}
+      {personPath.person !== cards[cards.length - 1] ? ` → ${personPath.person}` : ""} (the contact sends {replies} on the way)
+    </div>
+  );
+}
+
 export function Inspector() {
   const { view, selected, target, run } = useStudio();
   const [guard, setGuard] = useState("");
@@ -467,6 +589,7 @@ export function Inspector() {
         </div>
       ))}
       <GoesTo card={card} />
+      <PersonPathLine card={card} />
       <div className="add-guard">
         <input placeholder="Add a version of this card only when… (e.g. contact.age >= 18)" value={guard}
           onChange={(e) => setGuard(e.target.value)} />

@@ -4,11 +4,13 @@ import { useState } from "react";
 import { firstMessage } from "./CardNode";
 import { ops } from "./ops";
 import { Playbooks } from "./Playbooks";
+import { Settings } from "./Settings";
 import { useStudio } from "./store";
 
 export function Sidebar() {
   const { project, open, openJourney, openCode } = useStudio();
   const [gallery, setGallery] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   if (!project) return <div className="empty">Loading…</div>;
   const tests = project.files.filter((f) => f.kind === "test");
   const settings = project.files.filter((f) => f.kind === "config" || f.kind === "functions");
@@ -44,9 +46,15 @@ export function Sidebar() {
         </li>
       </ul>
       {gallery && <Playbooks close={() => setGallery(false)} />}
+      {settingsOpen && <Settings close={() => setSettingsOpen(false)} />}
       <h2>Settings</h2>
       <div className="languages">Languages: {project.languages.join(", ") || "—"}</div>
       <ul>
+        <li>
+          <button className="open-settings" onClick={() => setSettingsOpen(true)}>
+            Languages, keywords, contact fields and templates…
+          </button>
+        </li>
         {settings.map((f) => (
           <li key={f.path}>
             <button onClick={() => openCode(f.path)}>{f.path}</button>

@@ -60,18 +60,28 @@ export function Simulator() {
           <span className="clock">{sim.now}</span>
         </div>
         <div className="chat">
-          {sim.transcript.map((bubble, i) => (
-            <div key={i} className={`bubble from-${bubble.from}`}>
-              <div className="bubble-text">{bubble.text}</div>
-              {(bubble.buttons ?? bubble.rows ?? []).length > 0 && (
-                <div className="bubble-choices">
-                  {(bubble.buttons ?? bubble.rows ?? []).map((choice) => (
-                    <span key={choice}>{choice}</span>
-                  ))}
-                </div>
-              )}
-            </div>
-          ))}
+          {sim.transcript.map((bubble, i) =>
+            bubble.from === "system" ? (
+              // Time passing, a timer, a handoff: a small line between the messages.
+              <div key={i} className="bubble from-system system-line">
+                {bubble.text}
+              </div>
+            ) : (
+              <div key={i} className={`bubble from-${bubble.from}`}>
+                {bubble.media && <div className="bubble-media">{bubble.media.kind}: {bubble.media.url}</div>}
+                {bubble.header && <div className="bubble-header">{bubble.header}</div>}
+                <div className="bubble-text">{bubble.from === "journey" ? bubble.body ?? bubble.text : bubble.tap ?? bubble.text}</div>
+                {bubble.footer && <div className="bubble-footer">{bubble.footer}</div>}
+                {(bubble.buttons ?? bubble.rows ?? []).length > 0 && (
+                  <div className="bubble-choices">
+                    {(bubble.buttons ?? bubble.rows ?? []).map((choice) => (
+                      <span key={choice}>{choice}</span>
+                    ))}
+                  </div>
+                )}
+              </div>
+            ),
+          )}
         </div>
         {choices.length > 0 && sim.waiting && (
           <div className="taps">

@@ -63,6 +63,16 @@ export interface Arg {
   name?: string | null;
   source: string;
   value?: string | null;
+  /** A string's words as set_text takes them, personalisations (`@contact.name`) included. */
+  text?: string | null;
+}
+
+/** A message's version in one of the project's other languages. */
+export interface Translation {
+  language: string;
+  /** Null: no version in this language yet, or (with `source`) not plain words. */
+  text: string | null;
+  source?: string | null;
 }
 
 export interface StatementView {
@@ -76,6 +86,7 @@ export interface StatementView {
   var?: string | null;
   /** The statements of a call's `do … end` block (a menu's text, header, footer). */
   block?: StatementView[] | null;
+  translations?: Translation[] | null;
 }
 
 export type ExitKind =
@@ -119,7 +130,16 @@ export interface JourneyView {
 
 export interface Bubble {
   from: "contact" | "journey" | "system";
+  /** The transcript line's text, markers included (`[buttons] …`, `[tap …]`). */
   text: string;
+  /** What the contact's phone shows (journey messages): words, header, footer, media. */
+  body?: string | null;
+  header?: string | null;
+  footer?: string | null;
+  media?: { kind: string; url: string } | null;
+  template?: string | null;
+  /** The title a contact tapped. */
+  tap?: string | null;
   buttons?: string[] | null;
   rows?: string[] | null;
   at: string;
@@ -154,6 +174,55 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+export interface FieldSetting {
+  name: string;
+  type: string;
+  max_length?: number | null;
+  choices: string[];
+  description?: string | null;
+  required: boolean;
+  builtin: boolean;
+  declared: boolean;
+  max_chars?: number | null;
+}
+
+export interface TemplateSetting {
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  body: string;
+  parameters: string[];
+}
+
+/** journey.toml as the settings forms show it (GET /api/settings). */
+export interface Settings {
+  path: string;
+  version: string | null;
+  default_language: string;
+  languages: string[];
+  keywords: { help: string[]; opt_out: string[]; opt_in: string[] };
+  fields: FieldSetting[];
+  templates: TemplateSetting[];
+  field_types: string[];
+  statuses: string[];
+}
+
+/** The shortest way to a person from a card (GET /api/person-path). */
+export interface PersonPath {
+  card: string;
+  person: string | null;
+  replies: number;
+  steps: { card: string; exit: number; target: string }[];
+}
+
+export interface Completion {
+  label: string;
+  insert: string;
+  detail?: string | null;
+  kind: string;
 }
 
 export interface Playbook {
@@ -202,6 +271,13 @@ export const api = {
     call<JourneyView>("GET", `/api/journey?file=${q(file)}&name=${q(name)}`),
   layout: (file: string, journey: string, positions: Record<string, { x: number; y: number }>) =>
     call<void>("PUT", "/api/layout", { file, journey, positions }),
+  settings: () => call<Settings>("GET", "/api/settings"),
+  putSettings: (change: object, base_version: string | null) =>
+    call<Change>("PUT", "/api/settings", { ...change, base_version }),
+  personPath: (file: string, journey: string, card: string) =>
+    call<PersonPath>("GET", `/api/person-path?file=${q(file)}&journey=${q(journey)}&card=${q(card)}`),
+  personalisations: (path: string, offset: number) =>
+    call<Completion[]>("GET", `/api/personalisations?path=${q(path)}&offset=${offset}`),
   playbooks: () => call<Playbook[]>("GET", "/api/playbooks"),
   importPlaybook: (name: string, values: Record<string, unknown>) =>
     call<Change & { todo?: string[] }>("POST", "/api/playbooks/import", { name, values }),

@@ -48,8 +48,8 @@ export const ops = {
   duplicateCard: (b: Base, card: string, newName: string) => ({
     op: "duplicate_card", ...on(b), journey: b.journey, card, new_name: newName,
   }),
-  addDefinition: (b: Base, card: string, guard: string, body?: string) => ({
-    op: "add_definition", ...on(b), journey: b.journey, card, guard, body: body ?? null,
+  addDefinition: (b: Base, card: string, guard: string, body?: string, index?: number) => ({
+    op: "add_definition", ...on(b), journey: b.journey, card, guard, body: body ?? null, index: index ?? null,
   }),
   removeDefinition: (b: Base, card: string, definition: number) => ({
     op: "remove_definition", ...on(b), journey: b.journey, card, definition,
@@ -59,6 +59,9 @@ export const ops = {
   setArgument: (b: Base, at: At, arg: ArgKey, value: string) => ({ op: "set_argument", ...on(b), at, arg, value }),
   clearArgument: (b: Base, at: At, arg: ArgKey) => ({ op: "clear_argument", ...on(b), at, arg }),
   setText: (b: Base, at: At, text: string) => ({ op: "set_text", ...on(b), at, text }),
+  setTranslation: (b: Base, at: At, language: string, text: string | null) => ({
+    op: "set_translation", ...on(b), at, language, text,
+  }),
   addOption: (b: Base, at: At, card: string, label?: string) => ({
     op: "add_option", ...on(b), at, card, label: label ?? null,
   }),

@@ -5,7 +5,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { api, ApiError } from "./api";
-import type { Change, Diagnostic, JourneyView, Project, SimState } from "./api";
+import type { Change, Diagnostic, JourneyView, PersonPath, Project, SimState } from "./api";
 import type { Base } from "./ops";
 
 export interface Open {
@@ -32,6 +32,8 @@ interface Studio {
   /** Show which cards can reach a person (a handoff or an escalation). */
   personPaths: boolean;
   setPersonPaths: (on: boolean) => void;
+  /** With `personPaths` on and a card selected: the server's shortest way to a person. */
+  personPath: PersonPath | null;
   openJourney: (open: Open, card?: string) => void;
   select: (card: string | null) => void;
   focusCard: (card: string) => void;
@@ -80,6 +82,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
   const [focus, setFocus] = useState<{ card: string; seq: number } | null>(null);
   const [search, setSearch] = useState("");
   const [personPaths, setPersonPaths] = useState(false);
+  const [personPath, setPersonPath] = useState<PersonPath | null>(null);
 
   // Callbacks read the latest state through refs, so that event handlers set up once
   // (server-sent events, keyboard) never act on a stale copy.
@@ -287,6 +290,22 @@ export function StudioProvider({ children }: { children: ReactNode }) {
     return () => events.close();
   }, [loadText, refreshView, loadProject]);
 
+  // The way to a person from the selected card, read again when the journey changes.
+  useEffect(() => {
+    if (!personPaths || !selected || !view) {
+      setPersonPath(null);
+      return;
+    }
+    let current = true;
+    api.personPath(view.file, view.name, selected).then(
+      (path) => current && setPersonPath(path),
+      () => current && setPersonPath(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [personPaths, selected, view]);
+
   const value = useMemo<Studio>(
     () => ({
       project,
@@ -304,6 +323,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       search,
       personPaths,
       setPersonPaths,
+      personPath,
       openJourney,
       select: setSelected,
       focusCard: (card) => {
@@ -327,7 +347,7 @@ export function StudioProvider({ children }: { children: ReactNode }) {
       redo: () => void history("redo"),
     }),
     [project, diagnostics, versions, texts, open, view, selected, panel, codePath, notice, sim, focus, search,
-      personPaths, openJourney, target, run, apply, loadText, history],
+      personPaths, personPath, openJourney, target, run, apply, loadText, history],
   );
 
   return <StudioContext.Provider value={value}>{children}</StudioContext.Provider>;
