@@ -18,7 +18,7 @@ pub struct Workspace {
     pub projects: Vec<Project>,
 }
 
-const CONFIG_FILE: &str = "journey.toml";
+use journey_files::CONFIG_FILE;
 const FUNCTIONS_DIR: &str = "functions";
 
 /// Loads every journey under `paths` (files or directories, recursively).
@@ -118,11 +118,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let walker = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_skipped_dir(e));
-    for entry in walker {
+    for entry in journey_files::walk(path, journey_files::Nested::Include) {
         let entry = entry.map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
         let file = entry.path();
         if entry.file_type().is_file() && (is_journey(file) || is_notebook(file)) {
@@ -130,13 +126,6 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Hidden directories and build output hold no journeys worth checking.
-pub(crate) fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
-    let name = entry.file_name().to_string_lossy();
-    entry.file_type().is_dir()
-        && (name.starts_with('.') || name == "target" || name == "node_modules")
 }
 
 fn is_journey(path: &Path) -> bool {

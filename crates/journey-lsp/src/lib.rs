@@ -31,7 +31,7 @@ use lsp_types::{
 
 pub use convert::{LineIndex, path_of, uri_of};
 
-const CONFIG_FILE: &str = "journey.toml";
+use journey_files::CONFIG_FILE;
 
 /// Serves one client on stdin/stdout until it says `exit` or closes stdin.
 pub fn run() -> Result<(), String> {
@@ -651,19 +651,8 @@ fn handle<R: lsp_types::request::Request>(
 fn load(root: Option<PathBuf>) -> Project {
     let mut host = AnalysisHost::new();
     if let Some(root) = &root {
-        let walker = walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                // A directory with its own `journey.toml` is another project.
-                e.depth() == 0
-                    || !(e.file_type().is_dir()
-                        && (name.starts_with('.')
-                            || name == "target"
-                            || name == "node_modules"
-                            || e.path().join(CONFIG_FILE).is_file()))
-            });
+        // A directory with its own `journey.toml` is another project.
+        let walker = journey_files::walk(root, journey_files::Nested::Skip);
         for entry in walker.filter_map(Result::ok) {
             let path = entry.path();
             let name = host_path(path);

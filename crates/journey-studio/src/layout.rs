@@ -37,7 +37,8 @@ impl Layout {
         let mut text = serde_json::to_string_pretty(self)
             .map_err(|e| format!("cannot write the layout: {e}"))?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| format!("cannot write `{LAYOUT_FILE}`: {e}"))
+        journey_files::replace(path, text.as_bytes())
+            .map_err(|e| format!("cannot write `{LAYOUT_FILE}`: {e}"))
     }
 
     /// Sets (or with `None` removes) the positions of these cards of `journey`.

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use journey_analysis::{AnalysisHost, FileKind};
 use sha2::{Digest, Sha256};
 
-pub(crate) const CONFIG_FILE: &str = "journey.toml";
+pub(crate) use journey_files::CONFIG_FILE;
 pub(crate) const LAYOUT_FILE: &str = "journey.layout.json";
 
 /// A file's version: the first 16 bytes of the SHA-256 of its bytes, in hex.
@@ -332,7 +332,7 @@ impl Workspace {
                     if let Some(parent) = full.parent() {
                         std::fs::create_dir_all(parent).map_err(io)?;
                     }
-                    std::fs::write(&full, text).map_err(io)?;
+                    journey_files::replace(&full, text.as_bytes()).map_err(io)?;
                     let stamp = stamp_of(&full).ok_or_else(|| {
                         WriteError::Io(format!("`{}` vanished as it was written", file.path))
                     })?;
@@ -392,20 +392,8 @@ pub(crate) fn is_tracked_name(path: &str) -> bool {
 /// The tracked files below `root` and their stamps: hidden directories, build output
 /// and nested projects left out.
 fn scan(root: &Path) -> BTreeMap<String, Stamp> {
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && (name.starts_with('.')
-                        || name == "target"
-                        || name == "node_modules"
-                        || e.path().join(CONFIG_FILE).is_file()))
-        });
     let mut found = BTreeMap::new();
-    for entry in walker.filter_map(Result::ok) {
+    for entry in journey_files::walk(root, journey_files::Nested::Skip).filter_map(Result::ok) {
         if !entry.file_type().is_file() {
             continue;
         }

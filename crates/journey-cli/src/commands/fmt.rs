@@ -88,22 +88,10 @@ fn diff(shown: &str, text: &str, formatted: &str) -> String {
         .to_string()
 }
 
-/// Replaces the file through a temporary file beside it (with the file's permissions),
-/// so that an interrupted write leaves the original.
+/// Replaces the file so that an interrupted write leaves the original.
 fn write(path: &Path, text: &str) -> Result<(), String> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".fmt.tmp");
-    let temporary = PathBuf::from(temporary);
-    std::fs::metadata(path)
-        .and_then(|metadata| {
-            std::fs::write(&temporary, text)?;
-            std::fs::set_permissions(&temporary, metadata.permissions())?;
-            std::fs::rename(&temporary, path)
-        })
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("cannot write `{}`: {e}", path.display())
-        })
+    journey_files::replace(path, text.as_bytes())
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 fn report_failure(

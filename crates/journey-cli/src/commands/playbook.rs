@@ -541,11 +541,7 @@ fn print_todo(plan: &Plan, io: &mut Io<'_>) -> Result<(), String> {
 /// sorted, skipping hidden and build directories.
 fn files_under(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !workspace::is_skipped_dir(e));
-    for entry in walker {
+    for entry in journey_files::walk(dir, journey_files::Nested::Include) {
         let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
         let wanted = extensions.is_empty()
             || entry

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use journey_server::{Bundle, Rates, Settings};
 
 use crate::Io;
-use crate::workspace::{display, is_readme, is_skipped_dir};
+use crate::workspace::{display, is_readme};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -291,15 +291,7 @@ pub(crate) fn read_bundle(project: &Path) -> Result<Bundle, String> {
     };
     let config = read(&project.join("journey.toml"))?;
     let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(project)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(is_skipped_dir(e)
-                    || (e.file_type().is_dir() && e.path().join("journey.toml").is_file()))
-        });
-    for entry in walker {
+    for entry in journey_files::walk(project, journey_files::Nested::Skip) {
         let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", project.display()))?;
         let path = entry.path();
         let journey = path

@@ -355,11 +355,7 @@ fn find_tests(path: &Path) -> Result<Vec<PathBuf>, String> {
         };
     }
     let mut tests = Vec::new();
-    let walker = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !workspace::is_skipped_dir(e));
-    for entry in walker {
+    for entry in journey_files::walk(path, journey_files::Nested::Include) {
         let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if entry.file_type().is_file() && is_test(entry.path()) {
             tests.push(entry.path().to_path_buf());
