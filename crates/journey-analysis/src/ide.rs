@@ -401,7 +401,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// The fixes rules know for findings at `offset`: did-you-mean for an unknown card,
-    /// journey, function or argument; a stub for an unknown card.
+    /// journey, function or argument; a stub for an unknown card; an opt-out interrupt
+    /// and its card for a journey that has none (WA301).
     pub fn code_actions(self, path: &str, offset: usize) -> Vec<CodeAction> {
         let Some(file) = self.file_id(path) else {
             return Vec::new();
@@ -436,7 +437,7 @@ impl<'a> Analysis<'a> {
                             actions.push(CodeAction {
                                 title: format!("Add `card {name}` to `{}`", journey.name),
                                 code: "J101",
-                                edits: vec![self.card_stub(journey, name)],
+                                edits: vec![self.card_stub(journey, name, &["text(\"TODO\")"])],
                             });
                         }
                     }
@@ -465,12 +466,78 @@ impl<'a> Analysis<'a> {
                     _ => {}
                 }
             }
+            let opt_out_missing = self.diagnostics().iter().any(|d| {
+                d.code == "WA301"
+                    && d.file() == file
+                    && covers(d.span(), offset)
+                    && covers(journey.span, d.span().start as usize)
+            });
+            if opt_out_missing {
+                actions.extend(self.opt_out_fix(journey));
+            }
         }
         actions
     }
 
+    /// WA301's fix: an interrupt for the opt-out keywords no interrupt catches, leading
+    /// to the journey's `OptOut` card, added with the fix when there is none.
+    fn opt_out_fix(self, journey: &CompiledJourney) -> Option<CodeAction> {
+        let missing = journey_check::missing_opt_out(journey, &self.config().keywords.opt_out);
+        if missing.is_empty() {
+            return None;
+        }
+        let text = self.text_of(journey.file);
+        let keywords = missing
+            .iter()
+            .map(|k| format!("{k:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let interrupt = format!("interrupt(keywords: [{keywords}], then: OptOut)");
+        let start = journey.span.start as usize;
+        let named = self.syntax_of(journey).is_some_and(|j| j.name.is_some());
+        let insertion = if named {
+            // On the line after `stack Name do`.
+            let at = text[start..]
+                .find('\n')
+                .map_or(text.len(), |n| start + n + 1);
+            TextEdit {
+                path: self.path_of(journey.file).to_owned(),
+                span: Span::new(at, at),
+                new_text: format!("  {interrupt}\n"),
+            }
+        } else {
+            TextEdit {
+                path: self.path_of(journey.file).to_owned(),
+                span: Span::new(start, start),
+                new_text: format!("{interrupt}\n\n"),
+            }
+        };
+        let mut edits = vec![insertion];
+        if !journey.cards.iter().any(|c| c.name == "OptOut") {
+            edits.push(self.card_stub(
+                journey,
+                "OptOut",
+                &[
+                    "update_contact(opted_in: false)",
+                    "cancel_scheduled()",
+                    "text(\"You will get no more messages from us.\")",
+                    "end_journey()",
+                ],
+            ));
+        }
+        Some(CodeAction {
+            title: format!(
+                "Add an opt-out interrupt for {keywords} to `{}`",
+                journey.name
+            ),
+            code: "WA301",
+            edits,
+        })
+    }
+
     /// `card Name do … end` at the end of the journey (inside `stack … end`).
-    fn card_stub(self, journey: &CompiledJourney, name: &str) -> TextEdit {
+    /// A new card at the end of the journey with these statements.
+    fn card_stub(self, journey: &CompiledJourney, name: &str, body: &[&str]) -> TextEdit {
         let text = self.text_of(journey.file);
         let named = self.syntax_of(journey).is_some_and(|j| j.name.is_some());
         let end = journey.span.end as usize;
@@ -496,7 +563,10 @@ impl<'a> Analysis<'a> {
             path: self.path_of(journey.file).to_owned(),
             span: Span::new(at, at),
             new_text: format!(
-                "{lead}{indent}card {name} do\n{indent}  text(\"TODO\")\n{indent}end\n"
+                "{lead}{indent}card {name} do\n{}{indent}end\n",
+                body.iter()
+                    .map(|statement| format!("{indent}  {statement}\n"))
+                    .collect::<String>()
             ),
         }
     }

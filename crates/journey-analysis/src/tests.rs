@@ -433,3 +433,57 @@ fn the_way_to_a_person_is_the_shortest_one() {
         }
     }
 }
+
+/// Applies text edits to one file's text (the edits do not overlap).
+fn applied(text: &str, edits: &[TextEdit]) -> String {
+    let mut edits: Vec<&TextEdit> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = text.to_owned();
+    for edit in edits {
+        out.replace_range(edit.span.range(), &edit.new_text);
+    }
+    out
+}
+
+#[test]
+fn wa301s_fix_adds_an_opt_out_interrupt_and_its_card() {
+    let named = "stack Clinic do\n  # Asks a question.\n  card Ask do\n    weeks = ask(\"How many weeks?\")\n  end\nend\n";
+    let implicit = "card Ask do\n  weeks = ask(\"How many weeks?\")\nend\n";
+    for text in [named, implicit] {
+        let mut host = AnalysisHost::new();
+        host.set_file_text("a.journey", text);
+        assert!(
+            codes(host.analysis()).contains(&"WA301"),
+            "{:?}",
+            codes(host.analysis())
+        );
+        let at = text.find("card Ask").unwrap() + "card ".len();
+        let actions = host.analysis().code_actions("a.journey", at);
+        let fix = actions
+            .iter()
+            .find(|a| a.code == "WA301")
+            .expect("a fix for WA301");
+        assert!(fix.title.contains("\"stop\""), "{}", fix.title);
+        let fixed = applied(text, &fix.edits);
+        host.set_file_text("a.journey", fixed.clone());
+        let left = codes(host.analysis());
+        assert!(
+            !left
+                .iter()
+                .any(|c| c.starts_with("WA30") || c.starts_with("J0") || *c == "J101"),
+            "{left:?} in\n{fixed}"
+        );
+        assert!(fixed.contains("interrupt(keywords: [\"stop\""), "{fixed}");
+        assert!(
+            fixed.contains("card OptOut do\n")
+                && fixed.contains("# Asks a question.") == text.contains("# Asks")
+        );
+        // Once fixed, there is nothing left to offer.
+        assert!(
+            host.analysis()
+                .code_actions("a.journey", at)
+                .iter()
+                .all(|a| a.code != "WA301")
+        );
+    }
+}

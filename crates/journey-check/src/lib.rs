@@ -23,6 +23,7 @@ use journey_diagnostics::Diagnostic;
 use journey_model::CompiledJourney;
 use journey_project::ProjectConfig;
 
+pub use optout::missing_opt_out;
 pub use registry::{RULES, rule};
 pub use rule::{CheckFn, Context, Rule};
 pub use rules::template_unknown_or_unapproved::awaits_approval;

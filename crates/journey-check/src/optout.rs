@@ -16,10 +16,7 @@ fn catches(interrupt: &Interrupt, keyword: &str) -> bool {
 }
 
 /// The opt-out keywords no interrupt of the journey catches.
-pub(crate) fn missing_opt_out<'k>(
-    journey: &CompiledJourney,
-    opt_out: &'k [String],
-) -> Vec<&'k str> {
+pub fn missing_opt_out<'k>(journey: &CompiledJourney, opt_out: &'k [String]) -> Vec<&'k str> {
     opt_out
         .iter()
         .filter(|k| !journey.interrupts.iter().any(|i| catches(i, k)))
