@@ -475,8 +475,49 @@ impl<'a> Analysis<'a> {
             if opt_out_missing {
                 actions.extend(self.opt_out_fix(journey));
             }
+            actions.extend(self.translation_stubs(journey, offset));
         }
         actions
+    }
+
+    /// J304's fix: an empty variant (`pt: ""`) for each language a message at `offset`
+    /// lacks, to be written in (an empty variant is a finding of its own until then).
+    fn translation_stubs(self, journey: &CompiledJourney, offset: usize) -> Vec<CodeAction> {
+        let languages = self.config().languages();
+        let text = self.text_of(journey.file);
+        journey_check::untranslated(journey, &languages[1..])
+            .into_iter()
+            .filter(|(message, gaps)| covers(message.span, offset) && !gaps.missing.is_empty())
+            .filter_map(|(message, gaps)| {
+                let call = text.get(message.span.range())?;
+                let close = message.span.start as usize + call.strip_suffix(')').map(str::len)?;
+                let before = text[..close].trim_end();
+                let separator = if before.ends_with(',') || before.ends_with('(') {
+                    " "
+                } else {
+                    ", "
+                };
+                let at = before.len();
+                let variants = gaps
+                    .missing
+                    .iter()
+                    .map(|lang| format!("{lang}: \"\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Some(CodeAction {
+                    title: format!(
+                        "Add an empty {} variant to fill in",
+                        gaps.missing.join(", ")
+                    ),
+                    code: "J304",
+                    edits: vec![TextEdit {
+                        path: self.path_of(journey.file).to_owned(),
+                        span: Span::new(at, at),
+                        new_text: format!("{separator}{variants}"),
+                    }],
+                })
+            })
+            .collect()
     }
 
     /// WA301's fix: an interrupt for the opt-out keywords no interrupt catches, leading

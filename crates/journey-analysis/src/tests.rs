@@ -487,3 +487,42 @@ fn wa301s_fix_adds_an_opt_out_interrupt_and_its_card() {
         );
     }
 }
+
+#[test]
+fn j304s_fix_adds_an_empty_variant_that_stays_a_finding_until_written() {
+    let mut host = AnalysisHost::new();
+    host.set_file_text(
+        "journey.toml",
+        "[project]\nlanguages = [\"en\", \"pt\", \"zu\"]\n",
+    );
+    let text = "card A do\n  text(\"Hi\", zu: \"Sawubona\")\n  text(\n    \"Bye\",\n  )\nend\n";
+    host.set_file_text("a.journey", text);
+    let mut fixed = text.to_owned();
+    for (call, expected) in [
+        ("text(\"Hi\"", "text(\"Hi\", zu: \"Sawubona\", pt: \"\")"),
+        ("text(\n", "\"Bye\", pt: \"\", zu: \"\"\n  )"),
+    ] {
+        let at = fixed.find(call).unwrap();
+        let actions = host.analysis().code_actions("a.journey", at);
+        let fix = actions
+            .iter()
+            .find(|a| a.code == "J304")
+            .expect("a fix for J304");
+        fixed = applied(&fixed, &fix.edits);
+        assert!(fixed.contains(expected), "{fixed}");
+        host.set_file_text("a.journey", fixed.clone());
+    }
+    let messages: Vec<String> = host
+        .analysis()
+        .diagnostics()
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "J304 the `pt` variant of this message is empty",
+            "J304 the `pt`, `zu` variant of this message is empty"
+        ]
+    );
+}

@@ -26,6 +26,7 @@ use journey_project::ProjectConfig;
 pub use optout::missing_opt_out;
 pub use registry::{RULES, rule};
 pub use rule::{CheckFn, Context, Rule};
+pub use rules::missing_translation::{Gaps, untranslated};
 pub use rules::template_unknown_or_unapproved::awaits_approval;
 pub use suppression::suppress;
 
