@@ -226,6 +226,21 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     await setField(inspector.locator('.statement[data-kind="text"] textarea.message'), "Go to every clinic visit and drink clean water.");
     await settled(page, file, (t) => t.includes("Go to every clinic visit and drink clean water."), "the tips message");
 
+    // A handoff to the nurses with a fallback card when nobody answers, on a new card.
+    await page.locator('input[aria-label="New card name"]').fill("Nurse");
+    await page.locator(".toolbar button", { hasText: "Add card" }).click();
+    await card(page, "Nurse").waitFor();
+    inspector = await inspect(page, "Nurse");
+    await inspector.locator("select.add-statement").selectOption({ label: "Hand to a person" });
+    const handoff = inspector.locator('.statement[data-kind="handoff"]');
+    await handoff.waitFor();
+    for (const [name, value] of [["queue", "nurses"], ["timeout", "30m"], ["on_timeout", "CallUs"], ["on_return", "Menu"]]) {
+      const before = read();
+      await setField(handoff.locator(`[data-arg="${name}"] input`), value);
+      await settled(page, file, (t) => t !== before && t.includes(value), `the handoff's ${name}`);
+    }
+    assert.match(read(), /handoff\(queue: "nurses", timeout: 30m, on_timeout: CallUs, on_return: Menu\)|handoff\(queue: "nurses"[^\n]*on_timeout: CallUs/);
+
     // A question with a timeout and two retries, on a new card.
     await page.locator('input[aria-label="New card name"]').fill("Weeks");
     await page.locator(".toolbar button", { hasText: "Add card" }).click();
@@ -242,7 +257,7 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
       ["validate", "has_number(event.message.text.body)"],
       ["error", "Please send just a number, like 12."],
       ["retries", "2"],
-      ["on_invalid", "Agent"],
+      ["on_invalid", "Nurse"],
     ];
     for (const [name, value] of settings) {
       const before = read();
@@ -499,4 +514,34 @@ test("the simulator shows what the contact's phone shows, and events as small li
       assert.doesNotMatch(t, /^\[|\| \d+\. /, `a transcript marker in "${t}"`);
     }
   });
+});
+
+test("a journey without a STOP interrupt gets one, and its opt-out card, from the Problems list", async () => {
+  const temp = tempDir("optout");
+  const file = join(temp.dir, "main.journey");
+  writeFileSync(join(temp.dir, "journey.toml"), '[project]\nname = "clinic"\n');
+  writeFileSync(file, 'stack Clinic do\n  card Ask do\n    weeks = ask("How many weeks pregnant are you?")\n    text("Thank you.")\n  end\nend\n');
+  const studio = await startStudio(temp.dir);
+  let page;
+  try {
+    page = await openStudio(browser, studio, { file: "main.journey", name: "Clinic" });
+    const fix = page.locator('.problem-group[data-rule="WA301"] .fix');
+    await assert.doesNotReject(fix.waitFor());
+    assert.match(await fix.textContent(), /Add an opt-out interrupt for "stop"/);
+    await fix.click();
+    const text = await settled(page, file, (t) => t.includes("card OptOut do"), "the opt-out interrupt and card");
+    assert.match(text, /interrupt\(keywords: \["stop", .*\], then: OptOut\)/);
+    // The new card is on the canvas, and the problem is gone.
+    await card(page, "OptOut").waitFor();
+    await page.locator('.problem-group[data-rule="WA301"]').waitFor({ state: "detached" });
+    const check = journey(["check", temp.dir]);
+    assert.doesNotMatch(check.stdout + check.stderr, /WA301/);
+  } finally {
+    if (page) {
+      await screenshot(page, "optout-fix").catch(() => {});
+      await page.context().close();
+    }
+    await studio.stop();
+    temp.cleanup();
+  }
 });
