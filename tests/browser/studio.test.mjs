@@ -283,8 +283,9 @@ test("a journey built from `journey new` with clicks and typing passes `journey 
     await inspector.locator("select.add-statement").selectOption({ label: "Message" });
     await setField(inspector.locator('.statement[data-kind="text"] textarea.message').first(), "Keep going to every clinic visit.");
     await settled(page, file, (t) => t.includes("Keep going to every clinic visit."), "the advice");
-    await inspector.locator(".add-guard input").fill("parse_int(answer) < 12");
-    await inspector.locator(".add-guard button").click();
+    await inspector.locator(".add-guard button", { hasText: "write it as an expression" }).click();
+    await inspector.locator('.add-guard input[aria-label="Condition"]').fill("parse_int(answer) < 12");
+    await inspector.locator(".add-guard button", { hasText: "Add" }).click();
     await settled(page, file, (t) => t.includes("when parse_int(answer) < 12"), "the guarded version");
     // The new version comes first and empty: give it its own message.
     await inspector.locator('.definition[data-definition="1"]').waitFor();
@@ -544,4 +545,29 @@ test("a journey without a STOP interrupt gets one, and its opt-out card, from th
     await studio.stop();
     temp.cleanup();
   }
+});
+
+test("a guarded version of a card is built from a contact field, a comparison and a value", async () => {
+  await scenario("guard-form", menu, async ({ project, page, path }) => {
+    const file = path(menu.file);
+    const original = readFileSync(file, "utf8");
+    const inspector = await inspect(page, "Pregnancy");
+    const guard = inspector.locator(".add-guard");
+    await guard.locator('select[aria-label="Field"] option[value="contact.age"]').waitFor({ state: "attached" });
+    await guard.locator('select[aria-label="Field"]').selectOption("contact.age");
+    await guard.locator('select[aria-label="Comparison"]').selectOption({ label: "is less than" });
+    await guard.locator('input[aria-label="Value"]').fill("18");
+    await guard.locator("button", { hasText: "Add" }).click();
+    const text = await settled(page, file, (t) => t !== original, "the guarded version");
+    assert.match(text, /card Pregnancy when contact\.age < 18/);
+    await inspector.locator('.definition[data-definition="1"]').waitFor();
+    // Text is quoted as text: a name compared with a name.
+    await guard.locator('select[aria-label="Field"]').selectOption("contact.clinic_name");
+    await guard.locator('select[aria-label="Comparison"]').selectOption({ label: "is" });
+    await guard.locator('input[aria-label="Value"]').fill("Soweto Clinic");
+    await guard.locator("button", { hasText: "Add" }).click();
+    await settled(page, file, (t) => t.includes('card Pregnancy when contact.clinic_name == "Soweto Clinic"'), "the text comparison");
+    const check = journey(["check", project.dir]);
+    assert.doesNotMatch(check.stdout, /error\[J0/);
+  });
 });

@@ -560,9 +560,88 @@ function PersonPathLine({ card }: { card: CardView }) {
   );
 }
 
+/** The comparisons a guard built with the form can make, in words. */
+const COMPARISONS: [string, string][] = [
+  ["==", "is"],
+  ["!=", "is not"],
+  ["<", "is less than"],
+  ["<=", "is at most"],
+  [">", "is more than"],
+  [">=", "is at least"],
+];
+
+/**
+ * A new version of the card that applies only when a condition holds: built as
+ * field / comparison / value from the contact fields and answers the analysis host lists
+ * here, or written as an expression. The server checks what is sent like any edit.
+ */
+function GuardBuilder({ card }: { card: CardView }) {
+  const { view, versions, run, target } = useStudio();
+  const [written, setWritten] = useState(false);
+  const [expression, setExpression] = useState("");
+  const [field, setField] = useState("");
+  const [comparison, setComparison] = useState("==");
+  const [value, setValue] = useState("");
+  const [choices, setChoices] = useState<Completion[]>([]);
+  const file = view!.file;
+  useEffect(() => {
+    let current = true;
+    api.personalisations(file, card.span[0]).then((c) => current && setChoices(c), () => current && setChoices([]));
+    return () => {
+      current = false;
+    };
+  }, [file, card.span, versions[file]]);
+  // A number or yes/no is written as it is; anything else is text, quoted.
+  const operand = /^-?\d+(\.\d+)?$|^(true|false)$/.test(value.trim()) ? value.trim() : literal(value);
+  const built = field ? `${field} ${comparison} ${operand}` : "";
+  const guard = written ? expression.trim() : built;
+  const add = async () => {
+    const base = target();
+    if (base && guard && (await run(ops.addDefinition(base, card.name, guard)))) {
+      setExpression("");
+      setValue("");
+    }
+  };
+  return (
+    <div className="add-guard">
+      <span className="section-head">Add a version of this card only when…</span>
+      {written ? (
+        <input aria-label="Condition" placeholder="e.g. contact.age >= 18" value={expression}
+          onChange={(e) => setExpression(e.target.value)} />
+      ) : (
+        <div className="guard-form">
+          <select aria-label="Field" value={field} onChange={(e) => setField(e.target.value)}>
+            <option value="">a contact field or answer…</option>
+            {choices.map((c) => (
+              <option key={`${c.kind}/${c.label}`} value={c.insert.replace(/^@/, "")}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Comparison" value={comparison} onChange={(e) => setComparison(e.target.value)}>
+            {COMPARISONS.map(([op, words]) => (
+              <option key={op} value={op}>
+                {words}
+              </option>
+            ))}
+          </select>
+          <input aria-label="Value" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
+        </div>
+      )}
+      <div className="guard-actions">
+        <button className="link" onClick={() => setWritten(!written)}>
+          {written ? "build it from a field instead" : "write it as an expression"}
+        </button>
+        <button disabled={!guard} onClick={() => void add()}>
+          Add
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function Inspector() {
-  const { view, selected, target, run } = useStudio();
-  const [guard, setGuard] = useState("");
+  const { view, selected, target } = useStudio();
   const card = view?.cards.find((c) => c.name === selected);
   if (!view || !card) {
     return <div className="empty">Click a card on the canvas to change it.</div>;
@@ -590,18 +669,7 @@ export function Inspector() {
       ))}
       <GoesTo card={card} />
       <PersonPathLine card={card} />
-      <div className="add-guard">
-        <input placeholder="Add a version of this card only when… (e.g. contact.age >= 18)" value={guard}
-          onChange={(e) => setGuard(e.target.value)} />
-        <button
-          disabled={guard.trim() === "" || !base}
-          onClick={async () => {
-            if (base && (await run(ops.addDefinition(base, card.name, guard.trim())))) setGuard("");
-          }}
-        >
-          Add
-        </button>
-      </div>
+      <GuardBuilder card={card} />
     </div>
   );
 }
