@@ -571,3 +571,23 @@ test("a guarded version of a card is built from a contact field, a comparison an
     assert.doesNotMatch(check.stdout, /error\[J0/);
   });
 });
+
+test("a WhatsApp template is picked from the registry, with its words and its values", async () => {
+  await scenario("template-form", followup, async ({ project, page, path }) => {
+    const file = path(followup.file);
+    const inspector = await inspect(page, "LastReminder");
+    const template = inspector.locator('.definition[data-definition="0"] .statement[data-kind="send_message_template"]');
+    const picker = template.locator('select[aria-label="Template"]');
+    assert.equal(await picker.inputValue(), "weight_reminder/en");
+    await template.locator(".template-body", { hasText: "we have not yet received your baby's weight" }).waitFor();
+    await picker.selectOption("postnatal_checkup/en");
+    await settled(page, file, (t) => t.includes('send_message_template("postnatal_checkup", "en", [contact.name]'), "the new template");
+    await template.locator(".template-body", { hasText: "6-week postnatal check-up" }).waitFor();
+    const values = template.locator('[data-arg="values"] input');
+    await setField(values, '[contact.name, "Soweto Clinic"]');
+    await settled(page, file, (t) => t.includes('[contact.name, "Soweto Clinic"]'), "the values");
+    const { removed, added } = changedLines(project, followup.file);
+    assert.equal(removed.length, 1);
+    assert.deepEqual(added, ['    send_message_template("postnatal_checkup", "en", [contact.name, "Soweto Clinic"], buttons: [SendWeight, Nurse])']);
+  });
+});

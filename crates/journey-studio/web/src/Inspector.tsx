@@ -2,7 +2,7 @@
 // are shown as their code, editable as code.
 
 import { useEffect, useRef, useState } from "react";
-import type { CardView, Completion, StatementView, Translation } from "./api";
+import type { CardView, Completion, StatementView, TemplateSetting, Translation } from "./api";
 import { api, sliceBytes } from "./api";
 import { EXIT_WORDS } from "./layout";
 import { languageName } from "./Settings";
@@ -57,6 +57,7 @@ const TEMPLATES: { label: string; source: string }[] = [
   { label: "Question", source: 'answer = ask("Your question?")' },
   { label: "Hand to a person", source: 'handoff(queue: "team")' },
   { label: "Follow-up timer", source: "schedule(Reminder, in: 23h)" },
+  { label: "WhatsApp template", source: 'send_message_template("", "en")' },
   { label: "End the conversation", source: "end_journey()" },
 ];
 
@@ -407,8 +408,14 @@ function Statement({ place, statement }: { place: Place; statement: StatementVie
       </div>
       {statement.form ? (
         <>
-          <MessageField place={place} statement={statement} />
-          <Translations place={place} statement={statement} />
+          {statement.kind === "send_message_template" ? (
+            <TemplateField place={place} statement={statement} />
+          ) : (
+            <>
+              <MessageField place={place} statement={statement} />
+              <Translations place={place} statement={statement} />
+            </>
+          )}
           {(statement.kind === "buttons" || statement.kind === "list") && <OptionsField place={place} statement={statement} />}
           {fields.map((field) => (
             <NamedField key={field.name} place={place} statement={statement} field={field} />
@@ -417,6 +424,76 @@ function Statement({ place, statement }: { place: Place; statement: StatementVie
       ) : (
         <CodeField statement={statement} />
       )}
+    </div>
+  );
+}
+
+/**
+ * A WhatsApp template: picked from the registry in journey.toml (its status shown: only
+ * approved templates can be sent), its words with the places the values go, and the
+ * values as a list of expressions.
+ */
+function TemplateField({ place, statement }: { place: Place; statement: StatementView }) {
+  const { run, target, versions } = useStudio();
+  const [registry, setRegistry] = useState<TemplateSetting[]>([]);
+  useEffect(() => {
+    let current = true;
+    api.settings().then((s) => current && setRegistry(s.templates), () => current && setRegistry([]));
+    return () => {
+      current = false;
+    };
+  }, [versions["journey.toml"]]);
+  const positional = statement.args.filter((a) => !a.name);
+  const name = positional[0]?.value ?? "";
+  const language = positional[1]?.value ?? "";
+  const chosen = registry.find((t) => t.name === name && t.language === language);
+  const values = positional[2]?.source ?? "";
+  const [draft, setDraft, changed] = useDraft(values);
+  const pick = async (key: string) => {
+    const template = registry.find((t) => `${t.name}/${t.language}` === key);
+    const base = target();
+    if (!template || !base) return;
+    if (!(await run(ops.setArgument(base, place.at, 0, literal(template.name))))) return;
+    const next = target();
+    if (next) await run(ops.setArgument(next, place.at, 1, literal(template.language)));
+  };
+  const saveValues = () => {
+    const base = target();
+    if (!base || !changed()) return;
+    if (draft.trim() === "") {
+      if (positional[2]) void run(ops.clearArgument(base, place.at, 2));
+      return;
+    }
+    void run(ops.setArgument(base, place.at, 2, draft.trim()));
+  };
+  return (
+    <div className="template">
+      <label className="field">
+        <span>Template (from the registry in the settings)</span>
+        <select aria-label="Template" value={chosen ? `${name}/${language}` : ""} onChange={(e) => void pick(e.target.value)}>
+          <option value="">{name ? `${name} (${language}): not in the registry` : "choose a template…"}</option>
+          {registry.map((t) => (
+            <option key={`${t.name}/${t.language}`} value={`${t.name}/${t.language}`}>
+              {t.name} ({t.language}) — {t.status}
+            </option>
+          ))}
+        </select>
+      </label>
+      {chosen && (
+        <div className="template-body">
+          {chosen.status !== "approved" && (
+            <div className="limit-warning">WhatsApp sends only approved templates; this one is {chosen.status}.</div>
+          )}
+          <span className="hint">{chosen.body}</span>
+        </div>
+      )}
+      <label className="field" data-arg="values">
+        <span>
+          Values for {"{{1}}"}, {"{{2}}"}… in order, as a list (e.g. <code>[contact.name, "Soweto Clinic"]</code>)
+        </span>
+        <input value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={saveValues}
+          onKeyDown={(e) => { if (e.key === "Enter") saveValues(); }} />
+      </label>
     </div>
   );
 }
