@@ -56,10 +56,17 @@ pub enum Command {
     Start { journey: String },
     /// An agent hands the contact back to the bot.
     Return,
+    /// An agent hands the contact back to the bot at a card of the run's journey
+    /// rather than the handoff's `on_return:` card.
+    ReturnTo { journey: String, card: String },
     /// Forget the run and its timers.
     Reset,
-    /// An agent's message during a handoff.
-    AgentReply { message: Outbound },
+    /// An agent's message during a handoff; `by`: the console's person who sent it.
+    AgentReply {
+        message: Outbound,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// The answer to a journey's HTTP request (`status` 0: it failed); `by_contact`
     /// is the request row's (absent in events queued before it was recorded).
     Http {
@@ -213,8 +220,19 @@ impl<'a> Planner<'a> {
         let input = match command {
             Command::Start { journey } => Input::Start { journey },
             Command::Return => Input::AgentReturn,
+            // The session moves a run to a card for a card timer, whatever it was doing
+            // (the handoff's own timer cancelled): the same input, asked for by an agent.
+            Command::ReturnTo { journey, card } => {
+                if self.snapshot.handoff.is_none() {
+                    return self.note("not returned: the contact is not with an agent".into());
+                }
+                Input::Timer {
+                    id: "agent-return".to_owned(),
+                    target: TimerTarget::Card { journey, card },
+                }
+            }
             Command::Reset => Input::Reset,
-            Command::AgentReply { message } => {
+            Command::AgentReply { message, .. } => {
                 // The agent answers a conversation the contact opened.
                 let row = self.outbox("message", json(&message), true);
                 self.commit.outbox.push(row);
@@ -317,6 +335,8 @@ impl<'a> Planner<'a> {
 
     fn finish(mut self, event: &InboxEvent, expected_version: i64) -> StepCommit {
         let s = self.snapshot;
+        // The inbox shows a contact with an agent, and sees them leave.
+        self.commit.inbox_change = self.row.handoff.is_some() || s.handoff.is_some();
         self.row.run = s.runs;
         self.row.visited = s.visited;
         self.row.opted_out = s.opted_out;
