@@ -300,7 +300,10 @@ macro_rules! admin {
 }
 
 /// Puts commands in contacts' inboxes, in one transaction.
-pub(crate) async fn enqueue(app: &Arc<App>, commands: Vec<(String, Command)>) -> Result<(), Response> {
+pub(crate) async fn enqueue(
+    app: &Arc<App>,
+    commands: Vec<(String, Command)>,
+) -> Result<(), Response> {
     let intake = commands
         .iter()
         .map(|(contact, command)| Intake::Event {
@@ -577,9 +580,7 @@ pub(crate) fn agent_message(
         }
         (None, Some(template)) => {
             let deployed = app.deployed();
-            let known = deployed
-                .config
-                .template(&template.name, &template.language);
+            let known = deployed.config.template(&template.name, &template.language);
             match known {
                 Some(t) if t.status == journey_project::TemplateStatus::Approved => {
                     let wanted = t.parameter_names().len();
@@ -592,7 +593,11 @@ pub(crate) fn agent_message(
                                 "template `{}` takes {wanted} parameter(s), each filled in; \
                                  {} given",
                                 template.name,
-                                template.params.iter().filter(|p| !p.trim().is_empty()).count()
+                                template
+                                    .params
+                                    .iter()
+                                    .filter(|p| !p.trim().is_empty())
+                                    .count()
                             ),
                         ));
                     }

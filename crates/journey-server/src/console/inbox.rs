@@ -51,7 +51,10 @@ pub fn router() -> Router<Arc<App>> {
         .route(&format!("{conversation}/reply"), post(reply))
         .route(&format!("{conversation}/notes"), post(note))
         .route(&format!("{conversation}/labels"), post(add_label))
-        .route(&format!("{conversation}/labels/{{label}}"), delete(remove_label))
+        .route(
+            &format!("{conversation}/labels/{{label}}"),
+            delete(remove_label),
+        )
         .route(&format!("{conversation}/assign"), post(assign))
         .route(&format!("{conversation}/return"), post(give_back))
         .route(&format!("{conversation}/close"), post(close))
@@ -422,7 +425,16 @@ async fn add_label(
         return response;
     }
     let detail = format!("added label {label}");
-    match record(&app, &agent, &id, InboxChange::AddLabel(label), "label", detail).await {
+    match record(
+        &app,
+        &agent,
+        &id,
+        InboxChange::AddLabel(label),
+        "label",
+        detail,
+    )
+    .await
+    {
         Ok(_) => Json(json!({"labelled": id})).into_response(),
         Err(response) => response,
     }
@@ -437,7 +449,16 @@ async fn remove_label(
         return response;
     }
     let detail = format!("removed label {label}");
-    match record(&app, &agent, &id, InboxChange::RemoveLabel(label), "unlabel", detail).await {
+    match record(
+        &app,
+        &agent,
+        &id,
+        InboxChange::RemoveLabel(label),
+        "unlabel",
+        detail,
+    )
+    .await
+    {
         Ok(_) => Json(json!({"unlabelled": id})).into_response(),
         Err(response) => response,
     }
@@ -507,7 +528,9 @@ async fn assign(
         assignee: person.clone(),
     };
     match record(&app, &agent, &id, change, "assign", detail).await {
-        Ok(true) => Json(json!({"contact": id, "queue": queue, "assignee": person})).into_response(),
+        Ok(true) => {
+            Json(json!({"contact": id, "queue": queue, "assignee": person})).into_response()
+        }
         Ok(false) => error(
             StatusCode::CONFLICT,
             format!("`{id}`'s handoff ended or began again meanwhile: reload the conversation"),
@@ -544,7 +567,10 @@ async fn give_back(
         .as_deref()
         .and_then(|s| serde_json::from_str::<RunState>(s).ok());
     let Some(run) = run else {
-        return error(StatusCode::CONFLICT, format!("`{id}` has no journey to return to"));
+        return error(
+            StatusCode::CONFLICT,
+            format!("`{id}` has no journey to return to"),
+        );
     };
     let deployed = app.deployed();
     let runtime = deployed.runtime();
