@@ -802,6 +802,27 @@ fn the_inbox_works_a_handoff(database: &str) {
             .0,
         "ready"
     );
+    // On PostgreSQL a second process on the same database streams the same changes
+    // (the session is in the database too).
+    let second = database.starts_with("postgres").then(|| {
+        Server::start(&Options {
+            project: dir,
+            database,
+            graph_url: &graph.url,
+            time_scale: Some(INBOX_SCALE),
+            extra: Extra::default(),
+        })
+    });
+    let elsewhere = second.as_ref().map(|second| {
+        let rx = events(second, &olu);
+        assert_eq!(
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+                .0,
+            "ready"
+        );
+        rx
+    });
 
     // A contact asks for a nurse: a live update, then the queue shows them.
     let (a, b) = ("27820001001", "27820001002");
@@ -810,6 +831,9 @@ fn the_inbox_works_a_handoff(database: &str) {
         200
     );
     change_for(&live, a);
+    if let Some(elsewhere) = &elsewhere {
+        change_for(elsewhere, a);
+    }
     server.settled_contact(a);
     assert_eq!(
         server.post_signed(&serve::text_message(b, "wamid.I2", "nurse")),
