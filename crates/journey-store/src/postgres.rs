@@ -852,7 +852,9 @@ async fn change_inbox(
                 return Ok(false);
             }
         }
-        InboxChange::Touch => {}
+        InboxChange::Event { kind, payload } => {
+            insert_event(tx, contact, kind, payload, now).await?;
+        }
     }
     record_inbox_change(tx, contact, now).await?;
     Ok(true)

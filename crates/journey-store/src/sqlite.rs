@@ -805,7 +805,9 @@ fn change_inbox(
                 return Ok(false);
             }
         }
-        InboxChange::Touch => {}
+        InboxChange::Event { kind, payload } => {
+            insert_event(conn, contact, kind, payload, now)?;
+        }
     }
     record_inbox_change(conn, contact, now)?;
     Ok(true)

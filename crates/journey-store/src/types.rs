@@ -385,7 +385,10 @@ pub enum InboxChange {
         queue: String,
         assignee: Option<String>,
     },
-    /// Nothing changes but the audit log and the inbox's live updates (a reply or a
-    /// return queued for the contact).
-    Touch,
+    /// An event for the contact's inbox (an agent's reply or return, stepped like the
+    /// admin API's), committed with its audit row.
+    Event {
+        kind: String,
+        payload: String,
+    },
 }

@@ -623,8 +623,24 @@ async fn the_inbox_lists_assigns_notes_labels_and_feeds_changes(store: &dyn Stor
     }
     let view = store.contact("a").await.unwrap().unwrap();
     assert_eq!(view.labels, ["fever"], "added once, removed");
+    // An agent's command goes to the contact's inbox with its audit row.
+    let queued = InboxChange::Event {
+        kind: "command".into(),
+        payload: r#"{"kind":"return"}"#.into(),
+    };
+    assert!(
+        store
+            .change_inbox("a", queued, who.clone(), 5_500)
+            .await
+            .unwrap()
+    );
+    let (event, _) = store.next_event("a").await.unwrap().unwrap();
+    assert_eq!(
+        (event.kind.as_str(), event.payload.as_str()),
+        ("command", r#"{"kind":"return"}"#)
+    );
     let log = store.audit_log(None, 100).await.unwrap();
-    assert_eq!(log.len(), 6, "every change audited, the refused one not");
+    assert_eq!(log.len(), 7, "every change audited, the refused one not");
 
     // The contact goes back to the bot and later asks again: a new handoff, unassigned.
     store

@@ -36,11 +36,12 @@ use journey_whatsapp::window;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::guard::{Agent, Inbox, hash_session_id};
+use super::guard::{Agent, Inbox, Need, hash_session_id};
 use crate::App;
 use crate::clock::millis_to_timestamp;
-use crate::routes::{ReplyRequest, agent_message, enqueue, error};
-use crate::steps::{COMMAND, Command, MESSAGE, StoredMessage};
+use crate::people::Role;
+use crate::routes::{ReplyRequest, agent_message, error};
+use crate::steps::{COMMAND, Command, MESSAGE, StoredMessage, notify};
 
 pub fn router() -> Router<Arc<App>> {
     let conversation = "/console/api/conversations/{id}";
@@ -131,17 +132,34 @@ async fn open_handoff(app: &App, id: &str) -> Result<(ContactRow, InboxItem), Re
 /// any. Two people answering one contact at once would confuse them.
 fn may_speak(agent: &Agent<Inbox>, item: &InboxItem) -> Result<(), Response> {
     match &item.assignee {
-        Some(other) if *other != agent.name && agent.role != crate::people::Role::Admin => {
-            Err(error(
-                StatusCode::CONFLICT,
-                format!(
-                    "`{}` is assigned to {other}: assign the conversation to yourself first",
-                    item.contact
-                ),
-            ))
-        }
+        Some(other) if *other != agent.name && agent.role != Role::Admin => Err(error(
+            StatusCode::CONFLICT,
+            format!(
+                "`{}` is assigned to {other}: assign the conversation to yourself first",
+                item.contact
+            ),
+        )),
         _ => Ok(()),
     }
+}
+
+/// A command for the contact's inbox, committed with its audit row; the contact's
+/// worker is woken once it is.
+async fn queue_command(
+    app: &Arc<App>,
+    agent: &Agent<Inbox>,
+    contact: &str,
+    command: Command,
+    action: &str,
+    detail: String,
+) -> Result<(), Response> {
+    let change = InboxChange::Event {
+        kind: COMMAND.to_owned(),
+        payload: serde_json::to_string(&command).unwrap_or_default(),
+    };
+    record(app, agent, contact, change, action, detail).await?;
+    notify(app, contact);
+    Ok(())
 }
 
 /// Writes the audit row of a change and feeds the live updates.
@@ -342,13 +360,10 @@ async fn reply(
         message,
         by: Some(agent.name.clone()),
     };
-    if let Err(response) = enqueue(&app, vec![(id.clone(), command)]).await {
-        return response;
+    match queue_command(&app, &agent, &id, command, "reply", detail).await {
+        Ok(()) => accepted("reply"),
+        Err(response) => response,
     }
-    if let Err(response) = record(&app, &agent, &id, InboxChange::Touch, "reply", detail).await {
-        return response;
-    }
-    accepted("reply")
 }
 
 #[derive(Deserialize)]
@@ -492,7 +507,7 @@ async fn assign(
         None => None,
         Some("me") => Some(agent.name.clone()),
         Some(name) => match app.store.person(name).await {
-            Ok(Some(p)) if p.role == "operator" || p.role == "admin" => Some(p.name),
+            Ok(Some(p)) if Role::parse(&p.role).is_ok_and(Inbox::allows) => Some(p.name),
             Ok(Some(p)) => {
                 return error(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -595,14 +610,11 @@ async fn give_back(
         journey: journey.name.clone(),
         card: card.clone(),
     };
-    if let Err(response) = enqueue(&app, vec![(id.clone(), command)]).await {
-        return response;
-    }
     let detail = format!("returned to the bot at {}: {card}", journey.name);
-    if let Err(response) = record(&app, &agent, &id, InboxChange::Touch, "return", detail).await {
-        return response;
+    match queue_command(&app, &agent, &id, command, "return", detail).await {
+        Ok(()) => accepted("return"),
+        Err(response) => response,
     }
-    accepted("return")
 }
 
 /// Back to the bot as the journey says (the handoff's `on_return:` card, else the run
@@ -619,14 +631,11 @@ async fn close(
     if let Err(response) = may_speak(&agent, &item) {
         return response;
     }
-    if let Err(response) = enqueue(&app, vec![(id.clone(), Command::Return)]).await {
-        return response;
-    }
     let detail = "closed: back to the bot".to_owned();
-    if let Err(response) = record(&app, &agent, &id, InboxChange::Touch, "close", detail).await {
-        return response;
+    match queue_command(&app, &agent, &id, Command::Return, "close", detail).await {
+        Ok(()) => accepted("close"),
+        Err(response) => response,
     }
-    accepted("close")
 }
 
 // ------------------------------------------------------------------ live updates
