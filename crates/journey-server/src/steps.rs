@@ -492,3 +492,90 @@ fn poisoned(event: &InboxEvent, row: Option<ContactRow>) -> StepCommit {
         ..StepCommit::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use journey_store::Deployment;
+
+    const HELPLINE: &str = r#"stack Helpline do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["nurse"])
+  interrupt(keywords: ["help", "nurse"], then: Nurse)
+  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
+
+  card Nurse do
+    handoff(queue: "nurses", note: "Asked for a nurse", on_return: Clinic)
+  end
+
+  card Clinic do
+    text("Our clinics are open Monday to Friday.")
+  end
+
+  card OptOut do
+    update_contact(opted_in: false)
+    text("You will not get any more messages from us.")
+    end_journey()
+  end
+end
+"#;
+
+    fn deployed() -> Deployed {
+        let bundle = crate::bundle::Bundle {
+            files: vec![("helpline.journey".into(), HELPLINE.into())],
+            ..Default::default()
+        };
+        let deployment = Deployment {
+            id: 1,
+            digest: bundle.digest(),
+            bundle: serde_json::to_string(&bundle).unwrap(),
+            at: 0,
+        };
+        Deployed::build(&[deployment], &BTreeMap::new()).unwrap()
+    }
+
+    fn event(kind: &str, payload: String) -> InboxEvent {
+        InboxEvent {
+            id: 1,
+            contact: "c".into(),
+            kind: kind.into(),
+            payload,
+            created_at: 0,
+        }
+    }
+
+    fn step(d: &Deployed, row: Option<ContactRow>, kind: &str, payload: String) -> StepCommit {
+        plan(d, &event(kind, payload), row, true, 1_000)
+    }
+
+    #[test]
+    fn an_agent_returns_a_contact_at_a_chosen_card_and_the_inbox_hears_of_it() {
+        let d = deployed();
+        let message = StoredMessage {
+            id: "wamid.1".into(),
+            at: 1_000,
+            name: None,
+            inbound: journey_runtime::Inbound::text("nurse"),
+        };
+        let handed = step(&d, None, MESSAGE, json(&message));
+        assert_eq!(handed.contact.handoff.as_deref(), Some("nurses"));
+        assert!(handed.inbox_change, "a new handoff is news to the inbox");
+
+        let back = Command::ReturnTo {
+            journey: "Helpline".into(),
+            card: "Clinic".into(),
+        };
+        let returned = step(&d, Some(handed.contact.clone()), COMMAND, json(&back));
+        assert_eq!(returned.contact.handoff, None);
+        assert!(returned.inbox_change, "leaving the inbox is news too");
+        assert_eq!(returned.outbox.len(), 1);
+        assert!(returned.outbox[0].body.contains("Our clinics are open"));
+
+        // Asked again once the bot has the contact: nothing moves, and the inbox does
+        // not hear of a contact it no longer shows.
+        let again = step(&d, Some(returned.contact.clone()), COMMAND, json(&back));
+        assert!(again.outbox.is_empty());
+        assert_eq!(again.contact.state, returned.contact.state);
+        assert!(!again.inbox_change);
+        assert!(again.journal.effects.contains("not with an agent"));
+    }
+}
