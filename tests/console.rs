@@ -649,3 +649,486 @@ fn on_a_terminal_the_password_is_asked_for_twice() {
         "{listed}"
     );
 }
+
+// ---------------------------------------------------------------------------- the inbox
+
+/// A helpline whose handoff waits for a nurse however long it takes (WA204 warns),
+/// so that the 24-hour window can close while the contact is still with a person.
+const HELPLINE: &str = r#"stack Helpline do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["nurse"])
+
+  interrupt(keywords: ["help", "nurse"], then: Nurse)
+  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
+
+  card Nurse do
+    handoff(queue: "nurses", note: "Asked for a nurse", on_return: AnythingElse)
+  end
+
+  card AnythingElse do
+    buttons(Clinic: "Clinic hours", Done: "No, thanks") do
+      text("Can I help with anything else?")
+    end
+  end
+
+  card Clinic do
+    text("Our clinics are open Monday to Friday, 8am to 4pm.")
+  end
+
+  card Done do
+    text("Thank you for chatting with us.")
+  end
+
+  card OptOut do
+    update_contact(opted_in: false)
+    cancel_scheduled()
+    text("You will not get any more messages from us.")
+    end_journey()
+  end
+end
+"#;
+
+/// Journey time runs this much faster: the 24-hour window closes in 18 s.
+const INBOX_SCALE: f64 = 4800.0;
+
+impl Browser {
+    fn call(&self, server: &Server, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let url = format!("{}{path}", server.url);
+        let request = match method {
+            "GET" => client().get(url),
+            "DELETE" => client().delete(url),
+            _ => client().post(url),
+        };
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(body.to_string()),
+            None => request,
+        };
+        self.send(request, method != "GET")
+    }
+}
+
+/// The server-sent events of `/console/api/events`, read on a thread: `(event, data)`.
+fn events(server: &Server, browser: &Browser) -> std::sync::mpsc::Receiver<(String, Value)> {
+    use std::io::BufRead;
+    let response = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap()
+        .get(format!("{}/console/api/events", server.url))
+        .header(
+            "cookie",
+            format!("journey_session={}", browser.cookie.as_ref().unwrap()),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut event = String::new();
+        for line in std::io::BufReader::new(response).lines() {
+            let Ok(line) = line else { return };
+            if let Some(name) = line.strip_prefix("event: ") {
+                event = name.to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                let data = serde_json::from_str(data).unwrap_or(Value::Null);
+                if tx.send((event.clone(), data)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a `change` event about `contact`.
+fn change_for(rx: &std::sync::mpsc::Receiver<(String, Value)>, contact: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((event, data)) if event == "change" && data["contact"] == contact => return,
+            Ok(_) => {}
+            Err(_) => panic!("no live update about {contact}"),
+        }
+    }
+}
+
+/// Issue 16's inbox, on `database`: a contact asks for a nurse by webhooks, an operator
+/// sees them in the queue, opens the conversation, replies (the fake Graph API gets
+/// it), notes, labels, assigns; 25 journey hours later free-form is refused and a
+/// template goes; another contact goes back to the bot at a chosen card; live updates
+/// arrive as server-sent events; roles are enforced.
+fn the_inbox_works_a_handoff(database: &str) {
+    let graph = FakeGraph::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    std::fs::copy(
+        journey_tests::repo_root().join("examples/journey.toml"),
+        dir.join("journey.toml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("helpline.journey"), HELPLINE).unwrap();
+    for (name, role) in [
+        ("ada", "admin"),
+        ("olu", "operator"),
+        ("nia", "operator"),
+        ("bo", "builder"),
+    ] {
+        let (code, _, stderr) = users(
+            dir,
+            database,
+            &["add", name, "--role", role],
+            &format!("{OLU_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let server = Server::start(&Options {
+        project: dir,
+        database,
+        graph_url: &graph.url,
+        time_scale: Some(INBOX_SCALE),
+        extra: Extra::default(),
+    });
+    let (olu, answer) = Browser::login(&server, "olu", OLU_PASSWORD);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let (nia, _) = Browser::login(&server, "nia", OLU_PASSWORD);
+    let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+    let (bo, _) = Browser::login(&server, "bo", OLU_PASSWORD);
+    let live = events(&server, &olu);
+    assert_eq!(
+        live.recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap()
+            .0,
+        "ready"
+    );
+    // On PostgreSQL a second process on the same database streams the same changes
+    // (the session is in the database too).
+    let second = database.starts_with("postgres").then(|| {
+        Server::start(&Options {
+            project: dir,
+            database,
+            graph_url: &graph.url,
+            time_scale: Some(INBOX_SCALE),
+            extra: Extra::default(),
+        })
+    });
+    let elsewhere = second.as_ref().map(|second| {
+        let rx = events(second, &olu);
+        assert_eq!(
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+                .0,
+            "ready"
+        );
+        rx
+    });
+
+    // A contact asks for a nurse: a live update, then the queue shows them.
+    let (a, b) = ("27820001001", "27820001002");
+    assert_eq!(
+        server.post_signed(&serve::text_message(a, "wamid.I1", "nurse please")),
+        200
+    );
+    change_for(&live, a);
+    if let Some(elsewhere) = &elsewhere {
+        change_for(elsewhere, a);
+    }
+    server.settled_contact(a);
+    assert_eq!(
+        server.post_signed(&serve::text_message(b, "wamid.I2", "nurse")),
+        200
+    );
+    server.settled_contact(b);
+    let queues = olu.call(&server, "GET", "/console/api/queues", None);
+    assert_eq!(queues.status, 200, "{}", queues.body);
+    let nurses = &queues.body["queues"][0];
+    assert_eq!(nurses["queue"], "nurses");
+    assert_eq!(
+        (nurses["open"].clone(), nurses["unassigned"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_eq!(nurses["handoffs"][0]["contact"], a, "longest waiting first");
+    assert_eq!(nurses["handoffs"][1]["contact"], b);
+
+    // A new message while with the nurse is a live update and is in the conversation.
+    assert_eq!(
+        server.post_signed(&serve::text_message(a, "wamid.I3", "my baby has a fever")),
+        200
+    );
+    change_for(&live, a);
+    server.settled_contact(a);
+    let path = format!("/console/api/conversations/{a}");
+    let view = olu.call(&server, "GET", &path, None);
+    assert_eq!(view.status, 200, "{}", view.body);
+    let said: Vec<&str> = view.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["from"] == "contact")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(said, ["nurse please", "my baby has a fever"]);
+    assert_eq!(view.body["window"]["open"], true);
+    assert_eq!(view.body["fields"]["name"], "Thandi");
+    assert!(
+        view.body["cards"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Clinic"))
+    );
+    assert!(
+        view.body["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "weight_reminder")
+    );
+
+    // Olu takes the conversation; Nia, another operator, may not speak in it then.
+    let taken = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/assign"),
+        Some(json!({"person": "me"})),
+    );
+    assert_eq!(
+        (taken.status, taken.body["assignee"].clone()),
+        (200, json!("olu"))
+    );
+    let refused = nia.call(
+        &server,
+        "POST",
+        &format!("{path}/reply"),
+        Some(json!({"text": "hello"})),
+    );
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("assigned to olu"),
+        "{}",
+        refused.body
+    );
+    let to_builder = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/assign"),
+        Some(json!({"person": "bo"})),
+    );
+    assert_eq!(to_builder.status, 422, "{}", to_builder.body);
+    // Without the CSRF token nothing is done.
+    let forged = olu.send(
+        client()
+            .post(format!("{}{path}/reply", server.url))
+            .header("content-type", "application/json")
+            .body(json!({"text": "forged"}).to_string()),
+        false,
+    );
+    assert_eq!(forged.status, 403);
+
+    // Olu replies: the fake Graph API receives it.
+    let reply = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/reply"),
+        Some(json!({"text": "Hi, nurse Olu here. How high is the fever?"})),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    graph.wait_for(
+        "the nurse's reply",
+        std::time::Duration::from_secs(20),
+        |r| {
+            r.iter().any(|r| {
+                r.to() == a && r.text() == Some("Hi, nurse Olu here. How high is the fever?")
+            })
+        },
+    );
+    for (method, route, body) in [
+        (
+            "POST",
+            "notes",
+            Some(json!({"text": "Mother worried; baby 3 months"})),
+        ),
+        ("POST", "labels", Some(json!({"label": "fever"}))),
+        ("POST", "labels", Some(json!({"label": "baby"}))),
+        ("DELETE", "labels/baby", None),
+    ] {
+        let answer = olu.call(&server, method, &format!("{path}/{route}"), body);
+        assert!(answer.status < 300, "{route}: {}", answer.body);
+    }
+    let view = olu.call(&server, "GET", &path, None).body;
+    assert_eq!(view["labels"], json!(["fever"]));
+    assert_eq!(view["notes"][0]["author"], "olu");
+    assert_eq!(view["handoff"]["assignee"], "olu");
+    let replied = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["from"] == "agent")
+        .cloned();
+    assert_eq!(replied.unwrap()["agent"], "olu");
+
+    // Roles: a builder has no inbox; an operator opens no admin page or admin route.
+    assert_eq!(
+        bo.call(&server, "GET", "/console/api/queues", None).status,
+        403
+    );
+    assert_eq!(olu.call(&server, "GET", "/console/audit", None).status, 403);
+    let admin_route = olu.send(
+        client().get(format!("{}/admin/handoffs", server.url)),
+        false,
+    );
+    assert_eq!(
+        admin_route.status, 401,
+        "a console session does not open the admin API"
+    );
+
+    // Contact B goes back to the bot at a chosen card (a card that exists).
+    let b_path = format!("/console/api/conversations/{b}");
+    let wrong = olu.call(
+        &server,
+        "POST",
+        &format!("{b_path}/return"),
+        Some(json!({"card": "Nowhere"})),
+    );
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body["error"].as_str().unwrap().contains("Clinic"),
+        "{}",
+        wrong.body
+    );
+    let back = olu.call(
+        &server,
+        "POST",
+        &format!("{b_path}/return"),
+        Some(json!({"card": "Clinic"})),
+    );
+    assert_eq!(back.status, 202, "{}", back.body);
+    graph.wait_for("the Clinic card", std::time::Duration::from_secs(20), |r| {
+        r.iter().any(|r| {
+            r.to() == b
+                && r.text()
+                    .is_some_and(|t| t.starts_with("Our clinics are open"))
+        })
+    });
+    server.settled_contact(b);
+    let queues = olu.call(&server, "GET", "/console/api/queues", None).body;
+    assert_eq!(queues["open"], 1, "{queues}");
+
+    // 25 journey hours after A's last message the window is closed: free-form is
+    // refused in plain words, an approved template goes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while olu.call(&server, "GET", &path, None).body["window"]["open"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window never closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_secs_f64(3_600.0 / INBOX_SCALE));
+    let late = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/reply"),
+        Some(json!({"text": "Are you still there?"})),
+    );
+    assert_eq!(late.status, 409, "{}", late.body);
+    let why = late.body["error"].as_str().unwrap();
+    assert!(
+        why.contains("24-hour window is closed") && why.contains("template"),
+        "{why}"
+    );
+    assert_eq!(
+        olu.call(&server, "GET", &path, None).body["window"]["reply"],
+        "template only"
+    );
+    let unfilled = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/reply"),
+        Some(json!({"template": {"name": "weight_reminder", "language": "en", "params": []}})),
+    );
+    assert_eq!(unfilled.status, 422, "{}", unfilled.body);
+    let template = olu.call(&server, "POST", &format!("{path}/reply"), Some(json!({"template": {"name": "weight_reminder", "language": "en", "params": ["Thandi"]}})));
+    assert_eq!(template.status, 202, "{}", template.body);
+    graph.wait_for("the template", std::time::Duration::from_secs(20), |r| {
+        r.iter()
+            .any(|r| r.to() == a && r.body["template"]["name"] == "weight_reminder")
+    });
+    assert!(
+        !graph
+            .requests()
+            .iter()
+            .any(|r| r.text() == Some("Are you still there?"))
+    );
+
+    // Closing hands A back to the bot as the journey says (on_return: AnythingElse),
+    // whose message is free-form: the window is closed, so it is not sent.
+    let closed = olu.call(&server, "POST", &format!("{path}/close"), None);
+    assert_eq!(closed.status, 202, "{}", closed.body);
+    change_for(&live, a);
+    server.settled_contact(a);
+    assert_eq!(
+        olu.call(&server, "GET", "/console/api/queues", None).body["open"],
+        0
+    );
+    assert_eq!(
+        olu.call(
+            &server,
+            "POST",
+            &format!("{path}/reply"),
+            Some(json!({"text": "hi"}))
+        )
+        .status,
+        409
+    );
+
+    // Everything is in the audit log.
+    let log = ada
+        .call(&server, "GET", "/console/audit?limit=500", None)
+        .body;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "assign", "reply", "note", "label", "unlabel", "return", "close", "denied",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} is not in the audit log: {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn the_inbox_works_a_handoff_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("journey.db").display());
+    the_inbox_works_a_handoff(&database);
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn the_inbox_works_a_handoff_on_postgres() {
+    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
+    let schema = format!("journey_inbox_{}", std::process::id());
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let database = format!("{base}{separator}schema={schema}");
+    the_inbox_works_a_handoff(&database);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = journey_store::PgStore::open_url(&database).await.unwrap();
+        store.drop_schema().await.unwrap();
+    });
+}

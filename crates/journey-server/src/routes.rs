@@ -300,7 +300,10 @@ macro_rules! admin {
 }
 
 /// Puts commands in contacts' inboxes, in one transaction.
-async fn enqueue(app: &Arc<App>, commands: Vec<(String, Command)>) -> Result<(), Response> {
+pub(crate) async fn enqueue(
+    app: &Arc<App>,
+    commands: Vec<(String, Command)>,
+) -> Result<(), Response> {
     let intake = commands
         .iter()
         .map(|(contact, command)| Intake::Event {
@@ -524,7 +527,7 @@ async fn handoffs(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
 }
 
 #[derive(Deserialize)]
-struct ReplyRequest {
+pub(crate) struct ReplyRequest {
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -539,8 +542,100 @@ struct TemplateReply {
     params: Vec<String>,
 }
 
-/// An agent's message to a contact they have: free-form inside the window, else an
-/// approved template from the registry.
+/// An agent's message to a contact they have (the admin API's and the console's):
+/// free-form inside the 24-hour window (the dispatcher's own rule, `window::is_open`),
+/// else an approved template from the registry with every parameter filled.
+pub(crate) fn agent_message(
+    app: &App,
+    row: &journey_store::ContactRow,
+    request: ReplyRequest,
+) -> Result<Outbound, Response> {
+    match (request.text, request.template) {
+        (Some(text), None) if !text.trim().is_empty() => {
+            let open = window::is_open(
+                row.last_inbound_at.map(millis_to_timestamp),
+                app.clock.timestamp(),
+                app.settings.window_margin,
+            );
+            if !open {
+                let last = row.last_inbound_at.map_or_else(
+                    || "the contact has never written".to_owned(),
+                    |t| {
+                        format!(
+                            "the contact last wrote at {}",
+                            millis_to_timestamp(t).strftime("%Y-%m-%d %H:%M UTC")
+                        )
+                    },
+                );
+                return Err(error(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "the 24-hour window is closed ({last}): WhatsApp lets a business send \
+                         only an approved template until the contact writes again; reply with \
+                         a template from the registry"
+                    ),
+                ));
+            }
+            Ok(Outbound::Text { body: text })
+        }
+        (None, Some(template)) => {
+            let deployed = app.deployed();
+            let known = deployed.config.template(&template.name, &template.language);
+            match known {
+                Some(t) if t.status == journey_project::TemplateStatus::Approved => {
+                    let wanted = t.parameter_names().len();
+                    if template.params.len() != wanted
+                        || template.params.iter().any(|p| p.trim().is_empty())
+                    {
+                        return Err(error(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            format!(
+                                "template `{}` takes {wanted} parameter(s), each filled in; \
+                                 {} given",
+                                template.name,
+                                template
+                                    .params
+                                    .iter()
+                                    .filter(|p| !p.trim().is_empty())
+                                    .count()
+                            ),
+                        ));
+                    }
+                }
+                Some(_) => {
+                    return Err(error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!(
+                            "template `{}` is not approved by WhatsApp, so it cannot be sent",
+                            template.name
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!(
+                            "no template `{}` in `{}` in journey.toml's registry",
+                            template.name, template.language
+                        ),
+                    ));
+                }
+            }
+            Ok(Outbound::Template {
+                name: template.name,
+                language: template.language,
+                params: template.params,
+                buttons: Vec::new(),
+            })
+        }
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            "send `{\"text\": …}` or `{\"template\": {\"name\", \"language\", \"params\"}}`",
+        )),
+    }
+}
+
+/// An agent's message to a contact they have (see [`agent_message`]).
 async fn reply(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -560,56 +655,11 @@ async fn reply(
     if row.handoff.is_none() {
         return error(StatusCode::CONFLICT, format!("`{id}` is not with an agent"));
     }
-    let message = match (request.text, request.template) {
-        (Some(text), None) if !text.trim().is_empty() => {
-            let open = window::is_open(
-                row.last_inbound_at.map(millis_to_timestamp),
-                app.clock.timestamp(),
-                app.settings.window_margin,
-            );
-            if !open {
-                return error(
-                    StatusCode::CONFLICT,
-                    "the 24-hour window is closed: reply with an approved template",
-                );
-            }
-            Outbound::Text { body: text }
-        }
-        (None, Some(template)) => {
-            let deployed = app.deployed();
-            match deployed.config.template(&template.name, &template.language) {
-                Some(t) if t.status == journey_project::TemplateStatus::Approved => {}
-                Some(_) => {
-                    return error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        format!("template `{}` is not approved", template.name),
-                    );
-                }
-                None => {
-                    return error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        format!(
-                            "no template `{}` in `{}` in journey.toml",
-                            template.name, template.language
-                        ),
-                    );
-                }
-            }
-            Outbound::Template {
-                name: template.name,
-                language: template.language,
-                params: template.params,
-                buttons: Vec::new(),
-            }
-        }
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "send `{\"text\": …}` or `{\"template\": {\"name\", \"language\", \"params\"}}`",
-            );
-        }
+    let message = match agent_message(&app, &row, request) {
+        Ok(message) => message,
+        Err(response) => return response,
     };
-    match enqueue(&app, vec![(id, Command::AgentReply { message })]).await {
+    match enqueue(&app, vec![(id, Command::AgentReply { message, by: None })]).await {
         Ok(()) => (StatusCode::ACCEPTED, Json(json!({"queued": "reply"}))).into_response(),
         Err(response) => response,
     }

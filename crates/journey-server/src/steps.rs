@@ -56,10 +56,17 @@ pub enum Command {
     Start { journey: String },
     /// An agent hands the contact back to the bot.
     Return,
+    /// An agent hands the contact back to the bot at a card of the run's journey
+    /// rather than the handoff's `on_return:` card.
+    ReturnTo { journey: String, card: String },
     /// Forget the run and its timers.
     Reset,
-    /// An agent's message during a handoff.
-    AgentReply { message: Outbound },
+    /// An agent's message during a handoff; `by`: the console's person who sent it.
+    AgentReply {
+        message: Outbound,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// The answer to a journey's HTTP request (`status` 0: it failed); `by_contact`
     /// is the request row's (absent in events queued before it was recorded).
     Http {
@@ -213,8 +220,19 @@ impl<'a> Planner<'a> {
         let input = match command {
             Command::Start { journey } => Input::Start { journey },
             Command::Return => Input::AgentReturn,
+            // The session moves a run to a card for a card timer, whatever it was doing
+            // (the handoff's own timer cancelled): the same input, asked for by an agent.
+            Command::ReturnTo { journey, card } => {
+                if self.snapshot.handoff.is_none() {
+                    return self.note("not returned: the contact is not with an agent".into());
+                }
+                Input::Timer {
+                    id: "agent-return".to_owned(),
+                    target: TimerTarget::Card { journey, card },
+                }
+            }
             Command::Reset => Input::Reset,
-            Command::AgentReply { message } => {
+            Command::AgentReply { message, .. } => {
                 // The agent answers a conversation the contact opened.
                 let row = self.outbox("message", json(&message), true);
                 self.commit.outbox.push(row);
@@ -317,6 +335,8 @@ impl<'a> Planner<'a> {
 
     fn finish(mut self, event: &InboxEvent, expected_version: i64) -> StepCommit {
         let s = self.snapshot;
+        // The inbox shows a contact with an agent, and sees them leave.
+        self.commit.inbox_change = self.row.handoff.is_some() || s.handoff.is_some();
         self.row.run = s.runs;
         self.row.visited = s.visited;
         self.row.opted_out = s.opted_out;
@@ -470,5 +490,92 @@ fn poisoned(event: &InboxEvent, row: Option<ContactRow>) -> StepCommit {
                     .to_owned(),
         },
         ..StepCommit::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use journey_store::Deployment;
+
+    const HELPLINE: &str = r#"stack Helpline do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["nurse"])
+  interrupt(keywords: ["help", "nurse"], then: Nurse)
+  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
+
+  card Nurse do
+    handoff(queue: "nurses", note: "Asked for a nurse", on_return: Clinic)
+  end
+
+  card Clinic do
+    text("Our clinics are open Monday to Friday.")
+  end
+
+  card OptOut do
+    update_contact(opted_in: false)
+    text("You will not get any more messages from us.")
+    end_journey()
+  end
+end
+"#;
+
+    fn deployed() -> Deployed {
+        let bundle = crate::bundle::Bundle {
+            files: vec![("helpline.journey".into(), HELPLINE.into())],
+            ..Default::default()
+        };
+        let deployment = Deployment {
+            id: 1,
+            digest: bundle.digest(),
+            bundle: serde_json::to_string(&bundle).unwrap(),
+            at: 0,
+        };
+        Deployed::build(&[deployment], &BTreeMap::new()).unwrap()
+    }
+
+    fn event(kind: &str, payload: String) -> InboxEvent {
+        InboxEvent {
+            id: 1,
+            contact: "c".into(),
+            kind: kind.into(),
+            payload,
+            created_at: 0,
+        }
+    }
+
+    fn step(d: &Deployed, row: Option<ContactRow>, kind: &str, payload: String) -> StepCommit {
+        plan(d, &event(kind, payload), row, true, 1_000)
+    }
+
+    #[test]
+    fn an_agent_returns_a_contact_at_a_chosen_card_and_the_inbox_hears_of_it() {
+        let d = deployed();
+        let message = StoredMessage {
+            id: "wamid.1".into(),
+            at: 1_000,
+            name: None,
+            inbound: journey_runtime::Inbound::text("nurse"),
+        };
+        let handed = step(&d, None, MESSAGE, json(&message));
+        assert_eq!(handed.contact.handoff.as_deref(), Some("nurses"));
+        assert!(handed.inbox_change, "a new handoff is news to the inbox");
+
+        let back = Command::ReturnTo {
+            journey: "Helpline".into(),
+            card: "Clinic".into(),
+        };
+        let returned = step(&d, Some(handed.contact.clone()), COMMAND, json(&back));
+        assert_eq!(returned.contact.handoff, None);
+        assert!(returned.inbox_change, "leaving the inbox is news too");
+        assert_eq!(returned.outbox.len(), 1);
+        assert!(returned.outbox[0].body.contains("Our clinics are open"));
+
+        // Asked again once the bot has the contact: nothing moves, and the inbox does
+        // not hear of a contact it no longer shows.
+        let again = step(&d, Some(returned.contact.clone()), COMMAND, json(&back));
+        assert!(again.outbox.is_empty());
+        assert_eq!(again.contact.state, returned.contact.state);
+        assert!(!again.inbox_change);
+        assert!(again.journal.effects.contains("not with an agent"));
     }
 }

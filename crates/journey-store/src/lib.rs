@@ -14,7 +14,10 @@
 //! - **the outbox** is claimed with leases, one row per contact at a time, so a
 //!   contact's messages go out in order; an expired lease makes a row claimable again;
 //! - **the console's people** (roles, password hashes, failure counts), their sessions
-//!   (by the id's hash) and the audit log: a change and its audit row commit together.
+//!   (by the id's hash) and the audit log: a change and its audit row commit together;
+//! - **the console's inbox**: assignments of open handoffs (kept per handoff, so a new
+//!   handoff starts unassigned), internal notes, and a short feed of changes that the
+//!   live updates of every process read.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
@@ -98,6 +101,9 @@ fn json_string(text: &str) -> String {
     out
 }
 
+/// Changes the inbox feed keeps: live updates look back seconds, not thousands.
+const INBOX_CHANGES_KEPT: i64 = 10_000;
+
 /// What every store call returns: a future that can cross threads.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
@@ -157,6 +163,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// Contacts with an agent now.
     fn handoffs(&self) -> StoreFuture<'_, Vec<Handoff>>;
+
+    // ---------------------------------------------------------------- the console's inbox
+
+    /// Open handoffs with their queue and assignee, longest waiting first.
+    fn inbox(&self) -> StoreFuture<'_, Vec<InboxItem>>;
+
+    /// The open handoff of one contact, if they are with an agent.
+    fn inbox_item(&self, contact: &str) -> StoreFuture<'_, Option<InboxItem>>;
+
+    /// A contact's internal notes, oldest first.
+    fn notes(&self, contact: &str) -> StoreFuture<'_, Vec<NoteRow>>;
+
+    /// Applies an operator's change with its audit row and records a change for the
+    /// live updates, in one transaction; `false` (nothing written) when an assignment's
+    /// handoff is no longer open.
+    fn change_inbox(
+        &self,
+        contact: &str,
+        change: InboxChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool>;
+
+    /// Recorded changes with ids above `after`, oldest first, at most `limit`: the
+    /// contact of each. Only the latest few thousand are kept.
+    fn inbox_changes(&self, after: i64, limit: usize) -> StoreFuture<'_, Vec<(i64, String)>>;
+
+    /// The id of the latest recorded change (0: none yet).
+    fn last_inbox_change(&self) -> StoreFuture<'_, i64>;
 
     /// Saves a deployment (the project's sources) unless the latest has the same digest;
     /// returns its id.

@@ -23,7 +23,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::types::*;
-use crate::{Millis, Store, StoreError, StoreFuture, StoreResult, timer_event};
+use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult, timer_event};
 
 /// Connections per process: a step holds one for a few milliseconds.
 const POOL_SIZE: usize = 16;
@@ -180,6 +180,31 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_log_failures ON audit_log(address, at)
         WHERE action IN ('login_failed', 'login_refused');
+    "#,
+    // 4: the console's inbox (the SQLite store's migration 4).
+    r#"
+    CREATE TABLE handoff_assignments (
+        contact TEXT PRIMARY KEY,
+        since BIGINT NOT NULL,
+        queue TEXT NOT NULL,
+        assignee TEXT,
+        at BIGINT NOT NULL
+    );
+
+    CREATE TABLE notes (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
+    CREATE INDEX notes_contact ON notes(contact, id);
+
+    CREATE TABLE inbox_changes (
+        id BIGSERIAL PRIMARY KEY,
+        contact TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
     "#,
 ];
 
@@ -717,6 +742,9 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         )
         .await?;
     }
+    if step.inbox_change {
+        record_inbox_change(tx, &c.id, now).await?;
+    }
     exec(
         tx,
         "INSERT INTO journal (contact, version, kind, event, effects, at) \
@@ -732,6 +760,104 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
     )
     .await?;
     Ok(())
+}
+
+/// A change to a conversation the inbox shows, for its live updates; the feed keeps
+/// only the latest rows.
+async fn record_inbox_change(
+    client: &impl GenericClient,
+    contact: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    let id: i64 = one(
+        client,
+        "INSERT INTO inbox_changes (contact, at) VALUES ($1, $2) RETURNING id",
+        &[&contact, &now],
+    )
+    .await?
+    .get(0);
+    exec(
+        client,
+        "DELETE FROM inbox_changes WHERE id <= $1",
+        &[&(id - INBOX_CHANGES_KEPT)],
+    )
+    .await?;
+    Ok(())
+}
+
+const INBOX_SELECT: &str = "SELECT c.id, COALESCE(a.queue, c.handoff), \
+     COALESCE(c.handoff_note, ''), COALESCE(c.handoff_since, 0), a.assignee, c.last_inbound_at \
+     FROM contacts c LEFT JOIN handoff_assignments a \
+     ON a.contact = c.id AND a.since = c.handoff_since WHERE c.handoff IS NOT NULL";
+
+fn inbox_item(r: &Row) -> InboxItem {
+    InboxItem {
+        contact: r.get(0),
+        queue: r.get(1),
+        note: r.get(2),
+        since: r.get(3),
+        assignee: r.get(4),
+        last_inbound_at: r.get(5),
+    }
+}
+
+async fn change_inbox(
+    tx: &Transaction<'_>,
+    contact: &str,
+    change: &InboxChange,
+    now: Millis,
+) -> StoreResult<bool> {
+    match change {
+        InboxChange::Note { author, text } => {
+            exec(
+                tx,
+                "INSERT INTO notes (contact, author, text, at) VALUES ($1, $2, $3, $4)",
+                &[&contact, author, text, &now],
+            )
+            .await?;
+        }
+        InboxChange::AddLabel(label) => {
+            exec(
+                tx,
+                "INSERT INTO labels (contact, label, at) SELECT $1, $2, $3 \
+                 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE contact = $1 AND label = $2)",
+                &[&contact, label, &now],
+            )
+            .await?;
+        }
+        InboxChange::RemoveLabel(label) => {
+            exec(
+                tx,
+                "DELETE FROM labels WHERE contact = $1 AND label = $2",
+                &[&contact, label],
+            )
+            .await?;
+        }
+        InboxChange::Assign {
+            since,
+            queue,
+            assignee,
+        } => {
+            let changed = exec(
+                tx,
+                "INSERT INTO handoff_assignments (contact, since, queue, assignee, at) \
+                 SELECT id, handoff_since, $2, $3, $4 FROM contacts \
+                 WHERE id = $1 AND handoff IS NOT NULL AND handoff_since = $5 \
+                 ON CONFLICT (contact) DO UPDATE SET since = excluded.since, \
+                    queue = excluded.queue, assignee = excluded.assignee, at = excluded.at",
+                &[&contact, queue, assignee, &now, since],
+            )
+            .await?;
+            if changed == 0 {
+                return Ok(false);
+            }
+        }
+        InboxChange::Event { kind, payload } => {
+            insert_event(tx, contact, kind, payload, now).await?;
+        }
+    }
+    record_inbox_change(tx, contact, now).await?;
+    Ok(true)
 }
 
 async fn fire_timers(tx: &Transaction<'_>, now: Millis, limit: usize) -> StoreResult<Vec<String>> {
@@ -1265,6 +1391,92 @@ impl Store for PgStore {
                     since: r.get::<_, Option<i64>>(3).unwrap_or_default(),
                 })
                 .collect())
+        })
+    }
+
+    fn inbox(&self) -> StoreFuture<'_, Vec<InboxItem>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    &format!("{INBOX_SELECT} ORDER BY c.handoff_since, c.id"),
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(inbox_item)
+                .collect())
+        })
+    }
+
+    fn inbox_item(&self, contact: &str) -> StoreFuture<'_, Option<InboxItem>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            Ok(self
+                .query(&format!("{INBOX_SELECT} AND c.id = $1"), &[&contact])
+                .await?
+                .first()
+                .map(inbox_item))
+        })
+    }
+
+    fn notes(&self, contact: &str) -> StoreFuture<'_, Vec<NoteRow>> {
+        let contact = contact.to_owned();
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT id, author, text, at FROM notes WHERE contact = $1 ORDER BY id",
+                    &[&contact],
+                )
+                .await?
+                .iter()
+                .map(|r| NoteRow {
+                    id: r.get(0),
+                    author: r.get(1),
+                    text: r.get(2),
+                    at: r.get(3),
+                })
+                .collect())
+        })
+    }
+
+    fn change_inbox(
+        &self,
+        contact: &str,
+        change: InboxChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        let contact = contact.to_owned();
+        Box::pin(self.transaction(async move |tx| {
+            let changed = change_inbox(tx, &contact, &change, now).await?;
+            if changed {
+                insert_audit(tx, &audit, now).await?;
+            }
+            Ok(changed)
+        }))
+    }
+
+    fn inbox_changes(&self, after: i64, limit: usize) -> StoreFuture<'_, Vec<(i64, String)>> {
+        Box::pin(async move {
+            Ok(self
+                .query(
+                    "SELECT id, contact FROM inbox_changes WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&after, &(limit as i64)],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+    }
+
+    fn last_inbox_change(&self) -> StoreFuture<'_, i64> {
+        Box::pin(async move {
+            Ok(self
+                .query("SELECT COALESCE(MAX(id), 0) FROM inbox_changes", &[])
+                .await?
+                .first()
+                .map_or(0, |r| r.get(0)))
         })
     }
 

@@ -151,6 +151,33 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_log_failures ON audit_log(address, at)
         WHERE action IN ('login_failed', 'login_refused');
     "#,
+    // 4: the console's inbox (issue 16): who has an open handoff (per handoff: `since`
+    // is the contact's handoff_since), internal notes, and the feed of changes that
+    // live updates poll.
+    r#"
+    CREATE TABLE handoff_assignments (
+        contact TEXT PRIMARY KEY,
+        since INTEGER NOT NULL,
+        queue TEXT NOT NULL,
+        assignee TEXT,
+        at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact TEXT NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX notes_contact ON notes(contact, id);
+
+    CREATE TABLE inbox_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::schema;
 use crate::types::*;
-use crate::{Millis, Store, StoreError, StoreFuture, StoreResult};
+use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult};
 
 /// Requests taken into one transaction at most. Large enough to amortise the fsync,
 /// small enough that the first caller of a batch does not wait long.
@@ -500,6 +500,9 @@ fn apply_step(conn: &Connection, step: StepCommit, now: Millis) -> StoreResult<(
         conn.prepare_cached("INSERT INTO labels (contact, label, at) VALUES (?1, ?2, ?3)")?
             .execute(params![c.id, label, now])?;
     }
+    if step.inbox_change {
+        record_inbox_change(conn, &c.id, now)?;
+    }
     conn.prepare_cached(
         "INSERT INTO journal (contact, version, kind, event, effects, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -734,6 +737,82 @@ fn view(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactView>> {
     }))
 }
 
+/// A change to a conversation the inbox shows, for its live updates; the feed keeps
+/// only the latest rows.
+fn record_inbox_change(conn: &Connection, contact: &str, now: Millis) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO inbox_changes (contact, at) VALUES (?1, ?2)")?
+        .execute(params![contact, now])?;
+    conn.prepare_cached("DELETE FROM inbox_changes WHERE id <= last_insert_rowid() - ?1")?
+        .execute([INBOX_CHANGES_KEPT])?;
+    Ok(())
+}
+
+const INBOX_SELECT: &str = "SELECT c.id, COALESCE(a.queue, c.handoff), \
+     COALESCE(c.handoff_note, ''), COALESCE(c.handoff_since, 0), a.assignee, c.last_inbound_at \
+     FROM contacts c LEFT JOIN handoff_assignments a \
+     ON a.contact = c.id AND a.since = c.handoff_since WHERE c.handoff IS NOT NULL";
+
+fn inbox_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxItem> {
+    Ok(InboxItem {
+        contact: r.get(0)?,
+        queue: r.get(1)?,
+        note: r.get(2)?,
+        since: r.get(3)?,
+        assignee: r.get(4)?,
+        last_inbound_at: r.get(5)?,
+    })
+}
+
+fn change_inbox(
+    conn: &Connection,
+    contact: &str,
+    change: &InboxChange,
+    now: Millis,
+) -> rusqlite::Result<bool> {
+    match change {
+        InboxChange::Note { author, text } => {
+            conn.prepare_cached(
+                "INSERT INTO notes (contact, author, text, at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![contact, author, text, now])?;
+        }
+        InboxChange::AddLabel(label) => {
+            conn.prepare_cached(
+                "INSERT INTO labels (contact, label, at) SELECT ?1, ?2, ?3 \
+                 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE contact = ?1 AND label = ?2)",
+            )?
+            .execute(params![contact, label, now])?;
+        }
+        InboxChange::RemoveLabel(label) => {
+            conn.prepare_cached("DELETE FROM labels WHERE contact = ?1 AND label = ?2")?
+                .execute(params![contact, label])?;
+        }
+        InboxChange::Assign {
+            since,
+            queue,
+            assignee,
+        } => {
+            let changed = conn
+                .prepare_cached(
+                    "INSERT INTO handoff_assignments (contact, since, queue, assignee, at) \
+                     SELECT id, handoff_since, ?2, ?3, ?4 FROM contacts \
+                     WHERE id = ?1 AND handoff IS NOT NULL AND handoff_since = ?5 \
+                     ON CONFLICT (contact) DO UPDATE SET since = excluded.since, \
+                        queue = excluded.queue, assignee = excluded.assignee, at = excluded.at",
+                )?
+                .execute(params![contact, queue, assignee, now, since])?;
+            if changed == 0 {
+                return Ok(false);
+            }
+        }
+        InboxChange::Event { kind, payload } => {
+            insert_event(conn, contact, kind, payload, now)?;
+        }
+    }
+    record_inbox_change(conn, contact, now)?;
+    Ok(true)
+}
+
 fn count(conn: &Connection, sql: &str) -> rusqlite::Result<i64> {
     conn.prepare_cached(sql)?.query_row([], |r| r.get(0))
 }
@@ -867,6 +946,76 @@ impl Store for SqliteStore {
             })?
             .collect()
         });
+        Box::pin(async move { result })
+    }
+
+    fn inbox(&self) -> StoreFuture<'_, Vec<InboxItem>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(&format!("{INBOX_SELECT} ORDER BY c.handoff_since, c.id"))?
+                .query_map([], inbox_item)?
+                .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn inbox_item(&self, contact: &str) -> StoreFuture<'_, Option<InboxItem>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(&format!("{INBOX_SELECT} AND c.id = ?1"))?
+                .query_row([contact], inbox_item)
+                .optional()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn notes(&self, contact: &str) -> StoreFuture<'_, Vec<NoteRow>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT id, author, text, at FROM notes WHERE contact = ?1 ORDER BY id",
+            )?
+            .query_map([contact], |r| {
+                Ok(NoteRow {
+                    id: r.get(0)?,
+                    author: r.get(1)?,
+                    text: r.get(2)?,
+                    at: r.get(3)?,
+                })
+            })?
+            .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn change_inbox(
+        &self,
+        contact: &str,
+        change: InboxChange,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, bool> {
+        let contact = contact.to_owned();
+        Box::pin(self.write(move |conn| {
+            let changed = change_inbox(conn, &contact, &change, now)?;
+            if changed {
+                insert_audit(conn, &audit, now)?;
+            }
+            Ok(changed)
+        }))
+    }
+
+    fn inbox_changes(&self, after: i64, limit: usize) -> StoreFuture<'_, Vec<(i64, String)>> {
+        let result = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT id, contact FROM inbox_changes WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?
+            .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+        });
+        Box::pin(async move { result })
+    }
+
+    fn last_inbox_change(&self) -> StoreFuture<'_, i64> {
+        let result =
+            self.read(|conn| count(conn, "SELECT COALESCE(MAX(id), 0) FROM inbox_changes"));
         Box::pin(async move { result })
     }
 

@@ -96,6 +96,9 @@ pub struct StepCommit {
     pub labels: Vec<String>,
     /// The journal entry: what happened, for audits and replay.
     pub journal: JournalEntry,
+    /// The console's inbox shows this contact (with an agent before or after the
+    /// step): record a change for its live updates.
+    pub inbox_change: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -341,4 +344,51 @@ pub struct LoginFailure {
     pub audit: AuditEntry,
     /// Written as well when this failure locks the account.
     pub lockout: AuditEntry,
+}
+
+/// An open handoff as the console's inbox lists it: the queue an operator moved it
+/// to (else the journey's), and whom it is assigned to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InboxItem {
+    pub contact: String,
+    pub queue: String,
+    pub note: String,
+    /// When the handoff began: the waiting time runs from it.
+    pub since: Millis,
+    pub assignee: Option<String>,
+    pub last_inbound_at: Option<Millis>,
+}
+
+/// An internal note on a contact, seen by the people of the console only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteRow {
+    pub id: i64,
+    pub author: String,
+    pub text: String,
+    pub at: Millis,
+}
+
+/// An operator's change to a conversation, applied with its audit row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InboxChange {
+    Note {
+        author: String,
+        text: String,
+    },
+    /// Added once: a label the contact has already changes nothing.
+    AddLabel(String),
+    RemoveLabel(String),
+    /// The handoff that began at `since` (refused if another began since) goes to
+    /// `queue`, assigned to `assignee` (none: unassigned).
+    Assign {
+        since: Millis,
+        queue: String,
+        assignee: Option<String>,
+    },
+    /// An event for the contact's inbox (an agent's reply or return, stepped like the
+    /// admin API's), committed with its audit row.
+    Event {
+        kind: String,
+        payload: String,
+    },
 }

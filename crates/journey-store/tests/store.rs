@@ -66,6 +66,7 @@ on_both_stores!(
     deployments_and_meta_are_kept,
     people_sessions_and_the_audit_log,
     five_wrong_passwords_lock_and_a_sign_in_clears_the_count,
+    the_inbox_lists_assigns_notes_labels_and_feeds_changes,
 );
 
 fn message(id: &str, contact: &str) -> Intake {
@@ -528,7 +529,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 3, "every migration applied");
+    assert_eq!(conn, 4, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -536,6 +537,127 @@ fn rusqlite_version(path: &std::path::Path) -> i64 {
     // header (offset 60, big-endian) to avoid a second driver in the test.
     let bytes = std::fs::read(path).unwrap();
     i64::from(u32::from_be_bytes(bytes[60..64].try_into().unwrap()))
+}
+
+/// A contact handed off to `queue` by a step at `now`.
+async fn hand_off(store: &dyn Store, contact: &str, queue: &str, now: Millis) {
+    store
+        .accept(vec![message(&format!("m-{contact}-{now}"), contact)], now)
+        .await
+        .unwrap();
+    let (event, row) = store.next_event(contact).await.unwrap().unwrap();
+    let mut commit = step(contact, row.map_or(0, |r| r.version), event.id);
+    commit.contact.handoff = Some(queue.into());
+    commit.contact.handoff_note = Some("asked for a nurse".into());
+    commit.contact.last_inbound_at = Some(now);
+    commit.inbox_change = true;
+    store.commit_step(commit, now).await.unwrap();
+}
+
+async fn the_inbox_lists_assigns_notes_labels_and_feeds_changes(store: &dyn Store) {
+    assert_eq!(store.last_inbox_change().await.unwrap(), 0);
+    hand_off(store, "b", "nurses", 2_000).await;
+    hand_off(store, "a", "nurses", 1_000).await;
+    let inbox = store.inbox().await.unwrap();
+    let order: Vec<_> = inbox.iter().map(|i| i.contact.as_str()).collect();
+    assert_eq!(order, ["a", "b"], "longest waiting first");
+    assert_eq!(inbox[0].queue, "nurses");
+    assert_eq!(inbox[0].assignee, None);
+    assert_eq!(inbox[0].last_inbound_at, Some(1_000));
+    let changes = store.inbox_changes(0, 10).await.unwrap();
+    assert_eq!(changes.len(), 2, "each step that hands off is fed");
+    let last = store.last_inbox_change().await.unwrap();
+    assert_eq!(last, changes[1].0);
+
+    let assign = |since, assignee: Option<&str>| InboxChange::Assign {
+        since,
+        queue: "counsellors".into(),
+        assignee: assignee.map(str::to_owned),
+    };
+    let who = audit("ada", "assign", "10.0.0.1");
+    assert!(
+        !store
+            .change_inbox("a", assign(999, Some("ada")), who.clone(), 3_000)
+            .await
+            .unwrap(),
+        "another handoff than the one read: refused"
+    );
+    assert!(
+        store
+            .change_inbox("a", assign(1_000, Some("ada")), who.clone(), 3_000)
+            .await
+            .unwrap()
+    );
+    let a = store.inbox_item("a").await.unwrap().unwrap();
+    assert_eq!(
+        (a.queue.as_str(), a.assignee.as_deref()),
+        ("counsellors", Some("ada"))
+    );
+    assert_eq!(store.inbox_item("nobody").await.unwrap(), None);
+    let changes = store.inbox_changes(last, 10).await.unwrap();
+    assert_eq!(changes, vec![(changes[0].0, "a".to_owned())]);
+
+    let note = InboxChange::Note {
+        author: "ada".into(),
+        text: "mother is worried; call back".into(),
+    };
+    assert!(
+        store
+            .change_inbox("a", note, who.clone(), 4_000)
+            .await
+            .unwrap()
+    );
+    let notes = store.notes("a").await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].author.as_str(), notes[0].at), ("ada", 4_000));
+    for change in [
+        InboxChange::AddLabel("fever".into()),
+        InboxChange::AddLabel("fever".into()),
+        InboxChange::AddLabel("baby".into()),
+        InboxChange::RemoveLabel("baby".into()),
+    ] {
+        store
+            .change_inbox("a", change, who.clone(), 5_000)
+            .await
+            .unwrap();
+    }
+    let view = store.contact("a").await.unwrap().unwrap();
+    assert_eq!(view.labels, ["fever"], "added once, removed");
+    // An agent's command goes to the contact's inbox with its audit row.
+    let queued = InboxChange::Event {
+        kind: "command".into(),
+        payload: r#"{"kind":"return"}"#.into(),
+    };
+    assert!(
+        store
+            .change_inbox("a", queued, who.clone(), 5_500)
+            .await
+            .unwrap()
+    );
+    let (event, _) = store.next_event("a").await.unwrap().unwrap();
+    assert_eq!(
+        (event.kind.as_str(), event.payload.as_str()),
+        ("command", r#"{"kind":"return"}"#)
+    );
+    let log = store.audit_log(None, 100).await.unwrap();
+    assert_eq!(log.len(), 7, "every change audited, the refused one not");
+
+    // The contact goes back to the bot and later asks again: a new handoff, unassigned.
+    store
+        .accept(vec![message("m-a-back", "a")], 6_000)
+        .await
+        .unwrap();
+    let (event, row) = store.next_event("a").await.unwrap().unwrap();
+    let mut back = step("a", row.unwrap().version, event.id);
+    back.inbox_change = true;
+    store.commit_step(back, 6_000).await.unwrap();
+    assert_eq!(store.inbox_item("a").await.unwrap(), None);
+    hand_off(store, "a", "nurses", 7_000).await;
+    let a = store.inbox_item("a").await.unwrap().unwrap();
+    assert_eq!(
+        (a.queue.as_str(), a.assignee, a.since),
+        ("nurses", None, 7_000)
+    );
 }
 
 /// A database of the version before the people (2) moves forward, its state kept.
@@ -549,10 +671,11 @@ async fn a_database_from_before_the_people_migrates_forward() {
         store.close();
     }
     {
-        // Version 2 is version 3 without migration 3's tables.
+        // Version 2 is today's schema without migrations 3 and 4's tables.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
+             DROP TABLE handoff_assignments; DROP TABLE notes; DROP TABLE inbox_changes; \
              PRAGMA user_version = 2;",
         )
         .unwrap();
@@ -562,7 +685,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
     assert!(store.people().await.unwrap().is_empty());
     // `journey users` beside a running server: no lock taken, the same data.
@@ -717,7 +840,8 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
     client
         .batch_execute(&format!(
             "SET search_path = {}; DROP TABLE people; DROP TABLE console_sessions; \
-             DROP TABLE audit_log; UPDATE schema_version SET version = 2",
+             DROP TABLE audit_log; DROP TABLE handoff_assignments; DROP TABLE notes; \
+             DROP TABLE inbox_changes; UPDATE schema_version SET version = 2",
             store.schema()
         ))
         .await
@@ -733,7 +857,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()

@@ -52,6 +52,18 @@ impl Need for Admins {
     }
 }
 
+/// The inbox: operators, and admins (who run the service and may stand in). Builders
+/// are refused: conversations hold contacts' health questions, which building
+/// journeys does not need.
+pub struct Inbox;
+
+impl Need for Inbox {
+    const WHO: &'static str = "the operator or admin role";
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::Operator | Role::Admin)
+    }
+}
+
 /// A signed-in person allowed by `N`.
 pub struct Agent<N: Need = Anyone> {
     pub name: String,

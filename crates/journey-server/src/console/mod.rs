@@ -7,12 +7,14 @@
 //!  GET  /console/me      who is signed in, and the CSRF token again (after a reload)
 //!  POST /console/logout  ends the session (CSRF token required)
 //!  GET  /console/audit   the audit log, newest first (admins)
+//!  /console/api/…        the inbox (inbox.rs: operators and admins)
 //! ```
 
 // Handlers return early with a ready response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
 mod guard;
+mod inbox;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -48,6 +50,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/logout", post(logout))
         .route("/console/me", get(me))
         .route("/console/audit", get(audit_log))
+        .merge(inbox::router())
 }
 
 #[derive(Deserialize)]
