@@ -48,7 +48,7 @@ export function Sidebar() {
       {gallery && <Playbooks close={() => setGallery(false)} />}
       {settingsOpen && <Settings close={() => setSettingsOpen(false)} />}
       <h2>Settings</h2>
-      <div className="languages">Languages: {project.languages.join(", ") || "—"}</div>
+      <div className="languages">Languages: {project.languages.join(", ") || "one (no translations)"}</div>
       <ul>
         <li>
           <button className="open-settings" onClick={() => setSettingsOpen(true)}>
