@@ -503,36 +503,55 @@ fn people_sign_in_and_are_audited_on_postgres() {
     });
 }
 
+/// `journey serve` on the examples and a fresh SQLite file whose one person is the
+/// admin `ada`; what it stands on lives as long as it does.
+struct AdaOnSqlite {
+    server: Server,
+    _graph: FakeGraph,
+    _project: tempfile::TempDir,
+    _data: tempfile::TempDir,
+}
+
+impl AdaOnSqlite {
+    fn start(extra: Extra<'_>) -> Self {
+        let graph = FakeGraph::start();
+        let project = serve::examples_project();
+        let data = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", data.path().join("journey.db").display());
+        let added = users(
+            project.path(),
+            &database,
+            &["add", "ada", "--role", "admin"],
+            ADA_PASSWORD,
+        );
+        assert_eq!(added.0, 0);
+        let server = Server::start(&Options {
+            project: project.path(),
+            database: &database,
+            graph_url: &graph.url,
+            time_scale: None,
+            extra,
+        });
+        AdaOnSqlite {
+            server,
+            _graph: graph,
+            _project: project,
+            _data: data,
+        }
+    }
+}
+
 /// Guessing across many names from one address is stopped after 20 failures in 15
 /// minutes, even for a right password, with a message that says until when.
 #[test]
 fn one_address_guessing_many_names_is_stopped() {
-    let graph = FakeGraph::start();
-    let project = serve::examples_project();
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    assert_eq!(
-        users(
-            project.path(),
-            &database,
-            &["add", "ada", "--role", "admin"],
-            ADA_PASSWORD
-        )
-        .0,
-        0
-    );
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &database,
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra::default(),
-    });
+    let serving = AdaOnSqlite::start(Extra::default());
+    let server = &serving.server;
     for n in 0..20 {
-        let (_, answer) = Browser::login(&server, &format!("guess{n}"), "password123456");
+        let (_, answer) = Browser::login(server, &format!("guess{n}"), "password123456");
         assert_eq!(answer.status, 401, "guess {n}");
     }
-    let (_, answer) = Browser::login(&server, "ada", ADA_PASSWORD);
+    let (_, answer) = Browser::login(server, "ada", ADA_PASSWORD);
     assert_eq!(answer.status, 429, "{}", answer.body);
     assert!(
         answer.body["error"]
@@ -548,30 +567,11 @@ fn one_address_guessing_many_names_is_stopped() {
 /// client's address is the one the proxy forwarded.
 #[test]
 fn behind_a_proxy_the_cookie_is_secure_and_the_address_is_forwarded() {
-    let graph = FakeGraph::start();
-    let project = serve::examples_project();
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    assert_eq!(
-        users(
-            project.path(),
-            &database,
-            &["add", "ada", "--role", "admin"],
-            ADA_PASSWORD
-        )
-        .0,
-        0
-    );
-    let server = Server::start(&Options {
-        project: project.path(),
-        database: &database,
-        graph_url: &graph.url,
-        time_scale: None,
-        extra: Extra {
-            args: &["--behind-proxy"],
-            ..Extra::default()
-        },
+    let serving = AdaOnSqlite::start(Extra {
+        args: &["--behind-proxy"],
+        ..Extra::default()
     });
+    let server = &serving.server;
     // A browser's sign-in through the proxy: its Origin is the host it asked for.
     let proxied = |origin: &str| {
         client()
@@ -590,7 +590,7 @@ fn behind_a_proxy_the_cookie_is_secure_and_the_address_is_forwarded() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     let cookie = answer.headers["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
-    let log = ada.get(&server, "/console/audit");
+    let log = ada.get(server, "/console/audit");
     assert_eq!(log.body["entries"][0]["action"], "login");
     assert_eq!(
         log.body["entries"][0]["from"], "203.0.113.7",

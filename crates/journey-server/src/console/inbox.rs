@@ -387,22 +387,27 @@ async fn note(
             format!("a note is some text, at most {MAX_TEXT} characters"),
         );
     }
-    if let Err(response) = known(&app, &id).await {
-        return response;
-    }
     let change = InboxChange::Note {
         author: agent.name.clone(),
         text,
     };
-    match record(&app, &agent, &id, change, "note", String::new()).await {
+    match record_known(&app, &agent, &id, change, "note", String::new()).await {
         Ok(_) => (StatusCode::CREATED, Json(json!({"noted": id}))).into_response(),
         Err(response) => response,
     }
 }
 
-async fn known(app: &App, id: &str) -> Result<(), Response> {
+/// [`record`] for a contact that must exist (404 otherwise).
+async fn record_known(
+    app: &App,
+    agent: &Agent<Inbox>,
+    id: &str,
+    change: InboxChange,
+    action: &str,
+    detail: String,
+) -> Result<bool, Response> {
     match app.store.contact_row(id).await {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(_)) => record(app, agent, id, change, action, detail).await,
         Ok(None) => Err(error(StatusCode::NOT_FOUND, format!("no contact `{id}`"))),
         Err(e) => Err(unavailable(e)),
     }
@@ -436,20 +441,9 @@ async fn add_label(
     if let Err(response) = check_label(&label) {
         return response;
     }
-    if let Err(response) = known(&app, &id).await {
-        return response;
-    }
     let detail = format!("added label {label}");
-    match record(
-        &app,
-        &agent,
-        &id,
-        InboxChange::AddLabel(label),
-        "label",
-        detail,
-    )
-    .await
-    {
+    let change = InboxChange::AddLabel(label);
+    match record_known(&app, &agent, &id, change, "label", detail).await {
         Ok(_) => Json(json!({"labelled": id})).into_response(),
         Err(response) => response,
     }
@@ -460,20 +454,9 @@ async fn remove_label(
     agent: Agent<Inbox>,
     Path((id, label)): Path<(String, String)>,
 ) -> Response {
-    if let Err(response) = known(&app, &id).await {
-        return response;
-    }
     let detail = format!("removed label {label}");
-    match record(
-        &app,
-        &agent,
-        &id,
-        InboxChange::RemoveLabel(label),
-        "unlabel",
-        detail,
-    )
-    .await
-    {
+    let change = InboxChange::RemoveLabel(label);
+    match record_known(&app, &agent, &id, change, "unlabel", detail).await {
         Ok(_) => Json(json!({"unlabelled": id})).into_response(),
         Err(response) => response,
     }
