@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "react";
 import { ApiError, api, localTime, type AuditEntry } from "./api";
-import { Failure } from "./Console";
+import { Failure } from "./Failure";
 
 export function Audit({ onError }: { onError: (error: unknown) => void }) {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);

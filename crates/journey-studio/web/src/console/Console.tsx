@@ -6,20 +6,8 @@ import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, setCsrf, type Me } from "./api";
 import { Audit } from "./Audit";
 import { Inbox } from "./Inbox";
+import { route, type Route } from "./route";
 import { SignIn } from "./SignIn";
-
-type Route = { page: "inbox"; contact: string | null } | { page: "audit" };
-
-function route(): Route {
-  const hash = window.location.hash.replace(/^#\/?/, "");
-  if (hash === "audit") return { page: "audit" };
-  if (hash.startsWith("c/")) return { page: "inbox", contact: decodeURIComponent(hash.slice(2)) };
-  return { page: "inbox", contact: null };
-}
-
-export function navigate(to: string) {
-  window.location.hash = to;
-}
 
 export function Console() {
   // undefined: not asked yet; null: nobody signed in.
@@ -78,16 +66,5 @@ export function Console() {
         <Inbox me={me} contact={where.contact} onError={failed} />
       )}
     </div>
-  );
-}
-
-/** A page the server refused: not allowed (403), or it could not answer; its own words. */
-export function Failure({ error }: { error: ApiError }) {
-  const refused = error.status === 403;
-  return (
-    <section className="failure" role="alert" data-testid={refused ? "not-allowed" : "failure"}>
-      <h2>{refused ? "Not allowed" : "Something went wrong"}</h2>
-      <p>{error.message}</p>
-    </section>
   );
 }

@@ -5,7 +5,7 @@
 
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, api, localTime, type Conversation } from "./api";
-import { Failure } from "./Console";
+import { Failure } from "./Failure";
 import { ReplyBox } from "./Reply";
 
 interface Props {

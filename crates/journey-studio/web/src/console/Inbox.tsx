@@ -5,7 +5,8 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, waited, type Me, type Queues } from "./api";
-import { Failure, navigate } from "./Console";
+import { Failure } from "./Failure";
+import { navigate } from "./route";
 import { ConversationPane } from "./Conversation";
 
 /**
