@@ -650,42 +650,69 @@ fn on_a_terminal_the_password_is_asked_for_twice() {
     );
 }
 
+/// The console's web page is served below `/console/` (the UI bundle the studio
+/// embeds), beside the console's own routes, which keep answering as they did.
+#[test]
+fn the_console_page_is_served_below_console() {
+    let serving = AdaOnSqlite::start(Extra::default());
+    let server = &serving.server;
+    let no_redirects = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = no_redirects
+        .get(format!("{}/console", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 308);
+    assert_eq!(bare.headers()["location"], "/console/");
+    for path in ["/console/", "/console/c/27820001001"] {
+        let page = client()
+            .get(format!("{}{path}", server.url))
+            .send()
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            page.headers()["content-security-policy"],
+            "frame-ancestors 'none'"
+        );
+        let html = page.text().unwrap();
+        assert!(html.contains("<title>journey console</title>"), "{html}");
+        // Its script loads from below /console/.
+        let script = html
+            .split("src=\"./")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the page loads a script");
+        let asset = client()
+            .get(format!("{}/console/{script}", server.url))
+            .send()
+            .unwrap();
+        assert_eq!(asset.status().as_u16(), 200, "{script}");
+        assert!(
+            asset.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+    }
+    let browser = Browser::default();
+    for (path, status) in [
+        ("/console/assets/nothing.js", 404),
+        ("/console/api/nothing", 404),
+        ("/console/me", 401),
+        ("/console/audit", 401),
+    ] {
+        assert_eq!(browser.get(server, path).status, status, "{path}");
+    }
+}
+
 // ---------------------------------------------------------------------------- the inbox
 
 /// A helpline whose handoff waits for a nurse however long it takes (WA204 warns),
-/// so that the 24-hour window can close while the contact is still with a person.
-const HELPLINE: &str = r#"stack Helpline do
-  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["nurse"])
-
-  interrupt(keywords: ["help", "nurse"], then: Nurse)
-  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
-
-  card Nurse do
-    handoff(queue: "nurses", note: "Asked for a nurse", on_return: AnythingElse)
-  end
-
-  card AnythingElse do
-    buttons(Clinic: "Clinic hours", Done: "No, thanks") do
-      text("Can I help with anything else?")
-    end
-  end
-
-  card Clinic do
-    text("Our clinics are open Monday to Friday, 8am to 4pm.")
-  end
-
-  card Done do
-    text("Thank you for chatting with us.")
-  end
-
-  card OptOut do
-    update_contact(opted_in: false)
-    cancel_scheduled()
-    text("You will not get any more messages from us.")
-    end_journey()
-  end
-end
-"#;
+/// so that the 24-hour window can close while the contact is still with a person
+/// (shared with the console's browser test).
+const HELPLINE: &str = include_str!("fixtures/serve/helpline/helpline.journey");
 
 /// Journey time runs this much faster: the 24-hour window closes in 18 s.
 const INBOX_SCALE: f64 = 4800.0;

@@ -1,6 +1,6 @@
-//! Embeds the built UI (`web/dist/`) in the library, so the `journey` binary serves it
-//! with nothing installed beside it. An empty `dist/` embeds nothing, and the studio
-//! serves a page saying the UI is not built.
+//! Embeds the built UI (`web/dist/`: the studio's page and the console's) in the
+//! library, so the `journey` binary serves it with nothing installed beside it. An empty
+//! `dist/` embeds nothing, and each page is replaced by one saying the UI is not built.
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
 // Shared by the browser tests and the benchmark: the real `journey` binary, a project in a
-// temporary directory, `journey studio` on a free loopback port, Debian's chromium.
+// temporary directory, `journey studio` (or `journey serve`) on a free loopback port,
+// Debian's chromium.
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -61,32 +62,29 @@ async function freePort() {
   });
 }
 
-/** `journey studio DIR` on a free loopback port; resolves once it printed its address. */
-export async function startStudio(dir) {
-  const port = await freePort();
-  const child = spawn(journeyBin, ["studio", dir, "--listen", `127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * `journey ARGS` (with more environment), resolving once its output matches `address`:
+ * the match, and `stop()` (SIGTERM, then waits for the exit).
+ */
+export async function startJourney(args, address, env = {}) {
+  const child = spawn(journeyBin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let output = "";
-  const url = await new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`journey studio printed no address in 20 s:\n${output}`)), 20000);
+  const found = await new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`journey ${args[0]} printed no address in 60 s:\n${output}`)), 60000);
     const read = (chunk) => {
       output += chunk;
-      const found = output.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/);
-      if (found) {
+      const match = output.match(address);
+      if (match) {
         clearTimeout(timer);
-        done(found[0]);
+        done(match);
       }
     };
     child.stdout.setEncoding("utf8").on("data", read);
     child.stderr.setEncoding("utf8").on("data", read);
-    child.on("exit", (code) => fail(new Error(`journey studio exited with ${code}:\n${output}`)));
+    child.on("exit", (code) => fail(new Error(`journey ${args[0]} exited with ${code}:\n${output}`)));
   });
-  const origin = new URL(url).origin;
   return {
-    url,
-    origin,
-    token: new URL(url).searchParams.get("token"),
+    match: found,
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done();
@@ -94,6 +92,17 @@ export async function startStudio(dir) {
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** `journey studio DIR` on a free loopback port; resolves once it printed its address. */
+export async function startStudio(dir) {
+  const port = await freePort();
+  const studio = await startJourney(
+    ["studio", dir, "--listen", `127.0.0.1:${port}`],
+    /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/,
+  );
+  const url = studio.match[0];
+  return { url, origin: new URL(url).origin, token: new URL(url).searchParams.get("token"), stop: studio.stop };
 }
 
 export async function launchBrowser() {

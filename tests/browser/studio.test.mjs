@@ -37,13 +37,13 @@ async function scenario(name, shown, body) {
   }
 }
 
-/** Wait until a file's bytes satisfy `ok` (the studio writes it after the operation). */
+/** Wait until a file's bytes satisfy `ok` (the studio writes it after the operation; generous, for a loaded machine). */
 async function waitForFile(path, ok, what) {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15000;
   for (;;) {
     const bytes = readFileSync(path, "utf8");
     if (ok(bytes)) return bytes;
-    if (Date.now() > deadline) throw new Error(`${path}: ${what} not seen within 5 s`);
+    if (Date.now() > deadline) throw new Error(`${path}: ${what} not seen within 15 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -9,7 +9,7 @@
 //! confined to the project with symbolic links resolved (`workspace.rs`).
 
 mod api;
-mod assets;
+pub mod assets;
 mod guard;
 mod layout;
 mod playbooks;

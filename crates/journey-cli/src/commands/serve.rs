@@ -33,7 +33,7 @@ pub struct Args {
     /// (docs/scaling.md).
     #[arg(long)]
     database: Option<String>,
-    /// Where to listen for webhooks and the admin API.
+    /// Where to listen for webhooks, the admin API and the console (`/console/`).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The Graph API base URL messages are posted to.

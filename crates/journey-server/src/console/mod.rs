@@ -8,6 +8,7 @@
 //!  POST /console/logout  ends the session (CSRF token required)
 //!  GET  /console/audit   the audit log, newest first (admins)
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
+//!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
 
 // Handlers return early with a ready response; boxing it would only add noise.
@@ -15,6 +16,7 @@
 
 mod guard;
 mod inbox;
+mod page;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -51,6 +53,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/me", get(me))
         .route("/console/audit", get(audit_log))
         .merge(inbox::router())
+        .route("/console", get(page::bare))
+        .route("/console/", get(page::index))
+        .route("/console/{*path}", get(page::below))
 }
 
 #[derive(Deserialize)]

@@ -23,12 +23,16 @@ const words = (text: string) => text.split(",").map((w) => w.trim()).filter((w) 
 type Send = (change: object) => Promise<boolean>;
 
 function Languages({ settings, send }: { settings: SettingsView; send: Send }) {
-  const [main, setMain] = useState(settings.default_language);
-  const [others, setOthers] = useState(settings.languages.slice(1).join(", "));
+  const savedMain = settings.default_language;
+  const savedOthers = settings.languages.slice(1).join(", ");
+  const [main, setMain] = useState(savedMain);
+  const [others, setOthers] = useState(savedOthers);
+  // Back to what journey.toml says when that changes, not on every reload: a reload after
+  // another section's change must not wipe what is being typed here.
   useEffect(() => {
-    setMain(settings.default_language);
-    setOthers(settings.languages.slice(1).join(", "));
-  }, [settings]);
+    setMain(savedMain);
+    setOthers(savedOthers);
+  }, [savedMain, savedOthers]);
   return (
     <section className="settings-section" data-section="languages">
       <h4>Languages</h4>
@@ -61,7 +65,9 @@ const KEYWORDS: { key: "help" | "opt_out" | "opt_in"; label: string }[] = [
 function Keywords({ settings, send }: { settings: SettingsView; send: Send }) {
   const initial = () => Object.fromEntries(KEYWORDS.map(({ key }) => [key, settings.keywords[key].join(", ")]));
   const [lists, setLists] = useState<Record<string, string>>(initial);
-  useEffect(() => setLists(initial()), [settings]);
+  // As for the languages: reset when the saved keywords change, not on every reload.
+  const saved = JSON.stringify(initial());
+  useEffect(() => setLists(JSON.parse(saved)), [saved]);
   return (
     <section className="settings-section" data-section="keywords">
       <h4>Keywords</h4>

@@ -1,0 +1,157 @@
+// The console's HTTP API (docs/inbox.md, docs/people.md), as `journey serve` answers it at
+// `/console/`. The page is served at `/console/`, so every URL here is relative to it. The
+// server decides everything (the window, who may do what); the page shows its answers.
+
+import { ApiError } from "../api";
+
+export { ApiError };
+
+export type Role = "admin" | "builder" | "operator";
+
+export interface Me {
+  name: string;
+  role: Role;
+  csrf_token: string;
+  expires_at: string;
+}
+
+export interface Handoff {
+  contact: string;
+  queue: string;
+  note: string | null;
+  since: string;
+  waiting_seconds: number;
+  assignee: string | null;
+  last_message_at: string | null;
+}
+
+export interface Queue {
+  queue: string;
+  open: number;
+  unassigned: number;
+  mine: number;
+  handoffs: Handoff[];
+}
+
+export interface Queues {
+  open: number;
+  queues: Queue[];
+}
+
+export interface Message {
+  from: "contact" | "bot" | "agent";
+  at: string;
+  text: string | null;
+  kind?: string;
+  agent?: string | null;
+  state?: string | null;
+  delivery?: string | null;
+  error?: string | null;
+}
+
+export interface Template {
+  name: string;
+  language: string;
+  body: string;
+  parameters: string[];
+}
+
+export interface Conversation {
+  contact: string;
+  handoff: Handoff | null;
+  window: { open: boolean; closes_at: string | null; reply: string };
+  messages: Message[];
+  steps: { at: string; event: string; did: string[] }[];
+  journey: string | null;
+  cards: string[];
+  fields: Record<string, unknown>;
+  opted_out: boolean;
+  labels: string[];
+  notes: { author: string; text: string; at: string }[];
+  templates: Template[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  who: string;
+  action: string;
+  subject: string | null;
+  from: string | null;
+  detail: string;
+}
+
+export interface TemplateReply {
+  name: string;
+  language: string;
+  params: string[];
+}
+
+/** The session's CSRF token, sent with every request that changes something. */
+let csrf = "";
+
+export function setCsrf(token: string) {
+  csrf = token;
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const problem = await response.json();
+      if (problem && typeof problem.error === "string") message = problem.error;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(message, response.status);
+  }
+  return (await response.json()) as T;
+}
+
+const conversation = (contact: string) => `api/conversations/${encodeURIComponent(contact)}`;
+
+export const api = {
+  login: (name: string, password: string) => call<Me>("POST", "login", { name, password }),
+  me: () => call<Me>("GET", "me"),
+  logout: () => call<unknown>("POST", "logout"),
+  audit: () => call<{ entries: AuditEntry[] }>("GET", "audit"),
+  queues: () => call<Queues>("GET", "api/queues"),
+  conversation: (contact: string) => call<Conversation>("GET", conversation(contact)),
+  reply: (contact: string, reply: { text: string } | { template: TemplateReply }) =>
+    call<unknown>("POST", `${conversation(contact)}/reply`, reply),
+  note: (contact: string, text: string) => call<unknown>("POST", `${conversation(contact)}/notes`, { text }),
+  addLabel: (contact: string, label: string) =>
+    call<unknown>("POST", `${conversation(contact)}/labels`, { label }),
+  removeLabel: (contact: string, label: string) =>
+    call<unknown>("DELETE", `${conversation(contact)}/labels/${encodeURIComponent(label)}`),
+  /** `person`: "me", a name, or null (unassigned); `queue`: another team's queue. */
+  assign: (contact: string, person: string | null, queue?: string) =>
+    call<unknown>("POST", `${conversation(contact)}/assign`, { person, queue }),
+  returnTo: (contact: string, card: string) => call<unknown>("POST", `${conversation(contact)}/return`, { card }),
+  close: (contact: string) => call<unknown>("POST", `${conversation(contact)}/close`),
+};
+
+/** "3 h 05 min", "12 min", "40 s": how long someone has waited. */
+export function waited(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+}
+
+/** A server timestamp as the operator's local date and time. */
+export function localTime(at: string): string {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? at : date.toLocaleString();
+}
