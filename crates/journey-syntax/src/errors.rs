@@ -286,7 +286,9 @@ pub(crate) fn too_deep(file: FileId, span: Span) -> Diagnostic {
     error(
         file,
         span,
-        format!("brackets or `do` blocks are nested more than {MAX_NESTING} deep"),
+        format!(
+            "brackets, `do` blocks or `&` and `@` prefixes are nested more than {MAX_NESTING} deep"
+        ),
     )
     .with_label("too deep from here")
     .with_help("split the expression into several assignments")

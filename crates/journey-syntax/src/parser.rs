@@ -523,31 +523,40 @@ fn item_extent(rest: &str) -> usize {
     rest.len()
 }
 
-/// The offset where bracket and `do` nesting first exceeds [`MAX_NESTING`], if it does.
-/// Brackets inside strings count too: that only makes the check stricter.
+/// The offset where nesting first exceeds [`MAX_NESTING`], if it does. Brackets and `do`
+/// open a level until they close; a run of `&` and `@` prefixes (`&&x`, `@@x`: pest
+/// recurses once for each) counts until a character that is neither a prefix, an opener
+/// nor a blank. Brackets inside strings count too: that only makes the check stricter.
+/// This is the parser's only guard against deep recursion: pest is built without its
+/// stack probe.
 pub(crate) fn too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     // Nesting needs an opener per level; most items have far fewer in all.
     let openers = bytes
         .iter()
-        .filter(|&&b| b == b'(' || b == b'[' || b == b'd')
+        .filter(|&&b| matches!(b, b'(' | b'[' | b'd' | b'&' | b'@'))
         .count();
     if openers <= MAX_NESTING {
         return None;
     }
     let mut depth = 0usize;
+    let mut prefixes = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         let word_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
         match b {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
+            b'&' | b'@' => prefixes += 1,
             b'd' if word_start && starts_with_word(&text[i..], "do") => depth += 1,
             b'e' if word_start && starts_with_word(&text[i..], "end") => {
                 depth = depth.saturating_sub(1);
             }
             _ => {}
         }
-        if depth > MAX_NESTING {
+        if !matches!(b, b'&' | b'@' | b'(' | b'[') && !b.is_ascii_whitespace() {
+            prefixes = 0;
+        }
+        if depth + prefixes > MAX_NESTING {
             return Some(i);
         }
     }
@@ -585,5 +594,81 @@ mod tests {
             alone.contains("J001"),
             "the text has errors to recover from"
         );
+    }
+
+    /// Every way the grammar recurses, nested [`MAX_NESTING`] deep (the card's own `do`
+    /// is the first level), parses on a 2 MiB
+    /// stack (a server worker's) in this build; one level more is refused before pest
+    /// runs. pest has no stack probe of its own here, so this is what keeps a hostile
+    /// file from overflowing the stack.
+    #[test]
+    fn the_deepest_nesting_allowed_fits_a_worker_stack() {
+        type Nest = fn(usize) -> String;
+        let forms: [(&str, Nest); 8] = [
+            ("parentheses", |n| {
+                format!("{}1{}", "(".repeat(n), ")".repeat(n))
+            }),
+            ("lists", |n| format!("{}1{}", "[".repeat(n), "]".repeat(n))),
+            ("calls", |n| format!("{}1{}", "f(".repeat(n), ")".repeat(n))),
+            ("indexes", |n| {
+                format!("{}x{}", "x[".repeat(n), "]".repeat(n))
+            }),
+            ("lambdas", |n| format!("{}1", "&".repeat(n))),
+            ("spaced lambdas", |n| format!("{}1", "& ".repeat(n))),
+            ("at terms", |n| format!("{}x", "@".repeat(n))),
+            ("lambdas of parentheses", |n| {
+                format!("{}1{}", "&(".repeat(n / 2), ")".repeat(n / 2))
+            }),
+        ];
+        let blocks = |n: usize| {
+            format!(
+                "card A do\n{}text(\"hi\")\n{}end\n",
+                "f() do\n".repeat(n - 1),
+                "end\n".repeat(n - 1)
+            )
+        };
+        let item = |expr: String| format!("card A do\n  x = {expr}\nend\n");
+        let cases: Vec<(String, String, String)> = forms
+            .iter()
+            .map(|(name, nest)| {
+                (
+                    name.to_string(),
+                    item(nest(MAX_NESTING - 1)),
+                    item(nest(MAX_NESTING + 1)),
+                )
+            })
+            .chain([(
+                "do blocks".to_string(),
+                blocks(MAX_NESTING - 1),
+                blocks(MAX_NESTING + 1),
+            )])
+            .collect();
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for (name, deepest, deeper) in cases {
+                    let parsed = crate::parse_journey(FileId(0), &deepest);
+                    assert!(
+                        !parsed
+                            .diagnostics
+                            .iter()
+                            .any(|d| d.message.contains("nested more than")),
+                        "{name}: {MAX_NESTING} levels are allowed: {:?}",
+                        parsed.diagnostics
+                    );
+                    let refused = crate::parse_journey(FileId(0), &deeper);
+                    assert!(
+                        refused
+                            .diagnostics
+                            .iter()
+                            .any(|d| d.message.contains("nested more than")),
+                        "{name}: deeper is refused: {:?}",
+                        refused.diagnostics
+                    );
+                }
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
     }
 }
