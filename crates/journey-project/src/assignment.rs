@@ -212,13 +212,12 @@ pub(crate) fn validate(
                     &format!("{path}.team"),
                     format!("queue `{name}` is worked by team `{team}`, which is not declared"),
                 );
-                found.push(
-                    match did_you_mean(team, teams.keys().map(String::as_str)) {
-                        Some(better) => diagnostic.with_help(format!("did you mean `{better}`?")),
-                        None => diagnostic
-                            .with_help(format!("declare it: `[teams.{team}]` with `members`")),
-                    },
-                );
+                found.push(match did_you_mean(team, teams.keys().map(String::as_str)) {
+                    Some(better) => diagnostic.with_help(format!("did you mean `{better}`?")),
+                    None => {
+                        diagnostic.with_help(format!("declare it: `[teams.{team}]` with `members`"))
+                    }
+                });
             }
             Some(_) => {}
         }
@@ -240,7 +239,9 @@ pub(crate) fn validate(
                     &format!("{path}.out_of_hours"),
                     format!("`out_of_hours` has no effect: queue `{name}` has no `hours`"),
                 )
-                .with_help(format!("add `[{path}.hours]` with `days`, `open` and `close`")),
+                .with_help(format!(
+                    "add `[{path}.hours]` with `days`, `open` and `close`"
+                )),
             ),
             None => {}
         }
@@ -256,8 +257,11 @@ fn validate_hours(
 ) {
     if hours.days.is_empty() {
         found.push(
-            at.invalid(path, "business hours without `days`: the queue would never open")
-                .with_help("list the days: `days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]`"),
+            at.invalid(
+                path,
+                "business hours without `days`: the queue would never open",
+            )
+            .with_help("list the days: `days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]`"),
         );
     }
     for (i, day) in hours.days.iter().enumerate() {
@@ -268,7 +272,8 @@ fn validate_hours(
             );
             found.push(match did_you_mean(day, DAYS) {
                 Some(better) => diagnostic.with_help(format!("did you mean `{better}`?")),
-                None => diagnostic.with_help("write days as `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`"),
+                None => diagnostic
+                    .with_help("write days as `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`"),
             });
         }
     }
@@ -332,7 +337,12 @@ mod tests {
 
     #[test]
     fn open_from_the_opening_minute_to_just_before_closing() {
-        let week = hours(&["mon", "tue", "wed", "thu", "fri"], "08:00", "17:00", "Africa/Johannesburg");
+        let week = hours(
+            &["mon", "tue", "wed", "thu", "fri"],
+            "08:00",
+            "17:00",
+            "Africa/Johannesburg",
+        );
         // Monday 7 December 2026; Johannesburg is UTC+2 all year.
         assert!(!week.is_open(at("2026-12-07T05:59:59Z")));
         assert!(week.is_open(at("2026-12-07T06:00:00Z")));

@@ -519,12 +519,28 @@ out_of_hours = "We are closed."
         .collect();
     let expect = [
         ("J002", "\"fastest\"", None),
-        ("J002", "members = []", Some("list the people who work it: `members = [\"olu\", \"nia\"]`")),
-        ("J002", "capacity = 0", Some("give each agent room for at least one conversation: `capacity = 1`")),
+        (
+            "J002",
+            "members = []",
+            Some("list the people who work it: `members = [\"olu\", \"nia\"]`"),
+        ),
+        (
+            "J002",
+            "capacity = 0",
+            Some("give each agent room for at least one conversation: `capacity = 1`"),
+        ),
         ("J002", "team = \"nurse\"", Some("did you mean `nurses`?")),
         ("J002", "\"thr\"", Some("did you mean `thu`?")),
-        ("J002", "open = \"8am\"", Some("write a 24-hour local time as `HH:MM`: `\"08:00\"`, `\"17:30\"`")),
-        ("J002", "timezone = \"Africa/Joburg\"", Some("write an IANA time zone name exactly, e.g. `\"Africa/Johannesburg\"`")),
+        (
+            "J002",
+            "open = \"8am\"",
+            Some("write a 24-hour local time as `HH:MM`: `\"08:00\"`, `\"17:30\"`"),
+        ),
+        (
+            "J002",
+            "timezone = \"Africa/Joburg\"",
+            Some("write an IANA time zone name exactly, e.g. `\"Africa/Johannesburg\"`"),
+        ),
     ];
     for (code, at, help) in expect {
         let hit = found
@@ -535,11 +551,30 @@ out_of_hours = "We are closed."
             assert_eq!(hit.2, Some(help), "{at}");
         }
     }
-    let strategy = diagnostics.iter().find(|d| pointed(text, d) == "\"fastest\"").unwrap();
-    assert!(strategy.message.contains("expected `round-robin` or `least-busy`"), "{}", strategy.message);
+    let strategy = diagnostics
+        .iter()
+        .find(|d| pointed(text, d) == "\"fastest\"")
+        .unwrap();
+    assert!(
+        strategy
+            .message
+            .contains("expected `round-robin` or `least-busy`"),
+        "{}",
+        strategy.message
+    );
     // The queue without a team, and an out-of-hours message without hours.
-    assert!(found.iter().any(|(c, p, _)| *c == "J002" && p.starts_with("[queues.counsellors]")), "{found:#?}");
-    assert!(found.iter().any(|(c, p, _)| *c == "J003" && p.starts_with("out_of_hours")), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|(c, p, _)| *c == "J002" && p.starts_with("[queues.counsellors]")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(c, p, _)| *c == "J003" && p.starts_with("out_of_hours")),
+        "{found:#?}"
+    );
     // Hours without an out-of-hours message.
     let (_, diagnostics) = parse(
         "[teams.t]\nmembers = [\"a\"]\n[queues.q]\nteam = \"t\"\n[queues.q.hours]\ndays = [\"mon\"]\nopen = \"08:00\"\nclose = \"17:00\"\n",

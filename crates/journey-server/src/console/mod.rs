@@ -9,10 +9,13 @@
 //!  GET  /console/audit   the audit log, newest first (admins)
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
 //! ```
+//!
+//! assign.rs assigns handoffs by journey.toml's `[queues]` rules, as a task.
 
 // Handlers return early with a ready response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub(crate) mod assign;
 mod guard;
 mod inbox;
 mod throttle;
