@@ -59,7 +59,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .with_label("unused queue");
         diagnostic = match suggest(queue, named.iter().map(String::as_str)) {
             Some(better) => diagnostic.with_help(format!("did you mean `{better}`?")),
-            None => diagnostic.with_help("name the queue as a `handoff(queue: …)` does, or remove it"),
+            None => {
+                diagnostic.with_help("name the queue as a `handoff(queue: …)` does, or remove it")
+            }
         };
         out.push(diagnostic);
     }
