@@ -488,11 +488,17 @@ fn people_sign_in_and_are_audited_on_sqlite() {
     ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
 )]
 fn people_sign_in_and_are_audited_on_postgres() {
+    on_postgres("people", people_sign_in_and_are_audited);
+}
+
+/// `test` on a schema of its own in the database of `JOURNEY_TEST_DATABASE_URL`,
+/// dropped after.
+fn on_postgres(name: &str, test: fn(&str)) {
     let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
-    let schema = format!("journey_people_{}", std::process::id());
+    let schema = format!("journey_{name}_{}", std::process::id());
     let separator = if base.contains('?') { '&' } else { '?' };
     let database = format!("{base}{separator}schema={schema}");
-    people_sign_in_and_are_audited(&database);
+    test(&database);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1118,19 +1124,7 @@ fn the_inbox_works_a_handoff_on_sqlite() {
     ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
 )]
 fn the_inbox_works_a_handoff_on_postgres() {
-    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
-    let schema = format!("journey_inbox_{}", std::process::id());
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let database = format!("{base}{separator}schema={schema}");
-    the_inbox_works_a_handoff(&database);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let store = journey_store::PgStore::open_url(&database).await.unwrap();
-        store.drop_schema().await.unwrap();
-    });
+    on_postgres("inbox", the_inbox_works_a_handoff);
 }
 
 // ------------------------------------------------------------------ assignment rules
@@ -1426,17 +1420,5 @@ fn handoffs_are_assigned_by_the_queues_rules_on_sqlite() {
     ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
 )]
 fn handoffs_are_assigned_by_the_queues_rules_on_postgres() {
-    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
-    let schema = format!("journey_assign_{}", std::process::id());
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let database = format!("{base}{separator}schema={schema}");
-    handoffs_are_assigned_by_the_queues_rules(&database);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let store = journey_store::PgStore::open_url(&database).await.unwrap();
-        store.drop_schema().await.unwrap();
-    });
+    on_postgres("assign", handoffs_are_assigned_by_the_queues_rules);
 }

@@ -23,15 +23,6 @@ pub enum Strategy {
     LeastBusy,
 }
 
-impl Strategy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::RoundRobin => "round-robin",
-            Strategy::LeastBusy => "least-busy",
-        }
-    }
-}
-
 /// `[teams.NAME]`: people of the console who work queues together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -950,19 +950,30 @@ async fn assign_queue(
         )
         .await?;
     }
+    // Every pass offers the notices again (the key keeps out all but the first): one
+    // statement for all, however many wait.
+    let (mut contacts, mut keys, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
     for (contact, since, notice, body) in plan.notify {
-        let queued = exec(
-            tx,
-            "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
-                next_attempt_at, created_at) VALUES ($1, $2, 'message', $3, TRUE, 'queued', $4, $4) \
-             ON CONFLICT (idem_key) DO NOTHING",
-            &[&contact, &notice.idem_key(&contact, since), &body, &now],
-        )
-        .await?;
-        if queued > 0 {
-            record_inbox_change(tx, &contact, now).await?;
-            outcome.notified.push(contact);
-        }
+        keys.push(notice.idem_key(&contact, since));
+        contacts.push(contact);
+        bodies.push(body);
+    }
+    let queued: std::collections::HashSet<String> = rows(
+        tx,
+        "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
+            next_attempt_at, created_at) \
+         SELECT n.contact, n.key, 'message', n.body, TRUE, 'queued', $4, $4 \
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS n(contact, key, body) \
+         ON CONFLICT (idem_key) DO NOTHING RETURNING contact",
+        &[&contacts, &keys, &bodies, &now],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    for contact in contacts.into_iter().filter(|c| queued.contains(c)) {
+        record_inbox_change(tx, &contact, now).await?;
+        outcome.notified.push(contact);
     }
     Ok(outcome)
 }
