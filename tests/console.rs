@@ -1278,12 +1278,19 @@ fn handoffs_are_assigned_by_the_queues_rules(database: &str) {
     let (olu, answer) = Browser::login(&server, "olu", OLU_PASSWORD);
     assert_eq!(answer.status, 200, "{}", answer.body);
     let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+    // Messages queued with this text for the contact, by outbox key. The dispatcher
+    // sends at least once: at INBOX_SCALE its 90-second lease lasts 19 ms, so a slow
+    // send may go again, with the same key; what the rules must not do is queue twice.
     let texts_to = |contact: &str, text: &str| {
-        graph
+        let mut keys: Vec<String> = graph
             .sent_to(contact)
             .iter()
             .filter(|r| r.text() == Some(text))
-            .count()
+            .filter_map(|r| r.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
     };
 
     // Out of hours: the message goes at once, nobody is assigned, and the journey's
@@ -1398,13 +1405,6 @@ fn handoffs_are_assigned_by_the_queues_rules(database: &str) {
         )
     });
     assert_eq!(automatic, expected);
-    // Nothing went twice.
-    let twice: Vec<_> = graph
-        .sends_by_key()
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .collect();
-    assert_eq!(twice, []);
 }
 
 #[test]
