@@ -488,11 +488,17 @@ fn people_sign_in_and_are_audited_on_sqlite() {
     ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
 )]
 fn people_sign_in_and_are_audited_on_postgres() {
+    on_postgres("people", people_sign_in_and_are_audited);
+}
+
+/// `test` on a schema of its own in the database of `JOURNEY_TEST_DATABASE_URL`,
+/// dropped after.
+fn on_postgres(name: &str, test: fn(&str)) {
     let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
-    let schema = format!("journey_people_{}", std::process::id());
+    let schema = format!("journey_{name}_{}", std::process::id());
     let separator = if base.contains('?') { '&' } else { '?' };
     let database = format!("{base}{separator}schema={schema}");
-    people_sign_in_and_are_audited(&database);
+    test(&database);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1145,17 +1151,301 @@ fn the_inbox_works_a_handoff_on_sqlite() {
     ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
 )]
 fn the_inbox_works_a_handoff_on_postgres() {
-    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
-    let schema = format!("journey_inbox_{}", std::process::id());
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let database = format!("{base}{separator}schema={schema}");
-    the_inbox_works_a_handoff(&database);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let store = journey_store::PgStore::open_url(&database).await.unwrap();
-        store.drop_schema().await.unwrap();
+    on_postgres("inbox", the_inbox_works_a_handoff);
+}
+
+// ------------------------------------------------------------------ assignment rules
+
+/// A counselling line whose handoff gives up after two hours with a phone number.
+const COUNSELLING: &str = r#"stack Counselling do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["counsellor"])
+
+  interrupt(keywords: ["stop", "unsubscribe"], then: OptOut)
+
+  card Counsellor do
+    handoff(queue: "counsellors", note: "Asked for a counsellor", timeout: 2h, on_timeout: CallUs)
+  end
+
+  card CallUs do
+    text("No counsellor is free now. Call 0800 123 456.")
+  end
+
+  card OptOut do
+    update_contact(opted_in: false)
+    cancel_scheduled()
+    text("You will not get any more messages from us.")
+    end_journey()
+  end
+end
+"#;
+
+const BUSY: &str = "All our nurses are busy. One will answer as soon as they can.";
+const CLOSED: &str = "Our counsellors answer from 8am to 5pm.";
+
+/// journey.toml's rules for the test: two nurses with room for one conversation each,
+/// and counsellors whose only day is four days from now (journey time at INBOX_SCALE
+/// takes a minute of real time to get there).
+fn assignment_rules() -> String {
+    let days_since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // 1 January 1970 was a Thursday.
+    let day =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(days_since_epoch as usize + 3 + 4) % 7];
+    format!(
+        r#"
+[teams.nurses]
+members = ["olu", "nia"]
+strategy = "round-robin"
+capacity = 1
+
+[queues.nurses]
+team = "nurses"
+busy = "{BUSY}"
+
+[teams.counsellors]
+members = ["ada"]
+
+[queues.counsellors]
+team = "counsellors"
+out_of_hours = "{CLOSED}"
+
+[queues.counsellors.hours]
+days = ["{day}"]
+open = "08:00"
+close = "17:00"
+timezone = "UTC"
+"#
+    )
+}
+
+/// The open handoffs of `queue` as the inbox lists them: `(contact, assignee)`.
+fn queue_of(server: &Server, browser: &Browser, queue: &str) -> Vec<(String, Option<String>)> {
+    let queues = browser
+        .call(server, "GET", "/console/api/queues", None)
+        .body;
+    queues["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["queue"] == queue)
+        .flat_map(|q| q["handoffs"].as_array().unwrap().iter())
+        .map(|h| {
+            (
+                h["contact"].as_str().unwrap().to_owned(),
+                h["assignee"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// Waits until `queue` lists exactly `expected`.
+fn wait_for_queue(
+    server: &Server,
+    browser: &Browser,
+    queue: &str,
+    expected: &[(&str, Option<&str>)],
+) {
+    let expected: Vec<(String, Option<String>)> = expected
+        .iter()
+        .map(|(c, a)| ((*c).to_owned(), a.map(str::to_owned)))
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = queue_of(server, browser, queue);
+        if now == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "queue {queue} is {now:?}, not {expected:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Issue 16's assignment rules, on `database`: round-robin across two operators with
+/// capacity 1, the third handoff waits in the queue and hears everyone is busy (once),
+/// and gets the operator freed by a close; outside business hours the out-of-hours
+/// message goes and the handoff's own timeout path still works. On PostgreSQL two
+/// processes take the webhooks and assign together.
+fn handoffs_are_assigned_by_the_queues_rules(database: &str) {
+    let graph = FakeGraph::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let mut toml =
+        std::fs::read_to_string(journey_tests::repo_root().join("examples/journey.toml")).unwrap();
+    toml.push_str(&assignment_rules());
+    std::fs::write(dir.join("journey.toml"), toml).unwrap();
+    std::fs::write(dir.join("helpline.journey"), HELPLINE).unwrap();
+    std::fs::write(dir.join("counselling.journey"), COUNSELLING).unwrap();
+    for (name, role) in [("ada", "admin"), ("olu", "operator"), ("nia", "operator")] {
+        let (code, _, stderr) = users(
+            dir,
+            database,
+            &["add", name, "--role", role],
+            &format!("{OLU_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let options = Options {
+        project: dir,
+        database,
+        graph_url: &graph.url,
+        time_scale: Some(INBOX_SCALE),
+        extra: Extra::default(),
+    };
+    let server = Server::start(&options);
+    let second = database
+        .starts_with("postgres")
+        .then(|| Server::start(&options));
+    let other = second.as_ref().unwrap_or(&server);
+    let (olu, answer) = Browser::login(&server, "olu", OLU_PASSWORD);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+    // Messages queued with this text for the contact, by outbox key. The dispatcher
+    // sends at least once: at INBOX_SCALE its 90-second lease lasts 19 ms, so a slow
+    // send may go again, with the same key; what the rules must not do is queue twice.
+    let texts_to = |contact: &str, text: &str| {
+        let mut keys: Vec<String> = graph
+            .sent_to(contact)
+            .iter()
+            .filter(|r| r.text() == Some(text))
+            .filter_map(|r| r.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
+    };
+
+    // Out of hours: the message goes at once, nobody is assigned, and the journey's
+    // two-hour timeout still hands the contact to its fallback card.
+    let late = "27820002009";
+    assert_eq!(
+        server.post_signed(&serve::text_message(late, "wamid.C1", "counsellor please")),
+        200
+    );
+    graph.wait_for(
+        "the out-of-hours message",
+        std::time::Duration::from_secs(20),
+        |r| r.iter().any(|r| r.to() == late && r.text() == Some(CLOSED)),
+    );
+    assert_eq!(
+        queue_of(&server, &ada, "counsellors"),
+        [(late.to_owned(), None)]
+    );
+    graph.wait_for(
+        "the timeout's fallback",
+        std::time::Duration::from_secs(20),
+        |r| {
+            r.iter().any(|r| {
+                r.to() == late && r.text() == Some("No counsellor is free now. Call 0800 123 456.")
+            })
+        },
+    );
+    wait_for_queue(&server, &ada, "counsellors", &[]);
+    assert_eq!(
+        texts_to(late, CLOSED),
+        1,
+        "the out-of-hours message goes once"
+    );
+
+    // Round-robin with room for one each: Olu, then Nia, then nobody.
+    let (a, b, c) = ("27820002001", "27820002002", "27820002003");
+    assert_eq!(
+        server.post_signed(&serve::text_message(a, "wamid.N1", "nurse")),
+        200
+    );
+    wait_for_queue(&server, &olu, "nurses", &[(a, Some("olu"))]);
+    assert_eq!(
+        other.post_signed(&serve::text_message(b, "wamid.N2", "nurse")),
+        200
+    );
+    wait_for_queue(
+        &server,
+        &olu,
+        "nurses",
+        &[(a, Some("olu")), (b, Some("nia"))],
+    );
+    assert_eq!(
+        server.post_signed(&serve::text_message(c, "wamid.N3", "nurse")),
+        200
+    );
+    graph.wait_for(
+        "the busy message",
+        std::time::Duration::from_secs(20),
+        |r| r.iter().any(|r| r.to() == c && r.text() == Some(BUSY)),
+    );
+    assert_eq!(
+        queue_of(&server, &olu, "nurses"),
+        [
+            (a.to_owned(), Some("olu".to_owned())),
+            (b.to_owned(), Some("nia".to_owned())),
+            (c.to_owned(), None)
+        ],
+        "the third waits in the queue"
+    );
+    // Several passes later (each process ticks every two seconds) it was said once.
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    assert_eq!(texts_to(c, BUSY), 1);
+    assert_eq!(texts_to(a, BUSY) + texts_to(b, BUSY), 0);
+
+    // Olu closes A: the one waiting goes to Olu, who has room again.
+    let closed = olu.call(
+        &server,
+        "POST",
+        &format!("/console/api/conversations/{a}/close"),
+        None,
+    );
+    assert_eq!(closed.status, 202, "{}", closed.body);
+    wait_for_queue(
+        &server,
+        &olu,
+        "nurses",
+        &[(b, Some("nia")), (c, Some("olu"))],
+    );
+    assert_eq!(texts_to(c, BUSY), 1, "assigned, not told again");
+
+    // The automatic assignments are in the audit log, by the rules.
+    let log = ada
+        .call(&server, "GET", "/console/audit?limit=500", None)
+        .body;
+    let automatic: Vec<(String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auto_assign")
+        .map(|e| {
+            (
+                e["subject"].as_str().unwrap().to_owned(),
+                e["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .rev()
+        .collect();
+    let expected = [(a, "olu"), (b, "nia"), (c, "olu")].map(|(contact, agent)| {
+        (
+            contact.to_owned(),
+            format!("assigned to {agent} in queue nurses (round-robin, at most 1 at once)"),
+        )
     });
+    assert_eq!(automatic, expected);
+}
+
+#[test]
+fn handoffs_are_assigned_by_the_queues_rules_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("journey.db").display());
+    handoffs_are_assigned_by_the_queues_rules(&database);
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn handoffs_are_assigned_by_the_queues_rules_on_postgres() {
+    on_postgres("assign", handoffs_are_assigned_by_the_queues_rules);
 }

@@ -40,6 +40,7 @@ pub static RULES: &[&Rule] = &[
     &escalation_outside_window::RULE,
     &handoff_without_fallback::RULE,
     &dead_end_card::RULE,
+    &unused_queue::RULE,
     &optout_keyword_unhandled::RULE,
     &optout_does_not_cancel::RULE,
     &template_without_optin_guard::RULE,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use journey_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::{self, Queue, Team};
 use crate::check::{self, CheckConfig};
 use crate::fields::{self, FieldSpec};
 use crate::locations::Locations;
@@ -27,6 +28,10 @@ pub struct ProjectConfig {
     pub templates: Vec<Template>,
     pub check: CheckConfig,
     pub secrets: Secrets,
+    /// The console's teams, by name.
+    pub teams: BTreeMap<String, Team>,
+    /// Handoff queues with assignment rules, by the name journeys hand off to.
+    pub queues: BTreeMap<String, Queue>,
     /// Where each value was written; empty when there was no file.
     #[serde(skip)]
     pub locations: Locations,
@@ -41,6 +46,8 @@ pub(crate) const SHAPE: Shape = Shape::Table(&[
     ("templates", Shape::Array(&templates::SHAPE)),
     ("check", check::SHAPE),
     ("secrets", settings::SECRETS_SHAPE),
+    ("teams", Shape::Map(&assignment::TEAM_SHAPE)),
+    ("queues", Shape::Map(&assignment::QUEUE_SHAPE)),
 ]);
 
 impl ProjectConfig {
@@ -95,6 +102,8 @@ impl ProjectConfig {
         fields::validate(&self.fields, at, &mut found);
         templates::validate(&self.templates, at, &mut found);
         check::validate(&self.check, at, &mut found);
+        let zone = &self.project.timezone;
+        assignment::validate(&self.teams, &self.queues, zone, at, &mut found);
         found
     }
 }

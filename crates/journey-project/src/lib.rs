@@ -1,10 +1,11 @@
 //! A journey project's `journey.toml`: project settings, the WhatsApp channel, keywords,
-//! the contact field schema, the template registry, `[check]` settings and secret names;
-//! and the files `journey new` writes. See docs/project.md for the file format.
+//! the contact field schema, the template registry, `[check]` settings, secret names and
+//! the console's teams and queues; and the files `journey new` writes. See docs/project.md for the file format.
 //!
 //! This crate does no I/O: callers read files and pass their text. Parsing never
 //! panics; every problem is a diagnostic, and whatever could be read is kept.
 
+mod assignment;
 mod check;
 mod config;
 mod document;
@@ -21,6 +22,7 @@ mod tree;
 
 use journey_diagnostics::{Diagnostic, FileId};
 
+pub use assignment::{Hours, HoursSpec, Queue, Strategy, Team};
 pub use check::CheckConfig;
 pub use config::ProjectConfig;
 pub use document::{TomlDocument, TomlFile, read_toml};

@@ -113,6 +113,26 @@ fail_on = "error"
 # this file: at run time NAME comes from the environment variable
 # JOURNEY_SECRET_NAME.
 names = []
+
+# How `journey serve` assigns handoffs in the console's inbox: the people of a
+# team (names of `journey users add`), shared out "round-robin" or "least-busy",
+# at most `capacity` conversations each; a queue's team, business hours and what
+# a contact hears when everyone is busy or the queue is closed. Without these,
+# operators pick conversations by hand.
+# [teams.agents]
+# members = ["olu", "nia"]
+# strategy = "round-robin"
+# capacity = 5
+#
+# [queues.agents]
+# team = "agents"
+# busy = "Everyone is busy right now. Someone will answer you soon."
+# out_of_hours = "We answer Monday to Friday, 8am to 5pm."
+#
+# [queues.agents.hours]
+# days = ["mon", "tue", "wed", "thu", "fri"]
+# open = "08:00"
+# close = "17:00"
 "#;
 
 const MAIN_JOURNEY: &str = r#"# The main journey. `journey check` checks it; `journey run main.journey` lets
@@ -240,9 +260,27 @@ mod tests {
             "[check]",
             "[check.severity]",
             "[secrets]",
+            "# [teams.agents]",
+            "# [queues.agents]",
         ] {
             assert!(text.contains(section), "{section} missing");
         }
+    }
+
+    #[test]
+    fn the_commented_assignment_rules_work_once_uncommented() {
+        let files = scaffold("clinic");
+        let text = file(&files, "journey.toml");
+        let start = text.find("# [teams.agents]").expect("the rules are there");
+        let uncommented: String = text[start..]
+            .lines()
+            .map(|line| line.strip_prefix('#').unwrap_or(line).trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (config, diagnostics) = crate::parse_config(FileId(0), &uncommented);
+        assert_eq!(diagnostics, []);
+        assert_eq!(config.teams["agents"].members, ["olu", "nia"]);
+        assert!(config.queues["agents"].hours.is_some());
     }
 
     #[test]

@@ -454,3 +454,131 @@ fn every_field_type_and_template_status_is_listed() {
         assert_eq!(config.fields["a"].kind, kind);
     }
 }
+
+const ASSIGNMENT: &str = r#"
+[teams.nurses]
+members = ["olu", "nia"]
+strategy = "least-busy"
+capacity = 2
+
+[queues.nurses]
+team = "nurses"
+out_of_hours = "Our nurses answer from 8am."
+busy = "All our nurses are busy."
+
+[queues.nurses.hours]
+days = ["mon", "tue"]
+open = "08:00"
+close = "17:00"
+timezone = "Africa/Johannesburg"
+"#;
+
+#[test]
+fn teams_and_queues_are_read() {
+    let (config, diagnostics) = parse(ASSIGNMENT);
+    assert_eq!(diagnostics, []);
+    let team = &config.teams["nurses"];
+    assert_eq!(team.members, ["olu", "nia"]);
+    assert_eq!((team.strategy, team.capacity), (Strategy::LeastBusy, 2));
+    let queue = &config.queues["nurses"];
+    assert_eq!(queue.team.as_deref(), Some("nurses"));
+    let hours = Hours::new(queue.hours.as_ref().unwrap(), "UTC").unwrap();
+    // Monday 7 December 2026 at 09:00 in Johannesburg.
+    assert!(hours.is_open("2026-12-07T07:00:00Z".parse().unwrap()));
+    // Defaults: round-robin, five at once.
+    let (config, _) = parse("[teams.desk]\nmembers = [\"olu\"]\n");
+    assert_eq!(config.teams["desk"].strategy, Strategy::RoundRobin);
+    assert_eq!(config.teams["desk"].capacity, 5);
+}
+
+#[test]
+fn assignment_mistakes_are_reported_where_they_are_written() {
+    let text = r#"
+[teams.nurses]
+members = []
+capacity = 0
+strategy = "fastest"
+
+[queues.nurses]
+team = "nurse"
+busy = "Everyone is busy."
+
+[queues.nurses.hours]
+days = ["mon", "thr"]
+open = "8am"
+close = "17:00"
+timezone = "Africa/Joburg"
+
+[queues.counsellors]
+out_of_hours = "We are closed."
+"#;
+    let (_, diagnostics) = parse(text);
+    let found: Vec<(&str, &str, Option<&str>)> = diagnostics
+        .iter()
+        .map(|d| (d.code, pointed(text, d), d.help.as_deref()))
+        .collect();
+    let expect = [
+        ("J002", "\"fastest\"", None),
+        (
+            "J002",
+            "members = []",
+            Some("list the people who work it: `members = [\"olu\", \"nia\"]`"),
+        ),
+        (
+            "J002",
+            "capacity = 0",
+            Some("give each agent room for at least one conversation: `capacity = 1`"),
+        ),
+        ("J002", "team = \"nurse\"", Some("did you mean `nurses`?")),
+        ("J002", "\"thr\"", Some("did you mean `thu`?")),
+        (
+            "J002",
+            "open = \"8am\"",
+            Some("write a 24-hour local time as `HH:MM`: `\"08:00\"`, `\"17:30\"`"),
+        ),
+        (
+            "J002",
+            "timezone = \"Africa/Joburg\"",
+            Some("write an IANA time zone name exactly, e.g. `\"Africa/Johannesburg\"`"),
+        ),
+    ];
+    for (code, at, help) in expect {
+        let hit = found
+            .iter()
+            .find(|(c, p, _)| *c == code && p.starts_with(at))
+            .unwrap_or_else(|| panic!("no {code} at `{at}` in {found:#?}"));
+        if let Some(help) = help {
+            assert_eq!(hit.2, Some(help), "{at}");
+        }
+    }
+    let strategy = diagnostics
+        .iter()
+        .find(|d| pointed(text, d) == "\"fastest\"")
+        .unwrap();
+    assert!(
+        strategy
+            .message
+            .contains("expected `round-robin` or `least-busy`"),
+        "{}",
+        strategy.message
+    );
+    // The queue without a team, and an out-of-hours message without hours.
+    assert!(
+        found
+            .iter()
+            .any(|(c, p, _)| *c == "J002" && p.starts_with("[queues.counsellors]")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(c, p, _)| *c == "J003" && p.starts_with("out_of_hours")),
+        "{found:#?}"
+    );
+    // Hours without an out-of-hours message.
+    let (_, diagnostics) = parse(
+        "[teams.t]\nmembers = [\"a\"]\n[queues.q]\nteam = \"t\"\n[queues.q.hours]\ndays = [\"mon\"]\nopen = \"08:00\"\nclose = \"17:00\"\n",
+    );
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert!(diagnostics[0].message.contains("no `out_of_hours` message"));
+}

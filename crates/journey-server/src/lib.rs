@@ -89,6 +89,8 @@ pub(crate) struct App {
     pub http: reqwest::Client,
     pub wake_dispatch: Notify,
     pub wake_timers: Notify,
+    /// A handoff opened or ended: time for a pass of the queues' assignment rules.
+    pub wake_assign: Notify,
     /// Bounds the console's password checks at once.
     pub hashing: Semaphore,
 }
@@ -176,6 +178,7 @@ pub async fn serve(
         http,
         wake_dispatch: Notify::new(),
         wake_timers: Notify::new(),
+        wake_assign: Notify::new(),
         hashing: Semaphore::new(console::HASHING_SLOTS),
         settings,
     });
@@ -188,6 +191,7 @@ pub async fn serve(
     let (stop, stopped) = watch::channel(false);
     let timers = tokio::spawn(scheduler::run(app.clone(), stopped.clone()));
     let sweeper = tokio::spawn(scheduler::sweep(app.clone(), stopped.clone()));
+    let assigner = tokio::spawn(console::assign::run(app.clone(), stopped.clone()));
     let dispatcher = tokio::spawn(dispatch::run(app.clone(), stopped));
     // Events accepted before a restart and not yet stepped.
     for contact in app
@@ -218,6 +222,7 @@ pub async fn serve(
     let _ = stop.send(true);
     let _ = timers.await;
     let _ = sweeper.await;
+    let _ = assigner.await;
     let _ = dispatcher.await;
     Ok(())
 }

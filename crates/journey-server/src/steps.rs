@@ -446,6 +446,8 @@ async fn step_all(app: &Arc<App>, contact: &str) {
             app.metrics.timer_fired(now, &event);
         }
         let sends = !commit.outbox.is_empty();
+        // A handoff may have opened or ended: its queue's rules may assign someone.
+        let handoffs = commit.inbox_change;
         let schedules = commit
             .timers
             .iter()
@@ -458,6 +460,9 @@ async fn step_all(app: &Arc<App>, contact: &str) {
                 }
                 if schedules {
                     app.wake_timers.notify_one();
+                }
+                if handoffs {
+                    app.wake_assign.notify_one();
                 }
             }
             Err(StoreError::Conflict) => app.metrics.count(&app.metrics.step_conflicts),

@@ -17,17 +17,22 @@
 //!   (by the id's hash) and the audit log: a change and its audit row commit together;
 //! - **the console's inbox**: assignments of open handoffs (kept per handoff, so a new
 //!   handoff starts unassigned), internal notes, and a short feed of changes that the
-//!   live updates of every process read.
+//!   live updates of every process read;
+//! - **automatic assignment** of a queue's waiting handoffs (its team, strategy,
+//!   capacity and hours), in one transaction that every process's passes serialise
+//!   on, with the busy and out-of-hours messages queued once per handoff.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
 //! `FOR UPDATE SKIP LOCKED`) fits the same shape.
 
+mod assign;
 mod postgres;
 mod schema;
 mod sqlite;
 mod types;
 
+pub use assign::{AssignOutcome, QueueAssignment, Strategy, pick};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
@@ -192,6 +197,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The id of the latest recorded change (0: none yet).
     fn last_inbox_change(&self) -> StoreFuture<'_, i64>;
+
+    /// Assigns `rules.queue`'s unassigned open handoffs, oldest first, by its rules
+    /// ([`assign::plan`]), counting each agent's open assigned handoffs in every queue;
+    /// those who must wait get the busy (or, when closed, the out-of-hours) message
+    /// once per handoff, through the outbox. One transaction, serialised with every
+    /// other process's passes: no handoff is assigned twice and no capacity exceeded
+    /// by them. Each assignment gets an audit row and a live-update change.
+    fn assign_queue(&self, rules: QueueAssignment, now: Millis) -> StoreFuture<'_, AssignOutcome>;
 
     /// Saves a deployment (the project's sources) unless the latest has the same digest;
     /// returns its id.

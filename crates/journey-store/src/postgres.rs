@@ -22,6 +22,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
+use crate::assign::{self, AssignOutcome, QueueAssignment};
 use crate::types::*;
 use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult, timer_event};
 
@@ -204,6 +205,14 @@ const MIGRATIONS: &[&str] = &[
         id BIGSERIAL PRIMARY KEY,
         contact TEXT NOT NULL,
         at BIGINT NOT NULL
+    );
+    "#,
+    // 5: automatic assignment (issue 16): the agent each queue's round-robin last
+    // chose, so that the next pass goes on after them.
+    r#"
+    CREATE TABLE queue_turns (
+        queue TEXT PRIMARY KEY,
+        last_agent TEXT NOT NULL
     );
     "#,
 ];
@@ -860,6 +869,115 @@ async fn change_inbox(
     Ok(true)
 }
 
+/// One pass of a queue's rules ([`Store::assign_queue`]) under the deployment's
+/// assignment lock: passes of every process run one at a time, each reading what the
+/// one before it committed.
+async fn assign_queue(
+    tx: &Transaction<'_>,
+    schema: &str,
+    rules: &QueueAssignment,
+    now: Millis,
+) -> StoreResult<AssignOutcome> {
+    exec(
+        tx,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&format!("journey-assign:{schema}")],
+    )
+    .await?;
+    let waiting: Vec<(String, Millis)> = rows(
+        tx,
+        "SELECT c.id, c.handoff_since FROM contacts c LEFT JOIN handoff_assignments a \
+         ON a.contact = c.id AND a.since = c.handoff_since \
+         WHERE c.handoff IS NOT NULL AND COALESCE(a.queue, c.handoff) = $1 \
+           AND a.assignee IS NULL ORDER BY c.handoff_since, c.id",
+        &[&rules.queue],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    if waiting.is_empty() {
+        return Ok(AssignOutcome::default());
+    }
+    let load = rows(
+        tx,
+        "SELECT a.assignee, COUNT(*) FROM handoff_assignments a JOIN contacts c \
+         ON c.id = a.contact AND c.handoff_since = a.since \
+         WHERE c.handoff IS NOT NULL AND a.assignee IS NOT NULL GROUP BY a.assignee",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    let last = rows(
+        tx,
+        "SELECT last_agent FROM queue_turns WHERE queue = $1",
+        &[&rules.queue],
+    )
+    .await?
+    .first()
+    .map(|r| r.get(0));
+    let plan = assign::plan(rules, &waiting, load, last);
+    let mut outcome = AssignOutcome::default();
+    for (contact, since, agent) in plan.assign {
+        // An operator's own assignment since the read wins: only a handoff still
+        // unassigned is taken.
+        let changed = exec(
+            tx,
+            "INSERT INTO handoff_assignments (contact, since, queue, assignee, at) \
+             SELECT id, handoff_since, $2, $3, $4 FROM contacts \
+             WHERE id = $1 AND handoff IS NOT NULL AND handoff_since = $5 \
+             ON CONFLICT (contact) DO UPDATE SET since = excluded.since, \
+                queue = excluded.queue, assignee = excluded.assignee, at = excluded.at \
+             WHERE handoff_assignments.assignee IS NULL \
+                OR handoff_assignments.since <> excluded.since",
+            &[&contact, &rules.queue, &agent, &now, &since],
+        )
+        .await?;
+        if changed > 0 {
+            insert_audit(tx, &assign::audit(rules, &contact, &agent), now).await?;
+            record_inbox_change(tx, &contact, now).await?;
+            outcome.assigned.push((contact, agent));
+        }
+    }
+    if let Some(last) = plan.last {
+        exec(
+            tx,
+            "INSERT INTO queue_turns (queue, last_agent) VALUES ($1, $2) \
+             ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent",
+            &[&rules.queue, &last],
+        )
+        .await?;
+    }
+    // Every pass offers the notices again (the key keeps out all but the first): one
+    // statement for all, however many wait.
+    let (mut contacts, mut keys, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for (contact, since, notice, body) in plan.notify {
+        keys.push(notice.idem_key(&contact, since));
+        contacts.push(contact);
+        bodies.push(body);
+    }
+    let queued: std::collections::HashSet<String> = rows(
+        tx,
+        "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
+            next_attempt_at, created_at) \
+         SELECT n.contact, n.key, 'message', n.body, TRUE, 'queued', $4, $4 \
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS n(contact, key, body) \
+         ON CONFLICT (idem_key) DO NOTHING RETURNING contact",
+        &[&contacts, &keys, &bodies, &now],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    for contact in contacts.into_iter().filter(|c| queued.contains(c)) {
+        record_inbox_change(tx, &contact, now).await?;
+        outcome.notified.push(contact);
+    }
+    Ok(outcome)
+}
+
 async fn fire_timers(tx: &Transaction<'_>, now: Millis, limit: usize) -> StoreResult<Vec<String>> {
     // Rows another process is firing are skipped, not waited for.
     let mut due: Vec<(i64, String, i64, String, String, Millis)> = rows(
@@ -1454,6 +1572,12 @@ impl Store for PgStore {
             }
             Ok(changed)
         }))
+    }
+
+    fn assign_queue(&self, rules: QueueAssignment, now: Millis) -> StoreFuture<'_, AssignOutcome> {
+        Box::pin(
+            self.transaction(async move |tx| assign_queue(tx, &self.schema, &rules, now).await),
+        )
     }
 
     fn inbox_changes(&self, after: i64, limit: usize) -> StoreFuture<'_, Vec<(i64, String)>> {

@@ -178,6 +178,14 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     );
     "#,
+    // 5: automatic assignment (issue 16): the agent each queue's round-robin last
+    // chose, so that the next pass goes on after them.
+    r#"
+    CREATE TABLE queue_turns (
+        queue TEXT PRIMARY KEY,
+        last_agent TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

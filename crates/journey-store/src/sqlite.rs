@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::assign::{self, AssignOutcome, QueueAssignment};
 use crate::schema;
 use crate::types::*;
 use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult};
@@ -813,6 +814,80 @@ fn change_inbox(
     Ok(true)
 }
 
+/// One pass of a queue's rules ([`Store::assign_queue`]); the writer's one connection
+/// serialises passes.
+fn assign_queue(
+    conn: &Connection,
+    rules: &QueueAssignment,
+    now: Millis,
+) -> rusqlite::Result<AssignOutcome> {
+    let waiting: Vec<(String, Millis)> = conn
+        .prepare_cached(
+            "SELECT c.id, c.handoff_since FROM contacts c LEFT JOIN handoff_assignments a \
+             ON a.contact = c.id AND a.since = c.handoff_since \
+             WHERE c.handoff IS NOT NULL AND COALESCE(a.queue, c.handoff) = ?1 \
+               AND a.assignee IS NULL ORDER BY c.handoff_since, c.id",
+        )?
+        .query_map([&rules.queue], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if waiting.is_empty() {
+        return Ok(AssignOutcome::default());
+    }
+    let load = conn
+        .prepare_cached(
+            "SELECT a.assignee, COUNT(*) FROM handoff_assignments a JOIN contacts c \
+             ON c.id = a.contact AND c.handoff_since = a.since \
+             WHERE c.handoff IS NOT NULL AND a.assignee IS NOT NULL GROUP BY a.assignee",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let last = conn
+        .prepare_cached("SELECT last_agent FROM queue_turns WHERE queue = ?1")?
+        .query_row([&rules.queue], |r| r.get(0))
+        .optional()?;
+    let plan = assign::plan(rules, &waiting, load, last);
+    let mut outcome = AssignOutcome::default();
+    for (contact, since, agent) in plan.assign {
+        let changed = conn
+            .prepare_cached(
+                "INSERT INTO handoff_assignments (contact, since, queue, assignee, at) \
+                 SELECT id, handoff_since, ?2, ?3, ?4 FROM contacts \
+                 WHERE id = ?1 AND handoff IS NOT NULL AND handoff_since = ?5 \
+                 ON CONFLICT (contact) DO UPDATE SET since = excluded.since, \
+                    queue = excluded.queue, assignee = excluded.assignee, at = excluded.at \
+                 WHERE handoff_assignments.assignee IS NULL \
+                    OR handoff_assignments.since <> excluded.since",
+            )?
+            .execute(params![contact, rules.queue, agent, now, since])?;
+        if changed > 0 {
+            insert_audit(conn, &assign::audit(rules, &contact, &agent), now)?;
+            record_inbox_change(conn, &contact, now)?;
+            outcome.assigned.push((contact, agent));
+        }
+    }
+    if let Some(last) = plan.last {
+        conn.prepare_cached(
+            "INSERT INTO queue_turns (queue, last_agent) VALUES (?1, ?2) \
+             ON CONFLICT (queue) DO UPDATE SET last_agent = excluded.last_agent",
+        )?
+        .execute(params![rules.queue, last])?;
+    }
+    for (contact, since, notice, body) in plan.notify {
+        let queued = conn
+            .prepare_cached(
+                "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
+                    next_attempt_at, created_at) VALUES (?1, ?2, 'message', ?3, 1, 'queued', ?4, ?4) \
+                 ON CONFLICT (idem_key) DO NOTHING",
+            )?
+            .execute(params![contact, notice.idem_key(&contact, since), body, now])?;
+        if queued > 0 {
+            record_inbox_change(conn, &contact, now)?;
+            outcome.notified.push(contact);
+        }
+    }
+    Ok(outcome)
+}
+
 fn count(conn: &Connection, sql: &str) -> rusqlite::Result<i64> {
     conn.prepare_cached(sql)?.query_row([], |r| r.get(0))
 }
@@ -1000,6 +1075,10 @@ impl Store for SqliteStore {
             }
             Ok(changed)
         }))
+    }
+
+    fn assign_queue(&self, rules: QueueAssignment, now: Millis) -> StoreFuture<'_, AssignOutcome> {
+        Box::pin(self.write(move |conn| Ok(assign_queue(conn, &rules, now)?)))
     }
 
     fn inbox_changes(&self, after: i64, limit: usize) -> StoreFuture<'_, Vec<(i64, String)>> {

@@ -67,6 +67,7 @@ on_both_stores!(
     people_sessions_and_the_audit_log,
     five_wrong_passwords_lock_and_a_sign_in_clears_the_count,
     the_inbox_lists_assigns_notes_labels_and_feeds_changes,
+    queues_are_assigned_by_their_rules,
 );
 
 fn message(id: &str, contact: &str) -> Intake {
@@ -529,7 +530,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 4, "every migration applied");
+    assert_eq!(conn, 5, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -671,12 +672,12 @@ async fn a_database_from_before_the_people_migrates_forward() {
         store.close();
     }
     {
-        // Version 2 is today's schema without migrations 3 and 4's tables.
+        // Version 2 is today's schema without the tables of migrations 3 to 5.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
              DROP TABLE handoff_assignments; DROP TABLE notes; DROP TABLE inbox_changes; \
-             PRAGMA user_version = 2;",
+             DROP TABLE queue_turns; PRAGMA user_version = 2;",
         )
         .unwrap();
     }
@@ -685,7 +686,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
     assert!(store.people().await.unwrap().is_empty());
     // `journey users` beside a running server: no lock taken, the same data.
@@ -841,7 +842,8 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .batch_execute(&format!(
             "SET search_path = {}; DROP TABLE people; DROP TABLE console_sessions; \
              DROP TABLE audit_log; DROP TABLE handoff_assignments; DROP TABLE notes; \
-             DROP TABLE inbox_changes; UPDATE schema_version SET version = 2",
+             DROP TABLE inbox_changes; DROP TABLE queue_turns; \
+             UPDATE schema_version SET version = 2",
             store.schema()
         ))
         .await
@@ -857,7 +859,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()
@@ -866,4 +868,187 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .as_millis() as i64;
     assert!((now - local).abs() < 60_000, "db {now} vs local {local}");
     store.drop_schema().await.unwrap();
+}
+
+/// Two nurses with room for one conversation each, round-robin.
+fn nurses(open: bool) -> QueueAssignment {
+    QueueAssignment {
+        queue: "nurses".into(),
+        agents: vec!["olu".into(), "nia".into()],
+        strategy: Strategy::RoundRobin,
+        capacity: 1,
+        open,
+        busy: Some(r#"{"Text":{"body":"busy"}}"#.into()),
+        out_of_hours: Some(r#"{"Text":{"body":"closed"}}"#.into()),
+    }
+}
+
+/// The outbox rows of a contact by idempotency key.
+async fn notices(store: &dyn Store, contact: &str) -> Vec<String> {
+    let view = store.contact(contact).await.unwrap().unwrap();
+    view.outbox.into_iter().map(|o| o.idem_key).collect()
+}
+
+async fn queues_are_assigned_by_their_rules(store: &dyn Store) {
+    // Closed: nobody is assigned; the out-of-hours message is queued once.
+    hand_off(store, "a", "nurses", 1_000).await;
+    let closed = store.assign_queue(nurses(false), 1_500).await.unwrap();
+    assert_eq!(
+        (closed.assigned.len(), closed.notified),
+        (0, vec!["a".to_owned()])
+    );
+    let again = store.assign_queue(nurses(false), 1_600).await.unwrap();
+    assert_eq!(again, AssignOutcome::default(), "said once");
+    assert_eq!(notices(store, "a").await, ["a:out-of-hours:1000"]);
+
+    // Open: a to Olu, b to Nia; c waits and hears everyone is busy, once.
+    hand_off(store, "b", "nurses", 2_000).await;
+    hand_off(store, "c", "nurses", 3_000).await;
+    hand_off(store, "x", "counsellors", 3_500).await;
+    let open = store.assign_queue(nurses(true), 4_000).await.unwrap();
+    assert_eq!(
+        open.assigned,
+        [
+            ("a".to_owned(), "olu".to_owned()),
+            ("b".to_owned(), "nia".to_owned())
+        ]
+    );
+    assert_eq!(open.notified, ["c"]);
+    let again = store.assign_queue(nurses(true), 4_100).await.unwrap();
+    assert_eq!(again, AssignOutcome::default());
+    assert_eq!(notices(store, "c").await, ["c:busy:3000"]);
+    assert_eq!(
+        store.inbox_item("x").await.unwrap().unwrap().assignee,
+        None,
+        "another queue"
+    );
+
+    // An operator unassigns b by hand and takes c: the rules respect both.
+    let by_hand = |assignee: Option<&str>, since| InboxChange::Assign {
+        since,
+        queue: "nurses".into(),
+        assignee: assignee.map(Into::into),
+    };
+    let entry = audit("nia", "assign", "10.0.0.1");
+    assert!(
+        store
+            .change_inbox("c", by_hand(Some("nia"), 3_000), entry.clone(), 4_200)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .change_inbox("b", by_hand(None, 2_000), entry, 4_300)
+            .await
+            .unwrap()
+    );
+    // Nia has c and Olu has a: b waits now, and hears so (it was never told before).
+    let full = store.assign_queue(nurses(true), 4_400).await.unwrap();
+    assert_eq!(
+        (full.assigned.len(), full.notified),
+        (0, vec!["b".to_owned()])
+    );
+
+    // a's handoff ends: Olu is free, and b (waiting longest) goes to Olu.
+    store
+        .accept(vec![message("m-a-back", "a")], 5_000)
+        .await
+        .unwrap();
+    let (event, row) = store.next_event("a").await.unwrap().unwrap();
+    let mut back = step("a", row.unwrap().version, event.id);
+    back.inbox_change = true;
+    store.commit_step(back, 5_000).await.unwrap();
+    let freed = store.assign_queue(nurses(true), 5_100).await.unwrap();
+    assert_eq!(freed.assigned, [("b".to_owned(), "olu".to_owned())]);
+    assert_eq!(
+        store
+            .inbox_item("c")
+            .await
+            .unwrap()
+            .unwrap()
+            .assignee
+            .as_deref(),
+        Some("nia")
+    );
+
+    // Every automatic assignment is audited, by the rules.
+    let log = store.audit_log(None, 100).await.unwrap();
+    let automatic: Vec<(Option<String>, String)> = log
+        .into_iter()
+        .filter(|r| r.entry.action == "auto_assign")
+        .map(|r| (r.entry.subject, r.entry.detail))
+        .rev()
+        .collect();
+    let detail = |agent: &str| {
+        format!("assigned to {agent} in queue nurses (round-robin, at most 1 at once)")
+    };
+    assert_eq!(
+        automatic,
+        [
+            (Some("a".to_owned()), detail("olu")),
+            (Some("b".to_owned()), detail("nia")),
+            (Some("b".to_owned()), detail("olu")),
+        ]
+    );
+}
+
+/// Two processes passing over one queue at once, again and again, assign each handoff
+/// once, never beyond capacity, and queue each busy message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+async fn postgres_processes_assign_each_handoff_once() {
+    let Some((a, b)) = two_processes("processes_assign_each_handoff_once").await else {
+        return;
+    };
+    for i in 0..30 {
+        hand_off(&*a, &format!("c{i:02}"), "nurses", 1_000 + i).await;
+    }
+    let rules = QueueAssignment {
+        agents: (0..4).map(|i| format!("agent{i}")).collect(),
+        capacity: 5,
+        ..nurses(true)
+    };
+    let mut passes = Vec::new();
+    for round in 0..8 {
+        let (a, b, rules) = (a.clone(), b.clone(), rules.clone());
+        passes.push(tokio::spawn(async move {
+            let (left, right) = tokio::join!(
+                a.assign_queue(rules.clone(), 2_000 + round),
+                b.assign_queue(rules, 2_000 + round)
+            );
+            [left.unwrap(), right.unwrap()]
+        }));
+    }
+    let mut assigned = Vec::new();
+    let mut notified = Vec::new();
+    for pass in passes {
+        for outcome in pass.await.unwrap() {
+            assigned.extend(outcome.assigned);
+            notified.extend(outcome.notified);
+        }
+    }
+    assert_eq!(assigned.len(), 20, "four agents, five each: {assigned:?}");
+    let mut contacts: Vec<&String> = assigned.iter().map(|(c, _)| c).collect();
+    contacts.sort();
+    contacts.dedup();
+    assert_eq!(contacts.len(), 20, "no handoff twice");
+    for agent in &rules.agents {
+        assert_eq!(
+            assigned.iter().filter(|(_, a)| a == agent).count(),
+            5,
+            "{agent}"
+        );
+    }
+    notified.sort();
+    let waiting: Vec<String> = (20..30).map(|i| format!("c{i:02}")).collect();
+    assert_eq!(
+        notified, waiting,
+        "the twenty longest waiting are assigned; the rest are told once"
+    );
+    let inbox = a.inbox().await.unwrap();
+    assert_eq!(inbox.iter().filter(|i| i.assignee.is_some()).count(), 20);
+    a.drop_schema().await.unwrap();
 }

@@ -51,6 +51,7 @@ pub(crate) mod unknown_journey;
 pub(crate) mod unknown_variable;
 pub(crate) mod unreachable_card;
 pub(crate) mod unreachable_step;
+pub(crate) mod unused_queue;
 pub(crate) mod unused_suppression;
 pub(crate) mod variable_option_labels;
 pub(crate) mod window_margin;

@@ -10,10 +10,13 @@
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
 //!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
+//!
+//! assign.rs assigns handoffs by journey.toml's `[queues]` rules, as a task.
 
 // Handlers return early with a ready response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub(crate) mod assign;
 mod guard;
 mod inbox;
 mod page;
