@@ -1,8 +1,9 @@
 //! Where a contact can reach a person (WA201, WA202, WA204): a `handoff(...)`, a card
 //! declared as a non-chat escalation, or a sub-journey that has one.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
+use foldhash::{HashMap, HashMapExt};
 use journey_model::{CompiledJourney, StepKind};
 use petgraph::Direction;
 use petgraph::stable_graph::NodeIndex;

@@ -2,8 +2,7 @@
 //! the worst time since the contact's last message (the 24-hour window dataflow that
 //! WA101 reports from), and whether a person can be reached from a step (WA201's).
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use journey_model::{CompiledJourney, StepKind};
 use petgraph::stable_graph::NodeIndex;
 

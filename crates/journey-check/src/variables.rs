@@ -2,9 +2,8 @@
 //! over the graph (a name is assigned at a step when every path from the entry to it
 //! assigns the name first).
 
-use std::collections::HashMap;
-
 use fixedbitset::FixedBitSet;
+use foldhash::{HashMap, HashMapExt};
 use journey_diagnostics::Span;
 use journey_model::builtins::CONTEXT_ROOTS;
 use journey_model::{CardId, CompiledJourney, Step, StepKind, Transition};

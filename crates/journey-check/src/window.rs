@@ -12,8 +12,9 @@
 //! - A handoff's return keeps the age it had at the handoff: the contact talks to the
 //!   agent meanwhile, and `journey serve` re-checks the window at send time.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use journey_model::{
     CompiledJourney, ScheduleTime, StepKind, Target, Transition, constant_seconds,
 };

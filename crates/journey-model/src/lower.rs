@@ -1,8 +1,7 @@
 //! Lowering: one journey's AST to its state machine, resolving names as it goes.
 //! Whatever cannot be resolved becomes an [`Issue`]; lowering itself never fails.
 
-use std::collections::{HashMap, HashSet};
-
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use journey_diagnostics::{FileId, Span};
 use journey_syntax::{Arg, Call, Card, Expr, ExprKind, Journey, Stmt, StmtKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};

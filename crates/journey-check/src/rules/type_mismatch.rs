@@ -1,5 +1,4 @@
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use journey_diagnostics::{Diagnostic, Severity, Span};
 use journey_model::{InputRules, ScheduleTime, StepKind};
 use journey_syntax::{BinaryOp, Expr, ExprKind, UnaryOp};
