@@ -585,7 +585,11 @@ mod tests {
     use super::*;
 
     fn fields(json: &str) -> BTreeMap<String, journey_expr::Value> {
-        crate::steps::fields(json)
+        let json: serde_json::Value = serde_json::from_str(json).unwrap();
+        match journey_expr::Value::from_json(&json) {
+            journey_expr::Value::Map(map) => map,
+            other => panic!("not a map: {other:?}"),
+        }
     }
 
     #[test]
