@@ -1449,3 +1449,333 @@ fn handoffs_are_assigned_by_the_queues_rules_on_sqlite() {
 fn handoffs_are_assigned_by_the_queues_rules_on_postgres() {
     on_postgres("assign", handoffs_are_assigned_by_the_queues_rules);
 }
+
+// ------------------------------------------------------------------ broadcasts
+
+/// Contacts register (their name is set), and a tap on a broadcast's "Book a visit"
+/// starts the booking journey.
+const REGISTER: &str = r#"stack Register do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["register"])
+
+  card Welcome do
+    update_contact(name: "Thandi")
+    text("Welcome to the clinic line.")
+  end
+end
+
+stack Booking do
+  trigger(on: "BUTTON PRESSED", keywords: ["Book a visit"])
+
+  card Book do
+    text("Your visit is booked.")
+  end
+end
+"#;
+
+/// The broadcast of the tests: the postnatal check-up template to every contact
+/// with a name.
+fn checkup(at: Option<&str>) -> Value {
+    let mut spec = json!({
+        "template": "postnatal_checkup",
+        "language": "en",
+        "params": ["@contact.name", "Hillbrow Clinic"],
+        "segment": {"fields": [{"field": "name", "op": "set"}], "labels": []},
+    });
+    if let Some(at) = at {
+        spec["at"] = json!(at);
+    }
+    spec
+}
+
+/// Distinct broadcast keys the fake Graph API received, by contact.
+fn broadcast_keys(graph: &FakeGraph) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut by_contact: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for request in graph.requests() {
+        if let Some(key) = request.key().filter(|k| k.starts_with("broadcast:")) {
+            let keys = by_contact.entry(request.to().to_owned()).or_default();
+            if !keys.iter().any(|k| k == key) {
+                keys.push(key.to_owned());
+            }
+        }
+    }
+    by_contact
+}
+
+/// Issue 16's broadcast, on `database`: 100 contacts of which 10 opted out; the count
+/// says 90 and why 10 are left out; a tier of 50 sends 50 now and the other 40 once
+/// the 24 hours have passed, each contact's message once; a failure from a status
+/// webhook is listed with its reason; a quick reply starts the journey it names; a
+/// cancelled broadcast drops what it had not sent; builders are refused.
+fn a_broadcast_is_paced_by_the_tier(database: &str) {
+    let graph = FakeGraph::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let mut toml =
+        std::fs::read_to_string(journey_tests::repo_root().join("examples/journey.toml")).unwrap();
+    toml.push_str("\n[channel]\nmessaging_limit_tier = 50\n");
+    std::fs::write(dir.join("journey.toml"), toml).unwrap();
+    std::fs::write(dir.join("register.journey"), REGISTER).unwrap();
+    for (name, role) in [("ada", "admin"), ("olu", "operator"), ("bo", "builder")] {
+        let (code, _, stderr) = users(
+            dir,
+            database,
+            &["add", name, "--role", role],
+            &format!("{OLU_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let server = Server::start(&Options {
+        project: dir,
+        database,
+        graph_url: &graph.url,
+        time_scale: Some(INBOX_SCALE),
+        extra: Extra::default(),
+    });
+    let (olu, _) = Browser::login(&server, "olu", OLU_PASSWORD);
+    let (bo, _) = Browser::login(&server, "bo", OLU_PASSWORD);
+    let contacts: Vec<String> = (0..100).map(|i| format!("2782300{i:04}")).collect();
+    for (i, contact) in contacts.iter().enumerate() {
+        let body = serve::text_message(contact, &format!("wamid.R{i}"), "register");
+        assert_eq!(server.post_signed(&body), 200);
+    }
+    let opted_out = &contacts[..10];
+    for (i, contact) in opted_out.iter().enumerate() {
+        server.settled_contact(contact);
+        let body = serve::text_message(contact, &format!("wamid.S{i}"), "stop");
+        assert_eq!(server.post_signed(&body), 200);
+    }
+    for contact in &contacts {
+        server.settled_contact(contact);
+    }
+    graph.wait_for("the welcomes", std::time::Duration::from_secs(30), |r| {
+        r.iter()
+            .filter(|r| r.text() == Some("Welcome to the clinic line."))
+            .count()
+            >= 100
+    });
+    // The windows close (25 journey hours): the broadcast is business-initiated.
+    std::thread::sleep(std::time::Duration::from_secs_f64(
+        25.0 * 3600.0 / INBOX_SCALE,
+    ));
+
+    // Builders may not broadcast.
+    let refused = bo.call(
+        &server,
+        "POST",
+        "/console/api/broadcasts/count",
+        Some(checkup(None)),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // A template that is not in the registry is refused with the reason.
+    let mut unknown = checkup(None);
+    unknown["template"] = json!("no_such_template");
+    let answer = olu.call(&server, "POST", "/console/api/broadcasts", Some(unknown));
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(
+        answer.body["error"]
+            .to_string()
+            .contains("no_such_template"),
+        "{}",
+        answer.body
+    );
+
+    // The count before sending.
+    let count = olu.call(
+        &server,
+        "POST",
+        "/console/api/broadcasts/count",
+        Some(checkup(None)),
+    );
+    assert_eq!(count.status, 200, "{}", count.body);
+    assert_eq!(count.body["recipients"], 90, "{}", count.body);
+    assert_eq!(count.body["excluded"], 10);
+    assert_eq!(count.body["excluded_by_reason"]["opted out"], 10);
+    assert_eq!(count.body["tier_room_now"], 50);
+    assert_eq!(count.body["later_by_tier"], 40);
+    let created = olu.call(
+        &server,
+        "POST",
+        "/console/api/broadcasts",
+        Some(checkup(None)),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let path = format!("/console/api/broadcasts/{id}");
+    let draft = olu.call(&server, "GET", &path, None);
+    assert_eq!(
+        (
+            draft.body["state"].clone(),
+            draft.body["count"]["recipients"].clone()
+        ),
+        (json!("draft"), json!(90))
+    );
+    let sent = olu.call(&server, "POST", &format!("{path}/send"), None);
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let again = olu.call(&server, "POST", &format!("{path}/send"), None);
+    assert_eq!(
+        again.status, 409,
+        "a broadcast is sent once: {}",
+        again.body
+    );
+
+    // 50 now; the tier holds the rest (a few journey hours later, still 50).
+    graph.wait_for("the tier's 50", std::time::Duration::from_secs(15), |_| {
+        broadcast_keys(&graph).len() == 50
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(
+        broadcast_keys(&graph).len(),
+        50,
+        "the tier is full for 24 hours"
+    );
+    let report = olu.call(&server, "GET", &path, None);
+    assert_eq!(report.status, 200, "{}", report.body);
+    let figures = &report.body["figures"];
+    assert_eq!(figures["recipients"], 90, "{}", report.body);
+    assert_eq!(figures["sent"], 50, "{}", report.body);
+    assert_eq!(
+        figures["waiting"].as_u64().unwrap() + figures["queued"].as_u64().unwrap(),
+        40
+    );
+
+    // A status webhook says one failed: the report lists it with WhatsApp's reason.
+    let (failed_contact, failed_key) = broadcast_keys(&graph)
+        .into_iter()
+        .next()
+        .map(|(contact, keys)| (contact, keys[0].clone()))
+        .unwrap();
+    let status = serve::envelope(json!({"messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": serve::PHONE_NUMBER_ID},
+        "statuses": [{"id": "wamid.unknown", "status": "failed", "timestamp": "1767225600",
+                      "recipient_id": failed_contact, "biz_opaque_callback_data": failed_key,
+                      "errors": [{"code": 131026, "title": "Message undeliverable"}]}]}));
+    assert_eq!(server.post_signed(&status), 200);
+    let report = olu.call(&server, "GET", &path, None);
+    assert_eq!(report.body["figures"]["failed"], 1, "{}", report.body);
+    let failure = &report.body["figures"]["failures"][0];
+    assert_eq!(failure["contact"], failed_contact.as_str());
+    assert!(
+        failure["reason"].to_string().contains("131026")
+            || failure["reason"].to_string().contains("undeliverable"),
+        "{failure}"
+    );
+
+    // A quick reply to the broadcast starts the journey it names.
+    let tapper = &contacts[50];
+    let tap = serve::message(
+        tapper,
+        "wamid.T1",
+        json!({"type": "button",
+        "button": {"payload": "Book a visit", "text": "Book a visit"}}),
+    );
+    assert_eq!(server.post_signed(&tap), 200);
+    graph.wait_for("the booking", std::time::Duration::from_secs(15), |r| {
+        r.iter()
+            .any(|r| r.to() == tapper && r.text() == Some("Your visit is booked."))
+    });
+
+    // After 24 journey hours the rest go: 90 contacts, one message each, none to
+    // those who opted out.
+    graph.wait_for("all 90", std::time::Duration::from_secs(60), |_| {
+        broadcast_keys(&graph).len() == 90
+    });
+    let keys = broadcast_keys(&graph);
+    assert!(
+        keys.values().all(|k| k.len() == 1),
+        "one message per contact: {keys:?}"
+    );
+    assert!(opted_out.iter().all(|c| !keys.contains_key(c)));
+    // The store records the sends a moment after the fake Graph API got them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let figures = loop {
+        let report = olu.call(&server, "GET", &path, None);
+        let figures = report.body["figures"].clone();
+        if figures["sent"] == 90 || std::time::Instant::now() > deadline {
+            break figures;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        (
+            figures["sent"].clone(),
+            figures["waiting"].clone(),
+            figures["queued"].clone(),
+            figures["failed"].clone()
+        ),
+        (json!(90), json!(0), json!(0), json!(1)),
+        "{figures}"
+    );
+    let listed = olu.call(&server, "GET", "/console/api/broadcasts", None);
+    assert_eq!(
+        listed.body["broadcasts"][0]["figures"]["sent"], 90,
+        "{}",
+        listed.body
+    );
+    assert!(
+        listed.body["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "postnatal_checkup")
+    );
+
+    // A broadcast for a later local time, cancelled: nothing of it is sent.
+    let later = olu.call(
+        &server,
+        "POST",
+        "/console/api/broadcasts",
+        Some(checkup(Some("2099-01-01T09:00"))),
+    );
+    assert_eq!(later.status, 201, "{}", later.body);
+    let later = later.body["id"].as_i64().unwrap();
+    let later_path = format!("/console/api/broadcasts/{later}");
+    assert_eq!(
+        olu.call(&server, "POST", &format!("{later_path}/send"), None)
+            .status,
+        202
+    );
+    let cancelled = olu.call(&server, "POST", &format!("{later_path}/cancel"), None);
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.body["dropped"], 90);
+    let report = olu.call(&server, "GET", &later_path, None);
+    assert_eq!(
+        (
+            report.body["state"].clone(),
+            report.body["figures"]["recipients"].clone()
+        ),
+        (json!("cancelled"), json!(0))
+    );
+
+    // Every change is in the audit log.
+    let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+    let audit = ada.call(&server, "GET", "/console/audit", None);
+    let actions: Vec<String> = audit.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["who"] == "olu")
+        .filter_map(|e| e["action"].as_str().map(str::to_owned))
+        .collect();
+    for action in ["broadcast_create", "broadcast_send", "broadcast_cancel"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn a_broadcast_is_paced_by_the_tier_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("journey.db").display());
+    a_broadcast_is_paced_by_the_tier(&database);
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn a_broadcast_is_paced_by_the_tier_on_postgres() {
+    on_postgres("broadcast", a_broadcast_is_paced_by_the_tier);
+}

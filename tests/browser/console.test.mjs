@@ -318,3 +318,50 @@ test("who may see what: an admin reads the audit log, an operator may not, a bui
     await finish(page, "console-locked");
   }
 });
+
+test("an operator broadcasts a template: the server's count before sending, then the report", async () => {
+  const [c, d] = ["27820003001", "27820003002"];
+  await says(c, "hello");
+  await says(d, "hello");
+  const page = await signIn("olu");
+  try {
+    await page.getByRole("link", { name: "Broadcasts" }).click();
+    const form = page.getByRole("form", { name: "New broadcast" });
+    await form.waitFor();
+    await page.getByLabel("Template", { exact: true }).selectOption({ label: "postnatal_checkup (en, utility)" });
+    const parameters = page.getByLabel(/^Parameter /);
+    await parameters.nth(0).fill("@contact.name");
+    await parameters.nth(1).fill("Hillbrow Clinic");
+    await page.getByRole("button", { name: "Add a field condition" }).click();
+    await page.getByLabel("Field", { exact: true }).fill("name");
+    await page.getByLabel("Condition", { exact: true }).selectOption("set");
+    // The count the page shows is the server's.
+    const spec = {
+      template: "postnatal_checkup",
+      language: "en",
+      params: ["@contact.name", "Hillbrow Clinic"],
+      segment: { fields: [{ field: "name", op: "set", value: "" }], labels: [] },
+    };
+    const expected = (await fromPage(page, "POST", "api/broadcasts/count", spec)).body;
+    assert.ok(expected.recipients >= 2, JSON.stringify(expected));
+    await page.getByRole("button", { name: "Count" }).click();
+    await page.getByTestId("recipients").filter({ hasText: String(expected.recipients) }).waitFor();
+    assert.equal(await page.getByTestId("excluded").textContent(), String(expected.excluded));
+
+    // Saved as a draft, sent: the report's figures come in as the fake Graph API accepts.
+    await page.getByRole("button", { name: "Save as draft" }).click();
+    const report = page.getByTestId("broadcast-report");
+    await page.locator('[data-testid="broadcast-report"][data-state="draft"]').waitFor();
+    await report.getByTestId("recipients").filter({ hasText: String(expected.recipients) }).waitFor();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.locator('[data-testid="broadcast-report"][data-state="sending"]').waitFor();
+    await graphGets("the broadcast to C", (m) => m.to === c && m.template?.name === "postnatal_checkup");
+    await graphGets("the broadcast to D", (m) => m.to === d && m.template?.name === "postnatal_checkup");
+    await page.getByTestId("figure-sent").filter({ hasText: String(expected.recipients) }).waitFor();
+    assert.equal(await page.getByTestId("figure-recipients").textContent(), String(expected.recipients));
+    const sent = graph.sent.find((m) => m.to === c && m.template?.name === "postnatal_checkup");
+    assert.equal(sent.template.components[0].parameters[1].text, "Hillbrow Clinic");
+  } finally {
+    await finish(page, "console-broadcast");
+  }
+});

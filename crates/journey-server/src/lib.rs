@@ -91,6 +91,8 @@ pub(crate) struct App {
     pub wake_timers: Notify,
     /// A handoff opened or ended: time for a pass of the queues' assignment rules.
     pub wake_assign: Notify,
+    /// A broadcast was sent: release its messages that are due.
+    pub wake_broadcasts: Notify,
     /// Bounds the console's password checks at once.
     pub hashing: Semaphore,
 }
@@ -179,6 +181,7 @@ pub async fn serve(
         wake_dispatch: Notify::new(),
         wake_timers: Notify::new(),
         wake_assign: Notify::new(),
+        wake_broadcasts: Notify::new(),
         hashing: Semaphore::new(console::HASHING_SLOTS),
         settings,
     });
@@ -192,6 +195,7 @@ pub async fn serve(
     let timers = tokio::spawn(scheduler::run(app.clone(), stopped.clone()));
     let sweeper = tokio::spawn(scheduler::sweep(app.clone(), stopped.clone()));
     let assigner = tokio::spawn(console::assign::run(app.clone(), stopped.clone()));
+    let broadcaster = tokio::spawn(console::broadcasts::run(app.clone(), stopped.clone()));
     let dispatcher = tokio::spawn(dispatch::run(app.clone(), stopped));
     // Events accepted before a restart and not yet stepped.
     for contact in app
@@ -223,6 +227,7 @@ pub async fn serve(
     let _ = timers.await;
     let _ = sweeper.await;
     let _ = assigner.await;
+    let _ = broadcaster.await;
     let _ = dispatcher.await;
     Ok(())
 }

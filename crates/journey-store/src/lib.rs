@@ -20,19 +20,26 @@
 //!   live updates of every process read;
 //! - **automatic assignment** of a queue's waiting handoffs (its team, strategy,
 //!   capacity and hours), in one transaction that every process's passes serialise
-//!   on, with the busy and out-of-hours messages queued once per handoff.
+//!   on, with the busy and out-of-hours messages queued once per handoff;
+//! - **broadcasts** ([`BroadcastStore`]): a recipient's message waits outside the outbox
+//!   until due and the tier has room, then enters it once under its broadcast's key.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
 //! `FOR UPDATE SKIP LOCKED`) fits the same shape.
 
 mod assign;
+mod broadcast;
 mod postgres;
 mod schema;
 mod sqlite;
 mod types;
 
 pub use assign::{AssignOutcome, QueueAssignment, Strategy, pick};
+pub use broadcast::{
+    AudienceMember, BroadcastMessage, BroadcastRow, BroadcastSend, BroadcastStore,
+    key as broadcast_key,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
@@ -113,7 +120,7 @@ const INBOX_CHANGES_KEPT: i64 = 10_000;
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
 /// The durable state of a deployment. Every method is one transaction.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: BroadcastStore + Send + Sync + 'static {
     /// Commits a webhook body's worth of intake atomically. Messages already seen (by
     /// provider id) are reported as duplicates and change nothing. Returns only once
     /// the commit is durable: the caller may then acknowledge the webhook.

@@ -215,6 +215,28 @@ const MIGRATIONS: &[&str] = &[
         last_agent TEXT NOT NULL
     );
     "#,
+    // 6: broadcasts (issue 16): the broadcast and, once sent, each recipient's message
+    // waiting for its moment and the tier's room before it enters the outbox.
+    r#"
+    CREATE TABLE broadcasts (
+        id BIGSERIAL PRIMARY KEY,
+        author TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        sent_at BIGINT
+    );
+
+    CREATE TABLE broadcast_queue (
+        broadcast BIGINT NOT NULL,
+        contact TEXT NOT NULL,
+        body TEXT NOT NULL,
+        due BIGINT NOT NULL,
+        PRIMARY KEY (broadcast, contact)
+    );
+    CREATE INDEX broadcast_queue_due ON broadcast_queue(due);
+    "#,
 ];
 
 pub struct PgStore {
@@ -392,7 +414,7 @@ impl PgStore {
     }
 
     /// Runs `f` in one transaction, committed before the result is returned.
-    async fn transaction<R>(
+    pub(crate) async fn transaction<R>(
         &self,
         f: impl AsyncFnOnce(&Transaction<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
@@ -464,7 +486,7 @@ fn redact(url: &str) -> String {
 
 /// Statements are prepared once per connection and reused (the pool's cache): a
 /// statement then costs one round trip to the database instead of two.
-async fn exec(
+pub(crate) async fn exec(
     client: &impl GenericClient,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -473,7 +495,7 @@ async fn exec(
     client.execute(&statement, params).await
 }
 
-async fn rows(
+pub(crate) async fn rows(
     client: &impl GenericClient,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -482,7 +504,7 @@ async fn rows(
     client.query(&statement, params).await
 }
 
-async fn one(
+pub(crate) async fn one(
     client: &impl GenericClient,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -491,7 +513,7 @@ async fn one(
     client.query_one(&statement, params).await
 }
 
-async fn maybe(
+pub(crate) async fn maybe(
     client: &impl GenericClient,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -500,10 +522,10 @@ async fn maybe(
     client.query_opt(&statement, params).await
 }
 
-const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
+pub(crate) const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
      opted_out, marketing_opt_out, handoff, handoff_note";
 
-fn contact_row(row: &Row) -> ContactRow {
+pub(crate) fn contact_row(row: &Row) -> ContactRow {
     ContactRow {
         id: row.get(0),
         version: row.get(1),
@@ -1250,7 +1272,7 @@ fn person_row(r: &Row, at: usize) -> PersonRow {
     }
 }
 
-async fn insert_audit(
+pub(crate) async fn insert_audit(
     client: &impl GenericClient,
     entry: &AuditEntry,
     now: Millis,
@@ -1334,7 +1356,11 @@ fn audit_row(r: &Row) -> AuditRow {
 
 impl PgStore {
     /// One query on a pooled connection, outside any explicit transaction.
-    async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+    pub(crate) async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Vec<Row>> {
         let client = self.pool.get().await?;
         Ok(rows(&client, sql, params).await?)
     }

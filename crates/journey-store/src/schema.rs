@@ -186,6 +186,28 @@ const MIGRATIONS: &[&str] = &[
         last_agent TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 6: broadcasts (issue 16): the broadcast and, once sent, each recipient's message
+    // waiting for its moment and the tier's room before it enters the outbox.
+    r#"
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        author TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+
+    CREATE TABLE broadcast_queue (
+        broadcast INTEGER NOT NULL,
+        contact TEXT NOT NULL,
+        body TEXT NOT NULL,
+        due INTEGER NOT NULL,
+        PRIMARY KEY (broadcast, contact)
+    ) WITHOUT ROWID;
+    CREATE INDEX broadcast_queue_due ON broadcast_queue(due);
+    "#,
 ];
 
 /// The schema version this build writes.

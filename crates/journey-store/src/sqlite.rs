@@ -121,7 +121,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in the writer's next batch; resolves after that batch commits.
-    fn write<R: Send + 'static>(
+    pub(crate) fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     ) -> impl Future<Output = StoreResult<R>> + Send + 'static {
@@ -147,7 +147,10 @@ impl SqliteStore {
 
     /// Runs `f` on a read connection. Reads here are index lookups of a few rows
     /// (microseconds), so they run in place rather than on a blocking pool.
-    fn read<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> StoreResult<R> {
+    pub(crate) fn read<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+    ) -> StoreResult<R> {
         let conn = match self.readers.lock().ok().and_then(|mut r| r.pop()) {
             Some(conn) => conn,
             None => connect(&self.path)?,
@@ -289,7 +292,7 @@ fn to_bool(value: i64) -> bool {
     value != 0
 }
 
-fn contact_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRow> {
+pub(crate) fn contact_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRow> {
     Ok(ContactRow {
         id: row.get(0)?,
         version: row.get(1)?,
@@ -305,7 +308,7 @@ fn contact_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRow> {
     })
 }
 
-const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
+pub(crate) const CONTACT_COLUMNS: &str = "id, version, run, fields, state, visited, last_inbound_at, \
      opted_out, marketing_opt_out, handoff, handoff_note";
 
 fn load_contact(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactRow>> {
@@ -1361,7 +1364,11 @@ fn load_person(conn: &Connection, name: &str) -> rusqlite::Result<Option<PersonR
     .optional()
 }
 
-fn insert_audit(conn: &Connection, entry: &AuditEntry, now: Millis) -> rusqlite::Result<()> {
+pub(crate) fn insert_audit(
+    conn: &Connection,
+    entry: &AuditEntry,
+    now: Millis,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, subject, address, detail) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -530,7 +530,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 5, "every migration applied");
+    assert_eq!(conn, 6, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -672,12 +672,13 @@ async fn a_database_from_before_the_people_migrates_forward() {
         store.close();
     }
     {
-        // Version 2 is today's schema without the tables of migrations 3 to 5.
+        // Version 2 is today's schema without the tables of migrations 3 to 6.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
              DROP TABLE handoff_assignments; DROP TABLE notes; DROP TABLE inbox_changes; \
-             DROP TABLE queue_turns; PRAGMA user_version = 2;",
+             DROP TABLE queue_turns; DROP TABLE broadcasts; DROP TABLE broadcast_queue; \
+             PRAGMA user_version = 2;",
         )
         .unwrap();
     }
@@ -686,7 +687,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
     assert!(store.people().await.unwrap().is_empty());
     // `journey users` beside a running server: no lock taken, the same data.
@@ -842,7 +843,8 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .batch_execute(&format!(
             "SET search_path = {}; DROP TABLE people; DROP TABLE console_sessions; \
              DROP TABLE audit_log; DROP TABLE handoff_assignments; DROP TABLE notes; \
-             DROP TABLE inbox_changes; DROP TABLE queue_turns; \
+             DROP TABLE inbox_changes; DROP TABLE queue_turns; DROP TABLE broadcasts; \
+             DROP TABLE broadcast_queue; \
              UPDATE schema_version SET version = 2",
             store.schema()
         ))
@@ -859,7 +861,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()

@@ -8,6 +8,7 @@
 //!  POST /console/logout  ends the session (CSRF token required)
 //!  GET  /console/audit   the audit log, newest first (admins)
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
+//!  /console/api/broadcasts…  broadcasts (broadcasts.rs: operators and admins)
 //!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
 //!
@@ -17,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 pub(crate) mod assign;
+pub(crate) mod broadcasts;
 mod guard;
 mod inbox;
 mod page;
@@ -56,6 +58,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/me", get(me))
         .route("/console/audit", get(audit_log))
         .merge(inbox::router())
+        .merge(broadcasts::router())
         .route("/console", get(page::bare))
         .route("/console/", get(page::index))
         .route("/console/{*path}", get(page::below))

@@ -87,6 +87,68 @@ export interface TemplateReply {
   params: string[];
 }
 
+export interface Condition {
+  field: string;
+  op: "is" | "is_not" | "contains" | "set" | "not_set";
+  value: string;
+}
+
+/** What a broadcast asks for (docs/broadcasts.md). */
+export interface BroadcastRequest {
+  template: string;
+  language: string;
+  params: string[];
+  segment: { fields: Condition[]; labels: string[] };
+  at?: string;
+}
+
+/** The server's count: recipients, who is left out and why, the tier's room now. */
+export interface BroadcastCount {
+  recipients: number;
+  excluded: number;
+  excluded_by_reason: Record<string, number>;
+  tier: number;
+  tier_room_now: number;
+  later_by_tier: number;
+}
+
+export interface BroadcastFigures {
+  recipients: number;
+  waiting: number;
+  queued: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  failures?: { contact: string; reason: string }[];
+}
+
+export interface Broadcast {
+  id: number;
+  author: string;
+  state: "draft" | "sending" | "cancelled";
+  template: string;
+  language: string;
+  created_at: string;
+  sent_at: string | null;
+  request?: BroadcastRequest;
+  count?: BroadcastCount;
+  figures?: BroadcastFigures;
+}
+
+export interface BroadcastTemplate extends Template {
+  category: string;
+  quick_replies: string[];
+}
+
+export interface Broadcasts {
+  broadcasts: Broadcast[];
+  templates: BroadcastTemplate[];
+  tier: number;
+  project_timezone: string;
+  timezone_field: string;
+}
+
 /** The session's CSRF token, sent with every request that changes something. */
 let csrf = "";
 
@@ -138,6 +200,13 @@ export const api = {
     call<unknown>("POST", `${conversation(contact)}/assign`, { person, queue }),
   returnTo: (contact: string, card: string) => call<unknown>("POST", `${conversation(contact)}/return`, { card }),
   close: (contact: string) => call<unknown>("POST", `${conversation(contact)}/close`),
+  broadcasts: () => call<Broadcasts>("GET", "api/broadcasts"),
+  broadcast: (id: number) => call<Broadcast>("GET", `api/broadcasts/${id}`),
+  countBroadcast: (request: BroadcastRequest) => call<BroadcastCount>("POST", "api/broadcasts/count", request),
+  createBroadcast: (request: BroadcastRequest) =>
+    call<{ id: number; count: BroadcastCount }>("POST", "api/broadcasts", request),
+  sendBroadcast: (id: number) => call<unknown>("POST", `api/broadcasts/${id}/send`),
+  cancelBroadcast: (id: number) => call<{ dropped: number }>("POST", `api/broadcasts/${id}/cancel`),
 };
 
 /** "3 h 05 min", "12 min", "40 s": how long someone has waited. */

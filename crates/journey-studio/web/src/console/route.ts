@@ -1,11 +1,16 @@
 // Where the console is: the address's hash names the page, so that a reload or a link
 // opens the same conversation, and the server needs no route per page.
 
-export type Route = { page: "inbox"; contact: string | null } | { page: "audit" };
+export type Route =
+  | { page: "inbox"; contact: string | null }
+  | { page: "audit" }
+  | { page: "broadcasts"; id: number | null };
 
 export function route(): Route {
   const hash = window.location.hash.replace(/^#\/?/, "");
   if (hash === "audit") return { page: "audit" };
+  if (hash === "broadcasts") return { page: "broadcasts", id: null };
+  if (hash.startsWith("broadcasts/")) return { page: "broadcasts", id: Number(hash.slice(11)) || null };
   if (hash.startsWith("c/")) return { page: "inbox", contact: decodeURIComponent(hash.slice(2)) };
   return { page: "inbox", contact: null };
 }
