@@ -8,12 +8,15 @@
 //!  POST /console/logout  ends the session (CSRF token required)
 //!  GET  /console/audit   the audit log, newest first (admins)
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
+//!  /console/api/contacts… search, profiles, CSV import and export (contacts.rs: the same)
 //!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
 
 // Handlers return early with a ready response; boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod contacts;
+mod contacts_csv;
 mod guard;
 mod inbox;
 mod page;
@@ -53,6 +56,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/me", get(me))
         .route("/console/audit", get(audit_log))
         .merge(inbox::router())
+        .merge(contacts::router())
         .route("/console", get(page::bare))
         .route("/console/", get(page::index))
         .route("/console/{*path}", get(page::below))
