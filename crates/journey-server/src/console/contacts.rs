@@ -4,7 +4,8 @@
 //!
 //! ```text
 //!  GET  /console/api/contacts?q=&field=&value=&label=&opted=in|out&after=&limit=
-//!                                        a page of contacts, in number order, and `next`
+//!                                        a page of contacts in number order, `next`, and
+//!                                        the field names to search by
 //!  GET  /console/api/contacts/{id}       profile: fields, labels, opt-out, open handoff,
 //!                                        the latest history
 //!  POST /console/api/contacts/import     a CSV body (contacts_csv.rs): all rows or none
@@ -156,9 +157,11 @@ async fn search(
     let next = (contacts.len() == limit)
         .then(|| contacts.last().map(|c| c.row.id.clone()))
         .flatten();
+    let fields: Vec<String> = app.deployed().config.all_fields().into_keys().collect();
     Json(json!({
         "contacts": contacts.iter().map(listing).collect::<Vec<_>>(),
         "next": next,
+        "fields": fields,
     }))
     .into_response()
 }

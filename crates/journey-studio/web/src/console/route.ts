@@ -1,11 +1,17 @@
 // Where the console is: the address's hash names the page, so that a reload or a link
 // opens the same conversation, and the server needs no route per page.
 
-export type Route = { page: "inbox"; contact: string | null } | { page: "audit" };
+export type Route =
+  | { page: "inbox"; contact: string | null }
+  | { page: "contacts"; contact: string | null }
+  | { page: "audit" };
 
 export function route(): Route {
   const hash = window.location.hash.replace(/^#\/?/, "");
   if (hash === "audit") return { page: "audit" };
+  if (hash === "contacts") return { page: "contacts", contact: null };
+  if (hash.startsWith("contacts/"))
+    return { page: "contacts", contact: decodeURIComponent(hash.slice("contacts/".length)) };
   if (hash.startsWith("c/")) return { page: "inbox", contact: decodeURIComponent(hash.slice(2)) };
   return { page: "inbox", contact: null };
 }
