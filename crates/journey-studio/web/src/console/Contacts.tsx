@@ -247,7 +247,11 @@ function Profile({ contact, reloads, onError }: { contact: string; reloads: numb
         </section>
         <section className="side-section profile-history">
           <h3>Latest history (the last {profile.history_limit} steps at most)</h3>
-          <MessageList messages={profile.messages} />
+          {profile.messages.length ? (
+            <MessageList messages={profile.messages} />
+          ) : (
+            <p className="empty">No messages yet.</p>
+          )}
         </section>
       </div>
     </main>
