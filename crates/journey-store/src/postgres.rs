@@ -1855,12 +1855,14 @@ async fn search_contacts(
         .iter()
         .map(|v| v.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    let found = rows(
-        client,
-        &format!("SELECT {CONTACT_COLUMNS} FROM contacts {filter} ORDER BY id LIMIT {limit}"),
-        &params,
-    )
-    .await?;
+    // Not a cached statement: planned for its values each time, a search for a rare
+    // field value takes the GIN index, where a generic plan would walk the ids.
+    let found = client
+        .query(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contacts {filter} ORDER BY id LIMIT {limit}"),
+            &params,
+        )
+        .await?;
     let contacts: Vec<ContactRow> = found.iter().map(contact_row).collect();
     let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
     let mut labels: std::collections::HashMap<String, Vec<String>> =
