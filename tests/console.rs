@@ -1779,3 +1779,252 @@ fn a_broadcast_is_paced_by_the_tier_on_sqlite() {
 fn a_broadcast_is_paced_by_the_tier_on_postgres() {
     on_postgres("broadcast", a_broadcast_is_paced_by_the_tier);
 }
+
+/// A CSV posted to the import as a browser's upload would.
+fn import_csv(server: &Server, browser: &Browser, csv: &str) -> Answer {
+    let request = client()
+        .post(format!("{}/console/api/contacts/import", server.url))
+        .header("content-type", "text/csv")
+        .body(csv.to_owned());
+    browser.send(request, true)
+}
+
+fn found(answer: &Answer) -> Vec<&str> {
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contact"].as_str().unwrap())
+        .collect()
+}
+
+/// Contacts (issue 16, part 5): a bad row refuses the whole import and is named; a
+/// good file imports, search finds it, the export imports again unchanged; builders
+/// are refused.
+fn contacts_are_imported_searched_and_exported(database: &str) {
+    let graph = FakeGraph::start();
+    let project = serve::examples_project();
+    for (name, role) in [("ada", "admin"), ("olu", "operator"), ("bo", "builder")] {
+        let (code, _, stderr) = users(
+            project.path(),
+            database,
+            &["add", name, "--role", role],
+            &format!("{OLU_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let server = Server::start(&Options {
+        project: project.path(),
+        database,
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    let (olu, _) = Browser::login(&server, "olu", OLU_PASSWORD);
+    let (bo, _) = Browser::login(&server, "bo", OLU_PASSWORD);
+    let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+
+    // A contact the bot knows already, with a conversation.
+    let known = "27820002001";
+    assert_eq!(
+        server.post_signed(&serve::text_message(known, "wamid.K1", "hello")),
+        200
+    );
+    server.settled_contact(known);
+
+    // One bad row: nothing is imported, and the report names the row and the cell.
+    let bad = "phone,age,checkup_slot,labels\n\
+               27820002002,31,morning,vip\n\
+               27820002003,thirty,evening,\n";
+    let refused = import_csv(&server, &olu, bad);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("1 row cannot be imported, so nothing was imported"),
+        "{}",
+        refused.body
+    );
+    let rejected = &refused.body["rejected"];
+    assert_eq!(rejected[0]["line"], 3);
+    assert_eq!(rejected[0]["column"], "age");
+    assert_eq!(
+        rejected[0]["why"],
+        "`thirty` is not a number (e.g. 42 or 3.5)"
+    );
+    assert_eq!(rejected[1]["column"], "checkup_slot");
+    assert_eq!(
+        found(&olu.call(&server, "GET", "/console/api/contacts", None)),
+        [known],
+        "the good row was not imported either"
+    );
+    let unknown = import_csv(&server, &olu, "phone,shoe_size\n27820002002,9\n");
+    assert_eq!(unknown.status, 422);
+    assert!(
+        unknown.body["rejected"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("`shoe_size` is not a contact field of journey.toml"),
+        "{}",
+        unknown.body
+    );
+
+    // A good file: two new contacts and the known one updated, in one go.
+    let good = "phone,age,checkup_slot,opted_in,labels\n\
+                +27 82 000 2002,31,morning,true,vip\n\
+                27820002003,-4,afternoon,false,\n\
+                27820002001,,morning,,vip; mothers\n";
+    let imported = import_csv(&server, &olu, good);
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(
+        (
+            imported.body["created"].clone(),
+            imported.body["updated"].clone()
+        ),
+        (json!(2), json!(1))
+    );
+    let search = |query: &str| {
+        olu.call(
+            &server,
+            "GET",
+            &format!("/console/api/contacts{query}"),
+            None,
+        )
+    };
+    assert_eq!(
+        found(&search("?q=%2B27820002")),
+        ["27820002001", "27820002002", "27820002003"]
+    );
+    assert_eq!(
+        found(&search("?field=checkup_slot&value=morning")),
+        ["27820002001", "27820002002"]
+    );
+    assert_eq!(found(&search("?field=age&value=31")), ["27820002002"]);
+    assert_eq!(
+        found(&search("?label=vip&opted=in")),
+        ["27820002001", "27820002002"]
+    );
+    assert_eq!(found(&search("?opted=out")), ["27820002003"]);
+    let page = search("?limit=2");
+    assert_eq!(found(&page), ["27820002001", "27820002002"]);
+    let next = page.body["next"].as_str().unwrap().to_owned();
+    assert_eq!(
+        found(&search(&format!("?limit=2&after={next}"))),
+        ["27820002003"]
+    );
+    let wrong = search("?field=checkup_slot&value=evening");
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not one of the choices")
+    );
+
+    // The profile: fields, labels, opt-out, the latest history.
+    let profile = olu.call(
+        &server,
+        "GET",
+        &format!("/console/api/contacts/{known}"),
+        None,
+    );
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    assert_eq!(profile.body["fields"]["checkup_slot"], "morning");
+    assert_eq!(profile.body["labels"], json!(["vip", "mothers"]));
+    assert_eq!(profile.body["opted_out"], false);
+    assert_eq!(profile.body["handoff"], Value::Null);
+    assert_eq!(profile.body["messages"][0]["text"], "hello");
+    assert_eq!(profile.body["history_limit"], 50);
+
+    // The export is CSV with a guarded negative number; imported again, it changes
+    // nothing, and exports the same.
+    let export = olu.call(&server, "GET", "/console/api/contacts/export", None);
+    assert_eq!(export.status, 200);
+    assert!(
+        export.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = export.body.as_str().unwrap().to_owned();
+    assert!(csv.starts_with("phone,age,baby_born,"), "{csv}");
+    assert!(csv.contains("27820002003,'-4,"), "formula guard: {csv}");
+    assert!(csv.contains(",Thandi,,vip; mothers\n"), "{csv}");
+    let again = import_csv(&server, &olu, &csv);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(
+        (again.body["created"].clone(), again.body["updated"].clone()),
+        (json!(0), json!(3))
+    );
+    let export_again = olu.call(&server, "GET", "/console/api/contacts/export", None);
+    assert_eq!(
+        export_again.body.as_str().unwrap(),
+        csv,
+        "the export round-trips"
+    );
+
+    // Builders are refused, as for the inbox; the imports and exports are audited.
+    for path in [
+        "/console/api/contacts".to_owned(),
+        format!("/console/api/contacts/{known}"),
+        "/console/api/contacts/export".to_owned(),
+    ] {
+        assert_eq!(bo.call(&server, "GET", &path, None).status, 403, "{path}");
+    }
+    assert_eq!(import_csv(&server, &bo, good).status, 403);
+    let audit = ada.call(&server, "GET", "/console/audit?limit=100", None);
+    let actions: Vec<(&str, &str)> = audit.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["who"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    for (who, action) in [
+        ("olu", "contacts_imported"),
+        ("olu", "contacts_exported"),
+        ("bo", "denied"),
+    ] {
+        assert!(
+            actions.contains(&(who, action)),
+            "{who} {action}: {actions:?}"
+        );
+    }
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(_, a)| *a == "contacts_imported")
+            .count(),
+        2,
+        "a refused import is not an import"
+    );
+}
+
+#[test]
+fn contacts_are_imported_searched_and_exported_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", data.path().join("journey.db").display());
+    contacts_are_imported_searched_and_exported(&database);
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn contacts_are_imported_searched_and_exported_on_postgres() {
+    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
+    let schema = format!("journey_contacts_{}", std::process::id());
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let database = format!("{base}{separator}schema={schema}");
+    contacts_are_imported_searched_and_exported(&database);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = journey_store::PgStore::open_url(&database).await.unwrap();
+        store.drop_schema().await.unwrap();
+    });
+}

@@ -365,3 +365,60 @@ test("an operator broadcasts a template: the server's count before sending, then
     await finish(page, "console-broadcast");
   }
 });
+
+test("contacts: an import with a bad row imports nothing and names the row; a good one imports and search finds it", async () => {
+  const page = await signIn("olu");
+  const upload = async (csv) => {
+    await page.getByLabel("CSV file").setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+  };
+  const search = async (number, field = "", value = "") => {
+    await page.getByLabel("Number starts with").fill(number);
+    await page.getByLabel("Field", { exact: true }).selectOption(field);
+    await page.getByLabel("Field value").fill(value);
+    await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/console/api/contacts"),
+      page.getByRole("button", { name: "Search" }).click(),
+    ]);
+    return page.getByTestId("contact-results").locator("tbody tr td:first-child").allTextContents();
+  };
+  try {
+    await page.getByRole("link", { name: "Contacts" }).click();
+    await page.getByRole("search").waitFor();
+
+    // One bad row: the report names its line, column and why; nothing was imported.
+    await upload("phone,age,checkup_slot\n27830000001,31,morning\n27830000002,thirty,morning\n");
+    const rejected = page.getByTestId("import-rejected");
+    await rejected.waitFor();
+    assert.match(await rejected.textContent(), /1 row cannot be imported, so nothing was imported/);
+    const row = rejected.getByRole("row", { name: /age/ });
+    assert.deepEqual(await row.locator("td").allTextContents(), ["3", "age", "`thirty` is not a number (e.g. 42 or 3.5)"]);
+    assert.deepEqual(await search("2783"), [], "not even the good row");
+
+    // A good file imports; search finds its contacts by number and by a field's value.
+    await upload("phone,age,checkup_slot,labels\n27830000001,31,morning,vip\n+27 83 000 0002,29,afternoon,\n");
+    await page.getByTestId("import-done").filter({ hasText: "Imported: 2 new, 0 updated." }).waitFor();
+    assert.deepEqual(await search("+2783"), ["27830000001", "27830000002"]);
+    assert.deepEqual(await search("", "checkup_slot", "morning"), ["27830000001"]);
+    assert.match(await page.getByRole("link", { name: "Export these as CSV" }).getAttribute("href"), /field=checkup_slot&value=morning/);
+
+    // The profile shows what was imported.
+    await page.getByRole("link", { name: "27830000001" }).click();
+    const profile = page.getByTestId("profile");
+    await profile.getByTestId("profile-labels").filter({ hasText: "vip" }).waitFor();
+    await profile.getByText("morning").waitFor();
+    assert.equal(await profile.getByTestId("opted").textContent(), "Not opted out");
+  } finally {
+    await finish(page, "console-contacts");
+  }
+
+  const builder = await signIn("bo");
+  try {
+    await builder.goto(`${url}/console/#/contacts`);
+    const refusal = builder.getByTestId("not-allowed");
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /needs the operator or admin role/);
+  } finally {
+    await finish(builder, "console-builder-contacts");
+  }
+});

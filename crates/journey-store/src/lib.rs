@@ -22,7 +22,9 @@
 //!   capacity and hours), in one transaction that every process's passes serialise
 //!   on, with the busy and out-of-hours messages queued once per handoff;
 //! - **broadcasts** ([`BroadcastStore`]): a recipient's message waits outside the outbox
-//!   until due and the tier has room, then enters it once under its broadcast's key.
+//!   until due and the tier has room, then enters it once under its broadcast's key;
+//! - **the console's contacts**: searched by id prefix, field value, label and opt-out
+//!   from indexes, and imported all or nothing.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
@@ -287,6 +289,28 @@ pub trait Store: BroadcastStore + Send + Sync + 'static {
 
     /// The audit log, newest first: up to `limit` rows with ids below `before`.
     fn audit_log(&self, before: Option<i64>, limit: usize) -> StoreFuture<'_, Vec<AuditRow>>;
+
+    // ---------------------------------------------------------------- the console's contacts
+
+    /// A page of the contacts that match, in id order, with their labels; answered
+    /// from indexes (the journal is not read).
+    fn search_contacts(&self, query: ContactQuery) -> StoreFuture<'_, Vec<ContactListing>>;
+
+    /// The contact as [`Store::contact`] shows them, with only the last `entries`
+    /// journal entries and the outbox rows written since the first of them: what a
+    /// conversation or a profile shows, however long the contact's history.
+    fn recent_contact(&self, contact: &str, entries: usize)
+    -> StoreFuture<'_, Option<ContactView>>;
+
+    /// Creates or updates every contact of an import, all or none, with `audit`.
+    /// A new contact starts at version 1; an updated one moves to the next version
+    /// (a step that read it before is fenced off and re-reads).
+    fn import_contacts(
+        &self,
+        contacts: Vec<ContactImport>,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ImportCount>;
 }
 
 /// A person's failure count and lock after one more wrong password (both stores apply

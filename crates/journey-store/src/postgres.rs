@@ -237,6 +237,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX broadcast_queue_due ON broadcast_queue(due);
     "#,
+    // 7: the console's contacts (issue 16): searched by id prefix (byte order, for
+    // the pattern operators), label, opt-out and field value (`fields @> {…}` on a
+    // GIN index) without reading every row.
+    r#"
+    CREATE INDEX labels_label ON labels(label, contact);
+    CREATE INDEX contacts_opted_out ON contacts(opted_out, id);
+    CREATE INDEX contacts_id_pattern ON contacts(id text_pattern_ops);
+    CREATE INDEX contacts_fields ON contacts USING GIN ((fields::jsonb) jsonb_path_ops);
+    "#,
 ];
 
 pub struct PgStore {
@@ -1146,9 +1155,36 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
     Ok(())
 }
 
-async fn view(client: &impl GenericClient, id: &str) -> StoreResult<Option<ContactView>> {
+/// The contact with their last `entries` journal entries (all: `i64::MAX`) and the
+/// outbox rows those entries wrote (a step's rows carry its journal entry's time).
+async fn view(
+    client: &impl GenericClient,
+    id: &str,
+    entries: i64,
+) -> StoreResult<Option<ContactView>> {
     let Some(row) = load_contact(client, id).await? else {
         return Ok(None);
+    };
+    let journal: Vec<JournalRow> = rows(
+        client,
+        "SELECT version, kind, event, effects, at FROM \
+           (SELECT * FROM journal WHERE contact = $1 ORDER BY version DESC LIMIT $2) recent \
+         ORDER BY version",
+        &[&id, &entries],
+    )
+    .await?
+    .iter()
+    .map(|r| JournalRow {
+        version: r.get(0),
+        kind: r.get(1),
+        event: r.get(2),
+        effects: r.get(3),
+        at: r.get(4),
+    })
+    .collect();
+    let since = match journal.first() {
+        Some(first) if journal.len() as i64 == entries => first.at,
+        _ => Millis::MIN,
     };
     let timers = rows(
         client,
@@ -1170,8 +1206,8 @@ async fn view(client: &impl GenericClient, id: &str) -> StoreResult<Option<Conta
     let outbox = rows(
         client,
         "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
-             FROM outbox WHERE contact = $1 ORDER BY id",
-        &[&id],
+             FROM outbox WHERE contact = $1 AND created_at >= $2 ORDER BY id",
+        &[&id, &since],
     )
     .await?
     .iter()
@@ -1185,22 +1221,6 @@ async fn view(client: &impl GenericClient, id: &str) -> StoreResult<Option<Conta
         provider_id: r.get(6),
         delivery: r.get(7),
         last_error: r.get(8),
-    })
-    .collect();
-    let journal = rows(
-        client,
-        "SELECT version, kind, event, effects, at FROM journal WHERE contact = $1 \
-             ORDER BY version",
-        &[&id],
-    )
-    .await?
-    .iter()
-    .map(|r| JournalRow {
-        version: r.get(0),
-        kind: r.get(1),
-        event: r.get(2),
-        effects: r.get(3),
-        at: r.get(4),
     })
     .collect();
     let results = rows(
@@ -1514,7 +1534,7 @@ impl Store for PgStore {
         let contact = contact.to_owned();
         Box::pin(async move {
             let client = self.pool.get().await?;
-            view(&client, &contact).await
+            view(&client, &contact, i64::MAX).await
         })
     }
 
@@ -1897,6 +1917,170 @@ impl Store for PgStore {
                 .collect())
         })
     }
+
+    // ------------------------------------------------------------ the console's contacts
+
+    fn search_contacts(&self, query: ContactQuery) -> StoreFuture<'_, Vec<ContactListing>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            search_contacts(&client, &query).await
+        })
+    }
+
+    fn recent_contact(
+        &self,
+        contact: &str,
+        entries: usize,
+    ) -> StoreFuture<'_, Option<ContactView>> {
+        let contact = contact.to_owned();
+        let entries = i64::try_from(entries).unwrap_or(i64::MAX);
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            view(&client, &contact, entries).await
+        })
+    }
+
+    fn import_contacts(
+        &self,
+        contacts: Vec<ContactImport>,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ImportCount> {
+        Box::pin(self.transaction(async move |tx| {
+            let count = import_contacts(tx, &contacts, now).await?;
+            insert_audit(tx, &audit, now).await?;
+            Ok(count)
+        }))
+    }
+}
+
+// ---------------------------------------------------------------- the console's contacts
+
+/// One page of a contact search. Each filter is an indexed lookup: the id range
+/// (`text_pattern_ops`), the fields' GIN index (`@>`), `labels(label)`, and
+/// `contacts(opted_out, id)`.
+async fn search_contacts(
+    client: &impl GenericClient,
+    query: &ContactQuery,
+) -> StoreResult<Vec<ContactListing>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+    let bind = |values: &mut Vec<Box<dyn ToSql + Sync + Send>>,
+                value: Box<dyn ToSql + Sync + Send>| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if let Some(after) = &query.after {
+        let at = bind(&mut values, Box::new(after.clone()));
+        conditions.push(format!("id > {at}"));
+    }
+    if let Some(prefix) = &query.prefix {
+        // Byte order (the pattern operators): every id that starts with the prefix
+        // sorts between it and it + U+10FFFF.
+        let low = bind(&mut values, Box::new(prefix.clone()));
+        let high = bind(&mut values, Box::new(format!("{prefix}\u{10FFFF}")));
+        conditions.push(format!("id ~>=~ {low} AND id ~<~ {high}"));
+    }
+    if let Some((name, value)) = &query.field {
+        let pattern = format!("{{{}:{value}}}", crate::json_string(name));
+        let at = bind(&mut values, Box::new(pattern));
+        conditions.push(format!("fields::jsonb @> {at}::text::jsonb"));
+    }
+    if let Some(label) = &query.label {
+        let at = bind(&mut values, Box::new(label.clone()));
+        conditions.push(format!(
+            "id IN (SELECT contact FROM labels WHERE label = {at})"
+        ));
+    }
+    if let Some(opted_out) = query.opted_out {
+        let at = bind(&mut values, Box::new(opted_out));
+        conditions.push(format!("opted_out = {at}"));
+    }
+    let limit = bind(&mut values, Box::new(query.limit as i64));
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let params: Vec<&(dyn ToSql + Sync)> = values
+        .iter()
+        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    // Not a cached statement: planned for its values each time, a search for a rare
+    // field value takes the GIN index, where a generic plan would walk the ids.
+    let found = client
+        .query(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contacts {filter} ORDER BY id LIMIT {limit}"),
+            &params,
+        )
+        .await?;
+    let contacts: Vec<ContactRow> = found.iter().map(contact_row).collect();
+    let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
+    let mut labels: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for r in rows(
+        client,
+        "SELECT contact, label FROM labels WHERE contact = ANY($1) ORDER BY id",
+        &[&ids],
+    )
+    .await?
+    {
+        labels.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    Ok(contacts
+        .into_iter()
+        .map(|row| ContactListing {
+            labels: labels.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+async fn import_contacts(
+    tx: &Transaction<'_>,
+    contacts: &[ContactImport],
+    now: Millis,
+) -> StoreResult<ImportCount> {
+    let mut count = ImportCount::default();
+    for contact in contacts {
+        // A shallow merge (`||`): a field given replaces the contact's, others stay.
+        let fields = format!(
+            "{{{}}}",
+            contact
+                .fields
+                .iter()
+                .map(|(name, value)| format!("{}:{value}", crate::json_string(name)))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let created: bool = one(
+            tx,
+            "INSERT INTO contacts (id, version, fields, opted_out, updated_at) \
+             VALUES ($1, 1, $2::text::jsonb::text, COALESCE($3, FALSE), $4) \
+             ON CONFLICT (id) DO UPDATE SET version = contacts.version + 1, \
+                fields = (contacts.fields::jsonb || $2::text::jsonb)::text, \
+                opted_out = COALESCE($3, contacts.opted_out), updated_at = $4 \
+             RETURNING version = 1",
+            &[&contact.id, &fields, &contact.opted_out, &now],
+        )
+        .await?
+        .get(0);
+        if created {
+            count.created += 1;
+        } else {
+            count.updated += 1;
+        }
+        for label in &contact.labels {
+            exec(
+                tx,
+                "INSERT INTO labels (contact, label, at) SELECT $1, $2, $3 \
+                 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE contact = $1 AND label = $2)",
+                &[&contact.id, label, &now],
+            )
+            .await?;
+        }
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

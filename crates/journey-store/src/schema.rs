@@ -208,6 +208,42 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX broadcast_queue_due ON broadcast_queue(due);
     "#,
+    // 7: the console's contacts (issue 16): searched by label, opt-out and field value
+    // without reading every row. `contact_fields` mirrors each contact's fields JSON
+    // (one row a field, the value as JSON), kept by triggers so that no writer of
+    // `contacts` has to remember it.
+    r#"
+    CREATE INDEX labels_label ON labels(label, contact);
+    CREATE INDEX contacts_opted_out ON contacts(opted_out, id);
+
+    CREATE TABLE contact_fields (
+        contact TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (contact, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX contact_fields_value ON contact_fields(name, value, contact);
+
+    INSERT INTO contact_fields (contact, name, value)
+        SELECT c.id, f.key, f.value FROM contacts c,
+            json_each(CASE WHEN json_valid(c.fields) THEN c.fields ELSE '{}' END) f;
+
+    CREATE TRIGGER contact_fields_insert AFTER INSERT ON contacts BEGIN
+        INSERT INTO contact_fields (contact, name, value)
+            SELECT new.id, key, value
+            FROM json_each(CASE WHEN json_valid(new.fields) THEN new.fields ELSE '{}' END);
+    END;
+    CREATE TRIGGER contact_fields_update AFTER UPDATE OF fields ON contacts
+        WHEN old.fields IS NOT new.fields BEGIN
+        DELETE FROM contact_fields WHERE contact = new.id;
+        INSERT INTO contact_fields (contact, name, value)
+            SELECT new.id, key, value
+            FROM json_each(CASE WHEN json_valid(new.fields) THEN new.fields ELSE '{}' END);
+    END;
+    CREATE TRIGGER contact_fields_delete AFTER DELETE ON contacts BEGIN
+        DELETE FROM contact_fields WHERE contact = old.id;
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.

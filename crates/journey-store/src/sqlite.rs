@@ -665,9 +665,31 @@ fn finish(conn: &Connection, results: Vec<OutboxResult>, now: Millis) -> StoreRe
     Ok(())
 }
 
-fn view(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactView>> {
+/// The contact with their last `entries` journal entries (all: `i64::MAX`) and the
+/// outbox rows those entries wrote (a step's rows carry its journal entry's time).
+fn view(conn: &Connection, id: &str, entries: i64) -> rusqlite::Result<Option<ContactView>> {
     let Some(row) = load_contact(conn, id)? else {
         return Ok(None);
+    };
+    let journal: Vec<JournalRow> = conn
+        .prepare_cached(
+            "SELECT version, kind, event, effects, at FROM \
+               (SELECT * FROM journal WHERE contact = ?1 ORDER BY version DESC LIMIT ?2) \
+             ORDER BY version",
+        )?
+        .query_map(params![id, entries], |r| {
+            Ok(JournalRow {
+                version: r.get(0)?,
+                kind: r.get(1)?,
+                event: r.get(2)?,
+                effects: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let since = match journal.first() {
+        Some(first) if journal.len() as i64 == entries => first.at,
+        _ => Millis::MIN,
     };
     let timers = conn
         .prepare_cached(
@@ -688,9 +710,9 @@ fn view(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactView>> {
     let outbox = conn
         .prepare_cached(
             "SELECT id, idem_key, kind, body, state, attempts, provider_id, delivery, last_error \
-             FROM outbox WHERE contact = ?1 ORDER BY id",
+             FROM outbox WHERE contact = ?1 AND created_at >= ?2 ORDER BY id",
         )?
-        .query_map([id], |r| {
+        .query_map(params![id, since], |r| {
             Ok(OutboxSummary {
                 id: r.get(0)?,
                 idem_key: r.get(1)?,
@@ -701,21 +723,6 @@ fn view(conn: &Connection, id: &str) -> rusqlite::Result<Option<ContactView>> {
                 provider_id: r.get(6)?,
                 delivery: r.get(7)?,
                 last_error: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let journal = conn
-        .prepare_cached(
-            "SELECT version, kind, event, effects, at FROM journal WHERE contact = ?1 \
-             ORDER BY version",
-        )?
-        .query_map([id], |r| {
-            Ok(JournalRow {
-                version: r.get(0)?,
-                kind: r.get(1)?,
-                event: r.get(2)?,
-                effects: r.get(3)?,
-                at: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -1004,7 +1011,7 @@ impl Store for SqliteStore {
     }
 
     fn contact(&self, contact: &str) -> StoreFuture<'_, Option<ContactView>> {
-        let result = self.read(|conn| view(conn, contact));
+        let result = self.read(|conn| view(conn, contact, i64::MAX));
         Box::pin(async move { result })
     }
 
@@ -1341,6 +1348,36 @@ impl Store for SqliteStore {
         });
         Box::pin(async move { result })
     }
+
+    // ------------------------------------------------------------ the console's contacts
+
+    fn search_contacts(&self, query: ContactQuery) -> StoreFuture<'_, Vec<ContactListing>> {
+        let result = self.read(|conn| search_contacts(conn, &query));
+        Box::pin(async move { result })
+    }
+
+    fn recent_contact(
+        &self,
+        contact: &str,
+        entries: usize,
+    ) -> StoreFuture<'_, Option<ContactView>> {
+        let entries = i64::try_from(entries).unwrap_or(i64::MAX);
+        let result = self.read(|conn| view(conn, contact, entries));
+        Box::pin(async move { result })
+    }
+
+    fn import_contacts(
+        &self,
+        contacts: Vec<ContactImport>,
+        audit: AuditEntry,
+        now: Millis,
+    ) -> StoreFuture<'_, ImportCount> {
+        Box::pin(self.write(move |conn| {
+            let count = import_contacts(conn, &contacts, now)?;
+            insert_audit(conn, &audit, now)?;
+            Ok(count)
+        }))
+    }
 }
 
 const PERSON_COLUMNS: &str = "name, role, password_hash, failed_logins, locked_until, created_at";
@@ -1443,4 +1480,106 @@ fn deployment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Deployment> {
         bundle: r.get(2)?,
         at: r.get(3)?,
     })
+}
+
+// ---------------------------------------------------------------- the console's contacts
+
+/// One page of a contact search. Each filter is an indexed lookup: the id range (the
+/// primary key), `contact_fields` (kept by triggers), `labels(label)`, and
+/// `contacts(opted_out, id)`.
+fn search_contacts(
+    conn: &Connection,
+    query: &ContactQuery,
+) -> rusqlite::Result<Vec<ContactListing>> {
+    use rusqlite::types::Value;
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(after) = &query.after {
+        conditions.push("id > ?");
+        values.push(Value::Text(after.clone()));
+    }
+    if let Some(prefix) = &query.prefix {
+        // Every id that starts with the prefix sorts between it and it + U+10FFFF.
+        conditions.push("id >= ? AND id < ?");
+        values.push(Value::Text(prefix.clone()));
+        values.push(Value::Text(format!("{prefix}\u{10FFFF}")));
+    }
+    if let Some((name, value)) = &query.field {
+        conditions
+            .push("id IN (SELECT contact FROM contact_fields WHERE name = ? AND value = json(?))");
+        values.push(Value::Text(name.clone()));
+        values.push(Value::Text(value.clone()));
+    }
+    if let Some(label) = &query.label {
+        conditions.push("id IN (SELECT contact FROM labels WHERE label = ?)");
+        values.push(Value::Text(label.clone()));
+    }
+    if let Some(opted_out) = query.opted_out {
+        conditions.push("opted_out = ?");
+        values.push(Value::Integer(opted_out.into()));
+    }
+    values.push(Value::Integer(query.limit as i64));
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let rows: Vec<ContactRow> = conn
+        .prepare_cached(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts {filter} ORDER BY id LIMIT ?"
+        ))?
+        .query_map(rusqlite::params_from_iter(values), contact_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut labels =
+        conn.prepare_cached("SELECT label FROM labels WHERE contact = ?1 ORDER BY rowid")?;
+    rows.into_iter()
+        .map(|row| {
+            let labels = labels
+                .query_map([&row.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ContactListing { row, labels })
+        })
+        .collect()
+}
+
+fn import_contacts(
+    conn: &Connection,
+    contacts: &[ContactImport],
+    now: Millis,
+) -> rusqlite::Result<ImportCount> {
+    let mut count = ImportCount::default();
+    for contact in contacts {
+        let created = conn
+            .prepare_cached(
+                "INSERT INTO contacts (id, version, fields, opted_out, updated_at) \
+                 VALUES (?1, 1, '{}', COALESCE(?2, 0), ?3) \
+                 ON CONFLICT (id) DO UPDATE SET version = contacts.version + 1, \
+                    opted_out = COALESCE(?2, contacts.opted_out), updated_at = ?3 \
+                 RETURNING version = 1",
+            )?
+            .query_row(
+                params![contact.id, contact.opted_out.map(i64::from), now],
+                |r| r.get::<_, bool>(0),
+            )?;
+        if created {
+            count.created += 1;
+        } else {
+            count.updated += 1;
+        }
+        for (name, value) in &contact.fields {
+            let path = format!("$.{}", crate::json_string(name));
+            conn.prepare_cached(
+                "UPDATE contacts SET fields = json_set(fields, ?2, json(?3)) WHERE id = ?1",
+            )?
+            .execute(params![contact.id, path, value])?;
+        }
+        for label in &contact.labels {
+            conn.prepare_cached(
+                "INSERT INTO labels (contact, label, at) SELECT ?1, ?2, ?3 \
+                 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE contact = ?1 AND label = ?2)",
+            )?
+            .execute(params![contact.id, label, now])?;
+        }
+    }
+    Ok(count)
 }

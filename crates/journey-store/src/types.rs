@@ -392,3 +392,46 @@ pub enum InboxChange {
         payload: String,
     },
 }
+
+// ------------------------------------------------------------------ the console's contacts
+
+/// A search of the contacts (the console's Contacts view and its export): every
+/// filter given must match; a page at a time, in id order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactQuery {
+    /// Ids (phone numbers) that start with this.
+    pub prefix: Option<String>,
+    /// A field holding exactly this value: its name and the value's stored JSON.
+    pub field: Option<(String, String)>,
+    pub label: Option<String>,
+    /// Opted out (`true`) or not (`false`).
+    pub opted_out: Option<bool>,
+    /// Ids after this one: the last id of the page before.
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// A contact as a search lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactListing {
+    pub row: ContactRow,
+    pub labels: Vec<String>,
+}
+
+/// One contact of an import: created, or updated with these fields set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactImport {
+    pub id: String,
+    /// Field names and their values' stored JSON; other fields stay as they are.
+    pub fields: Vec<(String, String)>,
+    /// Set when the import says (its `opted_in` column).
+    pub opted_out: Option<bool>,
+    /// Added unless the contact has them already.
+    pub labels: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportCount {
+    pub created: usize,
+    pub updated: usize,
+}

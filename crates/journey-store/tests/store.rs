@@ -68,6 +68,8 @@ on_both_stores!(
     five_wrong_passwords_lock_and_a_sign_in_clears_the_count,
     the_inbox_lists_assigns_notes_labels_and_feeds_changes,
     queues_are_assigned_by_their_rules,
+    contacts_import_all_at_once_and_are_found_by_prefix_field_label_and_opt_out,
+    a_recent_contact_reads_only_the_last_journal_entries,
 );
 
 fn message(id: &str, contact: &str) -> Intake {
@@ -530,7 +532,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 6, "every migration applied");
+    assert_eq!(conn, 7, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -672,7 +674,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         store.close();
     }
     {
-        // Version 2 is today's schema without the tables of migrations 3 to 6.
+        // Version 2 is today's schema without what migrations 3 to 7 add.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
@@ -688,6 +690,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, 6);
+    assert_eq!(version, 5);
     assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
     assert!(store.people().await.unwrap().is_empty());
     // `journey users` beside a running server: no lock taken, the same data.
@@ -862,6 +865,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .unwrap()
         .get(0);
     assert_eq!(version, 6);
+    assert_eq!(version, 5);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()
@@ -1053,4 +1057,212 @@ async fn postgres_processes_assign_each_handoff_once() {
     let inbox = a.inbox().await.unwrap();
     assert_eq!(inbox.iter().filter(|i| i.assignee.is_some()).count(), 20);
     a.drop_schema().await.unwrap();
+}
+
+fn text(value: &str) -> String {
+    format!(r#"{{"Text":"{value}"}}"#)
+}
+
+fn import(id: &str, fields: &[(&str, String)], labels: &[&str]) -> ContactImport {
+    ContactImport {
+        id: id.into(),
+        fields: fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect(),
+        opted_out: None,
+        labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+    }
+}
+
+fn ids(found: &[ContactListing]) -> Vec<&str> {
+    found.iter().map(|c| c.row.id.as_str()).collect()
+}
+
+async fn contacts_import_all_at_once_and_are_found_by_prefix_field_label_and_opt_out(
+    store: &dyn Store,
+) {
+    // A contact the bot already knows keeps what the import does not set.
+    store
+        .accept(vec![message("m1", "2782000003")], 1)
+        .await
+        .unwrap();
+    let (event, _) = store.next_event("2782000003").await.unwrap().unwrap();
+    let mut known = step("2782000003", 0, event.id);
+    known.contact.fields = format!(
+        r#"{{"name":{},"clinic":{}}}"#,
+        text("Thandi"),
+        text("Soweto")
+    );
+    store.commit_step(known, 2).await.unwrap();
+
+    let mut opted_out = import("2782000002", &[("name", text("Lerato"))], &[]);
+    opted_out.opted_out = Some(true);
+    let count = store
+        .import_contacts(
+            vec![
+                import(
+                    "2782000001",
+                    &[("name", text("Ann")), ("clinic", text("Soweto"))],
+                    &["vip"],
+                ),
+                opted_out,
+                import("2782000003", &[("name", text("Thandi M"))], &["vip"]),
+                import("2799000001", &[("due date", text("2025-01-31"))], &[]),
+            ],
+            audit("ann", "contacts_imported", "127.0.0.1"),
+            3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count,
+        ImportCount {
+            created: 3,
+            updated: 1
+        }
+    );
+    let row = store.contact_row("2782000003").await.unwrap().unwrap();
+    assert_eq!(row.version, 2, "an update moves the fence");
+    assert!(
+        row.fields.contains("Thandi M") && row.fields.contains("Soweto"),
+        "{}",
+        row.fields
+    );
+    assert_eq!(
+        store
+            .contact_row("2782000001")
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
+    let log = store.audit_log(None, 10).await.unwrap();
+    assert_eq!(log[0].entry.action, "contacts_imported");
+
+    let search = |query: ContactQuery| async move {
+        store
+            .search_contacts(ContactQuery { limit: 10, ..query })
+            .await
+            .unwrap()
+    };
+    let all = search(ContactQuery::default()).await;
+    assert_eq!(
+        ids(&all),
+        ["2782000001", "2782000002", "2782000003", "2799000001"]
+    );
+    assert_eq!(all[0].labels, ["vip"]);
+    let prefix = search(ContactQuery {
+        prefix: Some("2782".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&prefix), ["2782000001", "2782000002", "2782000003"]);
+    let soweto = search(ContactQuery {
+        field: Some(("clinic".into(), text("Soweto"))),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        ids(&soweto),
+        ["2782000001", "2782000003"],
+        "imported and stepped fields alike"
+    );
+    let spaced = search(ContactQuery {
+        field: Some(("due date".into(), text("2025-01-31"))),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&spaced), ["2799000001"]);
+    let vip = search(ContactQuery {
+        label: Some("vip".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&vip), ["2782000001", "2782000003"]);
+    let out = search(ContactQuery {
+        opted_out: Some(true),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&out), ["2782000002"]);
+    let both = search(ContactQuery {
+        prefix: Some("2782".into()),
+        label: Some("vip".into()),
+        opted_out: Some(false),
+        after: Some("2782000001".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&both), ["2782000003"], "filters and the cursor combine");
+    let page = store
+        .search_contacts(ContactQuery {
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&page), ["2782000001", "2782000002"]);
+
+    // Importing again updates: a label is added once, the field index follows.
+    let again = store
+        .import_contacts(
+            vec![import("2782000001", &[("name", text("Ann B"))], &["vip"])],
+            audit("ann", "contacts_imported", "127.0.0.1"),
+            4,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        ImportCount {
+            created: 0,
+            updated: 1
+        }
+    );
+    let vip = search(ContactQuery {
+        label: Some("vip".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(vip[0].labels, ["vip"], "a label is added once");
+    let old_name = search(ContactQuery {
+        field: Some(("name".into(), text("Ann"))),
+        ..Default::default()
+    })
+    .await;
+    assert!(old_name.is_empty(), "the field index follows the update");
+}
+
+async fn a_recent_contact_reads_only_the_last_journal_entries(store: &dyn Store) {
+    for n in 0..5_i64 {
+        store
+            .accept(vec![message(&format!("m{n}"), "c")], 10 * n)
+            .await
+            .unwrap();
+        let (event, _) = store.next_event("c").await.unwrap().unwrap();
+        let mut commit = step("c", n, event.id);
+        commit.outbox.push(NewOutbox {
+            kind: "message".into(),
+            body: format!("reply {n}"),
+            by_contact: true,
+            not_before: 10 * n,
+        });
+        store.commit_step(commit, 10 * n).await.unwrap();
+    }
+    let recent = store.recent_contact("c", 2).await.unwrap().unwrap();
+    let versions: Vec<i64> = recent.journal.iter().map(|j| j.version).collect();
+    assert_eq!(versions, [4, 5], "the last two, oldest first");
+    let bodies: Vec<&str> = recent.outbox.iter().map(|o| o.body.as_str()).collect();
+    assert_eq!(bodies, ["reply 3", "reply 4"], "only what those steps sent");
+    let whole = store.contact("c").await.unwrap().unwrap();
+    assert_eq!((whole.journal.len(), whole.outbox.len()), (5, 5));
+    let short = store.recent_contact("c", 50).await.unwrap().unwrap();
+    assert_eq!(
+        short.outbox.len(),
+        5,
+        "fewer entries than asked: everything"
+    );
+    assert!(store.recent_contact("nobody", 2).await.unwrap().is_none());
 }

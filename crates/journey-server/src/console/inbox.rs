@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use journey_runtime::{Outbound, RunState};
-use journey_store::{ContactRow, InboxChange, InboxItem, Millis};
+use journey_store::{ContactRow, ContactView, InboxChange, InboxItem, Millis};
 use journey_whatsapp::window;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -66,7 +66,7 @@ const MAX_TEXT: usize = 4096;
 /// Longest label.
 const MAX_LABEL: usize = 100;
 
-fn unavailable(e: impl std::fmt::Display) -> Response {
+pub(super) fn unavailable(e: impl std::fmt::Display) -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
 }
 
@@ -75,7 +75,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
-fn waiting(item: &InboxItem, now: Millis) -> Value {
+pub(super) fn waiting(item: &InboxItem, now: Millis) -> Value {
     json!({
         "contact": item.contact,
         "queue": item.queue,
@@ -202,20 +202,13 @@ fn summary(message: &Outbound) -> String {
     }
 }
 
-async fn conversation_view(
-    State(app): State<Arc<App>>,
-    _agent: Agent<Inbox>,
-    Path(id): Path<String>,
-) -> Response {
-    let view = match app.store.contact(&id).await {
-        Ok(Some(view)) => view,
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no contact `{id}`")),
-        Err(e) => return unavailable(e),
-    };
-    let (item, notes) = match (app.store.inbox_item(&id).await, app.store.notes(&id).await) {
-        (Ok(item), Ok(notes)) => (item, notes),
-        (Err(e), _) | (_, Err(e)) => return unavailable(e),
-    };
+/// Journal entries a conversation shows: the latest, however long the contact's
+/// history (the store reads only these).
+pub(super) const CONVERSATION_ENTRIES: usize = 200;
+
+/// The messages both ways and the steps of the journal entries `view` holds, oldest
+/// first: what the conversation and the contact's profile show.
+pub(super) fn history(id: &str, view: &ContactView) -> (Vec<Value>, Vec<Value>) {
     let outbox: BTreeMap<&str, _> = view
         .outbox
         .iter()
@@ -269,6 +262,24 @@ async fn conversation_view(
         }
         steps.push(json!({"at": at, "event": entry.kind, "did": did}));
     }
+    (messages, steps)
+}
+
+async fn conversation_view(
+    State(app): State<Arc<App>>,
+    _agent: Agent<Inbox>,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match app.store.recent_contact(&id, CONVERSATION_ENTRIES).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no contact `{id}`")),
+        Err(e) => return unavailable(e),
+    };
+    let (item, notes) = match (app.store.inbox_item(&id).await, app.store.notes(&id).await) {
+        (Ok(item), Ok(notes)) => (item, notes),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let (messages, steps) = history(&id, &view);
     let row = &view.row;
     let now = app.clock.now();
     let open = window::is_open(
@@ -419,13 +430,15 @@ struct LabelRequest {
 }
 
 fn check_label(label: &str) -> Result<(), Response> {
-    if label.trim().is_empty() || label.len() > MAX_LABEL || label.chars().any(char::is_control) {
-        return Err(error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("a label is a word or a few, at most {MAX_LABEL} characters"),
-        ));
-    }
-    Ok(())
+    label_fault(label).map_or(Ok(()), |why| {
+        Err(error(StatusCode::UNPROCESSABLE_ENTITY, why))
+    })
+}
+
+/// Why a label cannot be one, if it cannot.
+pub(super) fn label_fault(label: &str) -> Option<String> {
+    (label.trim().is_empty() || label.len() > MAX_LABEL || label.chars().any(char::is_control))
+        .then(|| format!("a label is a word or a few, at most {MAX_LABEL} characters"))
 }
 
 async fn add_label(

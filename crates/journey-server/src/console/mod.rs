@@ -9,6 +9,7 @@
 //!  GET  /console/audit   the audit log, newest first (admins)
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
 //!  /console/api/broadcasts…  broadcasts (broadcasts.rs: operators and admins)
+//!  /console/api/contacts…    search, profiles, CSV import and export (contacts.rs: the same)
 //!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
 //!
@@ -19,6 +20,8 @@
 
 pub(crate) mod assign;
 pub(crate) mod broadcasts;
+mod contacts;
+mod contacts_csv;
 mod guard;
 mod inbox;
 mod page;
@@ -59,6 +62,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/audit", get(audit_log))
         .merge(inbox::router())
         .merge(broadcasts::router())
+        .merge(contacts::router())
         .route("/console", get(page::bare))
         .route("/console/", get(page::index))
         .route("/console/{*path}", get(page::below))

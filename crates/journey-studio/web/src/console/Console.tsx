@@ -1,12 +1,14 @@
 // The console's shell: who is signed in (`/console/me`), the sign-in form when nobody is,
-// and the page the address's hash names: the inbox (`#/`, `#/c/CONTACT`), broadcasts
-// (`#/broadcasts`, `#/broadcasts/ID`) or the audit log (`#/audit`, admins). The server
-// says who may see what; a refusal is shown as it is.
+// and the page the address's hash names: the inbox (`#/`, `#/c/CONTACT`), the contacts
+// (`#/contacts`, `#/contacts/CONTACT`), broadcasts (`#/broadcasts`, `#/broadcasts/ID`) or
+// the audit log (`#/audit`, admins). The server says who may see what; a refusal is shown
+// as it is.
 
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, setCsrf, type Me } from "./api";
 import { Audit } from "./Audit";
 import { Broadcasts } from "./Broadcasts";
+import { Contacts } from "./Contacts";
 import { Inbox } from "./Inbox";
 import { route, type Route } from "./route";
 import { SignIn } from "./SignIn";
@@ -53,6 +55,9 @@ export function Console() {
           <a href="#/" aria-current={where.page === "inbox" ? "page" : undefined}>
             Inbox
           </a>
+          <a href="#/contacts" aria-current={where.page === "contacts" ? "page" : undefined}>
+            Contacts
+          </a>
           <a href="#/broadcasts" aria-current={where.page === "broadcasts" ? "page" : undefined}>
             Broadcasts
           </a>
@@ -69,6 +74,8 @@ export function Console() {
         <Audit onError={failed} />
       ) : where.page === "broadcasts" ? (
         <Broadcasts id={where.id} onError={failed} />
+      ) : where.page === "contacts" ? (
+        <Contacts contact={where.contact} onError={failed} />
       ) : (
         <Inbox me={me} contact={where.contact} onError={failed} />
       )}

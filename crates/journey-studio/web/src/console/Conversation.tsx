@@ -4,7 +4,7 @@
 // is shown in the server's words beside what was tried.
 
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, api, localTime, type Conversation } from "./api";
+import { ApiError, api, localTime, type Conversation, type Message } from "./api";
 import { Failure } from "./Failure";
 import { ReplyBox } from "./Reply";
 
@@ -73,18 +73,7 @@ export function ConversationPane({ contact, changes, teams, onChanged, onError }
           </span>
           {view.opted_out && <span className="badge badge-window">opted out</span>}
         </header>
-        <ol className="messages" aria-label="Messages">
-          {view.messages.map((message, i) => (
-            <li key={i} className={`message from-${message.from}`} data-from={message.from}>
-              <span className="message-text">{message.text ?? `[${message.kind ?? "message"}]`}</span>
-              <span className="message-meta">
-                {message.from === "agent" ? (message.agent ?? "agent") : message.from} · {localTime(message.at)}
-                {message.state && ` · ${message.delivery ?? message.state}`}
-                {message.error && ` · ${message.error}`}
-              </span>
-            </li>
-          ))}
-        </ol>
+        <MessageList messages={view.messages} />
         {problem && (
           <p className="form-error" role="alert" data-testid="problem">
             {problem}
@@ -101,14 +90,7 @@ export function ConversationPane({ contact, changes, teams, onChanged, onError }
         <Labels view={view} busy={busy} act={act} />
         <Notes view={view} busy={busy} act={act} />
         <Section title="Contact fields">
-          <dl className="contact-fields">
-            {Object.entries(view.fields).map(([name, value]) => (
-              <div key={name}>
-                <dt>{name}</dt>
-                <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
-              </div>
-            ))}
-          </dl>
+          <FieldList fields={view.fields} />
         </Section>
         <Section title={view.journey ? `Steps of ${view.journey}` : "Steps"}>
           <ol className="steps">
@@ -246,4 +228,40 @@ function Notes({ view, busy, act }: Part) {
       </form>
     </Section>
   );
+}
+
+/** The messages both ways, oldest first (the conversation, and a contact's profile). */
+export function MessageList({ messages }: { messages: Message[] }) {
+  return (
+    <ol className="messages" aria-label="Messages">
+      {messages.map((message, i) => (
+        <li key={i} className={`message from-${message.from}`} data-from={message.from}>
+          <span className="message-text">{message.text ?? `[${message.kind ?? "message"}]`}</span>
+          <span className="message-meta">
+            {message.from === "agent" ? (message.agent ?? "agent") : message.from} · {localTime(message.at)}
+            {message.state && ` · ${message.delivery ?? message.state}`}
+            {message.error && ` · ${message.error}`}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** A contact's fields as the server gives them. */
+export function FieldList({ fields }: { fields: Record<string, unknown> }) {
+  return (
+    <dl className="contact-fields">
+      {Object.entries(fields).map(([name, value]) => (
+        <div key={name}>
+          <dt>{name}</dt>
+          <dd>{fieldText(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function fieldText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }

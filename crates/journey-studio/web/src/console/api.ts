@@ -81,6 +81,54 @@ export interface AuditEntry {
   detail: string;
 }
 
+export interface ContactListing {
+  contact: string;
+  fields: Record<string, unknown>;
+  labels: string[];
+  opted_out: boolean;
+  handoff: string | null;
+}
+
+export interface ContactPage {
+  contacts: ContactListing[];
+  next: string | null;
+  /** The contact fields there are to search by. */
+  fields: string[];
+}
+
+export interface ContactProfile {
+  contact: string;
+  fields: Record<string, unknown>;
+  labels: string[];
+  opted_out: boolean;
+  marketing_opted_out: boolean;
+  handoff: Handoff | null;
+  messages: Message[];
+  steps: { at: string; event: string; did: string[] }[];
+  history_limit: number;
+}
+
+/** A search as the server takes it (its query string). */
+export interface ContactSearch {
+  q?: string;
+  field?: string;
+  value?: string;
+  label?: string;
+  opted?: "" | "in" | "out";
+  after?: string;
+}
+
+/** A row (or the file) an import refused, as the server names it. */
+export interface RejectedRow {
+  line: number;
+  column: string | null;
+  why: string;
+}
+
+export type ImportResult =
+  | { imported: true; created: number; updated: number }
+  | { imported: false; error: string; rejected: RejectedRow[]; more_rejected: number };
+
 export interface TemplateReply {
   name: string;
   language: string;
@@ -179,6 +227,29 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   return (await response.json()) as T;
 }
 
+/** The query string of a contact search: the filters given, and nothing for the rest. */
+export function contactQuery(search: ContactSearch): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(search)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Posts a CSV file to the import; a refusal with rejected rows is an answer, not an error. */
+async function importContacts(csv: string): Promise<ImportResult> {
+  const response = await fetch("api/contacts/import", {
+    method: "POST",
+    headers: { "Content-Type": "text/csv", "X-CSRF-Token": csrf },
+    body: csv,
+    credentials: "same-origin",
+  });
+  const answer = await response.json().catch(() => null);
+  if (response.ok) return { imported: true, created: answer.created, updated: answer.updated };
+  if (answer && Array.isArray(answer.rejected))
+    return { imported: false, error: answer.error, rejected: answer.rejected, more_rejected: answer.more_rejected };
+  throw new ApiError(answer?.error ?? `${response.status} ${response.statusText}`, response.status);
+}
+
 const conversation = (contact: string) => `api/conversations/${encodeURIComponent(contact)}`;
 
 export const api = {
@@ -207,6 +278,11 @@ export const api = {
     call<{ id: number; count: BroadcastCount }>("POST", "api/broadcasts", request),
   sendBroadcast: (id: number) => call<unknown>("POST", `api/broadcasts/${id}/send`),
   cancelBroadcast: (id: number) => call<{ dropped: number }>("POST", `api/broadcasts/${id}/cancel`),
+  contacts: (search: ContactSearch) => call<ContactPage>("GET", `api/contacts${contactQuery(search)}`),
+  contact: (contact: string) => call<ContactProfile>("GET", `api/contacts/${encodeURIComponent(contact)}`),
+  importContacts,
+  /** Where the export of a search downloads from (a link: the browser streams it). */
+  exportUrl: (search: ContactSearch) => `api/contacts/export${contactQuery({ ...search, after: undefined })}`,
 };
 
 /** "3 h 05 min", "12 min", "40 s": how long someone has waited. */
