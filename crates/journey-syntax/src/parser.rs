@@ -225,8 +225,8 @@ impl<'a> Driver<'a> {
                 .chunks(chunk)
                 .map(|chunk| {
                     std::thread::Builder::new()
-                        // The main thread's size: pest's own stack guard then refuses
-                        // exactly what it refuses there.
+                        // The main thread's size: whatever the driver alone parses, a
+                        // worker parses too.
                         .stack_size(8 << 20)
                         .spawn_scoped(scope, move || {
                             chunk
