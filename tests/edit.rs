@@ -584,7 +584,9 @@ impl Picker<'_> {
                             at: at.clone(),
                             index,
                         },
-                        inverse: Some((
+                        // An option leading to no card (a J101 finding) has no inverse:
+                        // adding an option refuses a card the journey does not have.
+                        inverse: names.contains(&card).then_some((
                             EditOp::AddOption {
                                 file,
                                 at,
