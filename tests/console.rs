@@ -491,6 +491,15 @@ fn people_sign_in_and_are_audited_on_postgres() {
     on_postgres("people", people_sign_in_and_are_audited);
 }
 
+/// `test` on a SQLite database of its own.
+fn on_sqlite(test: fn(&str)) {
+    let data = tempfile::tempdir().unwrap();
+    test(&format!(
+        "sqlite://{}",
+        data.path().join("journey.db").display()
+    ));
+}
+
 /// `test` on a schema of its own in the database of `JOURNEY_TEST_DATABASE_URL`,
 /// dropped after.
 fn on_postgres(name: &str, test: fn(&str)) {
@@ -1140,9 +1149,7 @@ fn the_inbox_works_a_handoff(database: &str) {
 
 #[test]
 fn the_inbox_works_a_handoff_on_sqlite() {
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    the_inbox_works_a_handoff(&database);
+    on_sqlite(the_inbox_works_a_handoff);
 }
 
 #[test]
@@ -1436,9 +1443,7 @@ fn handoffs_are_assigned_by_the_queues_rules(database: &str) {
 
 #[test]
 fn handoffs_are_assigned_by_the_queues_rules_on_sqlite() {
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    handoffs_are_assigned_by_the_queues_rules(&database);
+    on_sqlite(handoffs_are_assigned_by_the_queues_rules);
 }
 
 #[test]
@@ -1766,9 +1771,7 @@ fn a_broadcast_is_paced_by_the_tier(database: &str) {
 
 #[test]
 fn a_broadcast_is_paced_by_the_tier_on_sqlite() {
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    a_broadcast_is_paced_by_the_tier(&database);
+    on_sqlite(a_broadcast_is_paced_by_the_tier);
 }
 
 #[test]
@@ -2003,9 +2006,7 @@ fn contacts_are_imported_searched_and_exported(database: &str) {
 
 #[test]
 fn contacts_are_imported_searched_and_exported_on_sqlite() {
-    let data = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", data.path().join("journey.db").display());
-    contacts_are_imported_searched_and_exported(&database);
+    on_sqlite(contacts_are_imported_searched_and_exported);
 }
 
 #[test]
