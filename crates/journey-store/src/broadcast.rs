@@ -106,6 +106,10 @@ pub trait BroadcastStore {
     /// many moved.
     fn release_broadcasts(&self, now: Millis, room: u64) -> StoreFuture<'_, u64>;
 
+    /// Whether any waiting row is due at `now`: a read, so that an idle server's
+    /// pacing tick neither reads the tier's reach nor takes the writer.
+    fn broadcasts_due(&self, now: Millis) -> StoreFuture<'_, bool>;
+
     /// Each recipient of broadcast `id` and what became of their message.
     fn broadcast_sends(&self, id: i64) -> StoreFuture<'_, Vec<BroadcastSend>>;
 }
@@ -182,6 +186,16 @@ mod sqlite {
                 )?
                 .query_map([id], broadcast_row)?
                 .collect()
+            });
+            Box::pin(async move { result })
+        }
+
+        fn broadcasts_due(&self, now: Millis) -> StoreFuture<'_, bool> {
+            let result = self.read(|conn| {
+                conn.prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM broadcast_queue WHERE due <= ?1)",
+                )?
+                .query_row([now], |r| r.get(0))
             });
             Box::pin(async move { result })
         }
@@ -408,6 +422,18 @@ mod postgres {
                     .iter()
                     .map(broadcast_row)
                     .collect())
+            })
+        }
+
+        fn broadcasts_due(&self, now: Millis) -> StoreFuture<'_, bool> {
+            Box::pin(async move {
+                Ok(self
+                    .query(
+                        "SELECT EXISTS (SELECT 1 FROM broadcast_queue WHERE due <= $1)",
+                        &[&now],
+                    )
+                    .await?[0]
+                    .get(0))
             })
         }
 

@@ -561,6 +561,14 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             return;
         }
         let now = app.clock.now();
+        match app.store.broadcasts_due(now).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!("cannot read the waiting broadcast messages: {e}");
+                continue;
+            }
+        }
         let reached = match app.store.reach_since(now - DAY).await {
             Ok(reach) => reach.len() as u64,
             Err(e) => {
