@@ -1873,6 +1873,14 @@ fn contacts_are_imported_searched_and_exported(database: &str) {
         "{}",
         unknown.body
     );
+    assert!(
+        unknown.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the file's header cannot be imported, so nothing was imported"),
+        "a header fault is no row's: {}",
+        unknown.body
+    );
 
     // A good file: two new contacts and the known one updated, in one go.
     let good = "phone,age,checkup_slot,opted_in,labels\n\

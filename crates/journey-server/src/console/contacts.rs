@@ -242,16 +242,28 @@ fn rejected(mut bad: Vec<Rejected>) -> Response {
     lines.dedup();
     let more = bad.len().saturating_sub(MAX_REPORTED);
     bad.truncate(MAX_REPORTED);
-    let rows = if lines.len() == 1 { "row" } else { "rows" };
+    // The file's own faults (an unknown or repeated column) are reported at line 1,
+    // the header: no row is at fault then.
+    let error = if lines == [1] {
+        "the file's header cannot be imported, so nothing was imported: correct the \
+         header and upload the file again"
+            .to_owned()
+    } else {
+        let (rows, them) = if lines.len() == 1 {
+            ("row", "it")
+        } else {
+            ("rows", "them")
+        };
+        format!(
+            "{} {rows} cannot be imported, so nothing was imported: correct {them} and \
+             upload the file again",
+            lines.len(),
+        )
+    };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         Json(json!({
-            "error": format!(
-                "{} {rows} cannot be imported, so nothing was imported: correct {} and \
-                 upload the file again",
-                lines.len(),
-                if lines.len() == 1 { "it" } else { "them" },
-            ),
+            "error": error,
             "rejected": bad,
             "more_rejected": more,
         })),
