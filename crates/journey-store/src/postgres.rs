@@ -2043,16 +2043,7 @@ async fn import_contacts(
 ) -> StoreResult<ImportCount> {
     let mut count = ImportCount::default();
     for contact in contacts {
-        // A shallow merge (`||`): a field given replaces the contact's, others stay.
-        let fields = format!(
-            "{{{}}}",
-            contact
-                .fields
-                .iter()
-                .map(|(name, value)| format!("{}:{value}", crate::json_string(name)))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let fields = contact.fields_object();
         let created: bool = one(
             tx,
             "INSERT INTO contacts (id, version, fields, opted_out, updated_at) \

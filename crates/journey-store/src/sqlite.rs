@@ -1549,29 +1549,31 @@ fn import_contacts(
 ) -> rusqlite::Result<ImportCount> {
     let mut count = ImportCount::default();
     for contact in contacts {
+        // One statement a contact, the fields merged shallowly (`json_patch`; imported
+        // values are never null, which it would read as "remove"): the field index's
+        // trigger then runs once a contact, not once a field.
         let created = conn
             .prepare_cached(
                 "INSERT INTO contacts (id, version, fields, opted_out, updated_at) \
-                 VALUES (?1, 1, '{}', COALESCE(?2, 0), ?3) \
+                 VALUES (?1, 1, json(?2), COALESCE(?3, 0), ?4) \
                  ON CONFLICT (id) DO UPDATE SET version = contacts.version + 1, \
-                    opted_out = COALESCE(?2, contacts.opted_out), updated_at = ?3 \
+                    fields = json_patch(contacts.fields, excluded.fields), \
+                    opted_out = COALESCE(?3, contacts.opted_out), updated_at = ?4 \
                  RETURNING version = 1",
             )?
             .query_row(
-                params![contact.id, contact.opted_out.map(i64::from), now],
+                params![
+                    contact.id,
+                    contact.fields_object(),
+                    contact.opted_out.map(i64::from),
+                    now
+                ],
                 |r| r.get::<_, bool>(0),
             )?;
         if created {
             count.created += 1;
         } else {
             count.updated += 1;
-        }
-        for (name, value) in &contact.fields {
-            let path = format!("$.{}", crate::json_string(name));
-            conn.prepare_cached(
-                "UPDATE contacts SET fields = json_set(fields, ?2, json(?3)) WHERE id = ?1",
-            )?
-            .execute(params![contact.id, path, value])?;
         }
         for label in &contact.labels {
             conn.prepare_cached(

@@ -430,6 +430,19 @@ pub struct ContactImport {
     pub labels: Vec<String>,
 }
 
+impl ContactImport {
+    /// The fields as one JSON object, for a shallow merge into the contact's: a field
+    /// given replaces the contact's, the others stay.
+    pub(crate) fn fields_object(&self) -> String {
+        let members: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(name, value)| format!("{}:{value}", crate::json_string(name)))
+            .collect();
+        format!("{{{}}}", members.join(","))
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportCount {
     pub created: usize,
