@@ -65,7 +65,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     *span,
                     format!("card `{name}` is defined twice without a guard"),
                 )
-                .with_label("second definition")
+                .with_label("never runs: every `then`, button and list option goes to the first, as in Turn")
                 .with_secondary(ctx.journey.file, *first, "first defined here")
                 .with_help("rename one of them, or add `when <condition>` to all but one"),
             );
