@@ -88,7 +88,7 @@ fn fixture_notebooks_import_as_their_snapshots_say() {
     let map = fixture_map();
     let files = fixture_files("fixtures/import");
     let notebooks: Vec<&String> = files.iter().filter(|f| !f.ends_with("broken.md")).collect();
-    assert_eq!(notebooks.len(), 5, "{files:?}");
+    assert_eq!(notebooks.len(), 6, "{files:?}");
     for path in notebooks {
         let text = std::fs::read_to_string(path).expect("readable fixture");
         let imported = import(path, &text, &map);

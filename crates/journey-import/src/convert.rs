@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use journey_diagnostics::{SourceFile, Span};
-use journey_model::builtins;
+use journey_model::{MessageKind, builtins};
 use journey_syntax::{
     Arg, Call, Card, Expr, ExprKind, Ident, Item, Journey, Module, Stmt, StmtKind, print,
 };
@@ -235,6 +235,7 @@ impl Converter<'_> {
                     Item::Card(card) => {
                         self.card(card);
                         self.captions(card);
+                        self.list_media(card);
                         ends |= self.menus_end(card, &end);
                     }
                     Item::Setting(setting) if setting.call.callee.name == "trigger" => {
@@ -284,6 +285,36 @@ impl Converter<'_> {
         }
     }
 
+    /// Turn compiles a list without the image, video or document in its body (WhatsApp
+    /// takes no media header on a list); a `.journey` list would send it and fail.
+    fn list_media(&mut self, card: &mut Card) {
+        for call in card.body.iter_mut().filter_map(statement_call) {
+            if call.callee.name != "list" {
+                continue;
+            }
+            let Some(block) = &mut call.block else {
+                continue;
+            };
+            let mut dropped = Vec::new();
+            block.retain(|stmt| {
+                let media = matches!(&stmt.kind, StmtKind::Expr(Expr { kind: ExprKind::Call(inner), .. })
+                    if MessageKind::from_name(&inner.callee.name)
+                        .is_some_and(MessageKind::is_media_header));
+                if media {
+                    dropped.push(stmt.span);
+                }
+                !media
+            });
+            for span in dropped {
+                self.changed(
+                    "list media",
+                    span,
+                    "Turn sends a list without its media header: this line is left out".to_owned(),
+                );
+            }
+        }
+    }
+
     /// A menu of a card with no `then:` ends the flow in Turn when the reply matches no
     /// option; a `.journey` menu asks again, so it gets `on_invalid:` an empty card.
     fn menus_end(&mut self, card: &mut Card, end: &str) -> bool {
@@ -291,22 +322,7 @@ impl Converter<'_> {
             return false;
         }
         let mut ends = false;
-        for stmt in &mut card.body {
-            let call = match &mut stmt.kind {
-                StmtKind::Expr(Expr {
-                    kind: ExprKind::Call(call),
-                    ..
-                })
-                | StmtKind::Assign {
-                    value:
-                        Expr {
-                            kind: ExprKind::Call(call),
-                            ..
-                        },
-                    ..
-                } => call,
-                _ => continue,
-            };
+        for call in card.body.iter_mut().filter_map(statement_call) {
             if !matches!(call.callee.name.as_str(), "buttons" | "list")
                 || call.named("on_invalid").is_some()
             {
@@ -444,5 +460,24 @@ fn empty_card(name: &str, journey: Span) -> Card {
         span,
         header_span: span,
         recovered: false,
+    }
+}
+
+/// The call of a statement line, `call(…)` or `x = call(…)`.
+fn statement_call(stmt: &mut Stmt) -> Option<&mut Call> {
+    match &mut stmt.kind {
+        StmtKind::Expr(Expr {
+            kind: ExprKind::Call(call),
+            ..
+        })
+        | StmtKind::Assign {
+            value:
+                Expr {
+                    kind: ExprKind::Call(call),
+                    ..
+                },
+            ..
+        } => Some(call),
+        _ => None,
     }
 }

@@ -452,6 +452,14 @@ impl MessageKind {
         }
     }
 
+    /// An image, video or document: what a menu may take as its media header.
+    pub fn is_media_header(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Image | MessageKind::Video | MessageKind::Document
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<MessageKind> {
         Some(match name {
             "text" => MessageKind::Text,
@@ -710,6 +718,9 @@ pub enum Issue {
     },
     /// A line that computes a value and drops it (`text "Hi"`, `upper(x)`).
     NoEffect { span: Span },
+    /// An image, video or document in a Turn notebook's `list` body: WhatsApp takes no
+    /// media header on a list, and Turn compiles the list without it.
+    MediaDroppedFromList { kind: MessageKind, span: Span },
     /// A call whose arguments have the wrong shape (`buttons(3)`).
     BadArguments {
         function: String,

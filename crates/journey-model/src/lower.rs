@@ -595,12 +595,20 @@ impl Lowerer<'_> {
                 }) if MessageKind::from_name(&inner.callee.name).is_some() => {
                     let builtin = builtins::lookup(&inner.callee.name).expect("messages are built-ins");
                     self.check_call_shape(inner, builtin);
-                    body.push(self.message(&StatementCall {
+                    let message = self.message(&StatementCall {
                         call: inner,
                         builtin,
                         var: None,
                         span: stmt.span,
-                    }));
+                    });
+                    if self.turn && s.builtin.name == "list" && message.kind.is_media_header() {
+                        self.issues.push(Issue::MediaDroppedFromList {
+                            kind: message.kind,
+                            span: stmt.span,
+                        });
+                        continue;
+                    }
+                    body.push(message);
                 }
                 _ => self.issues.push(Issue::BadArguments {
                     function: s.builtin.name.to_owned(),

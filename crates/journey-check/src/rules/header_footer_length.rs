@@ -1,6 +1,6 @@
 use journey_diagnostics::{Diagnostic, Severity};
 
-use journey_model::{MenuKind, MessageKind};
+use journey_model::{Issue, MenuKind};
 
 use crate::limits::{self, Place};
 use crate::rule::{Context, Rule};
@@ -16,6 +16,10 @@ inside a `buttons`/`list` block) of a menu against 60 characters, and reports a 
 header (`image(...)`, `video(...)`, `document(...)` in the block) on a list, which
 WhatsApp allows on reply buttons only. Only literal text is measured (strings with `@`
 interpolations are WA420's); characters are counted as Unicode scalar values.
+
+In a Turn notebook, a list's media header is a warning instead: Turn compiles the list
+without it (its compiled flow has no trace of the media), so the notebook runs here as it
+ran in Turn, and the media is never seen.
 
 ## Why is this bad?
 WhatsApp rejects an interactive message whose header or footer text is over 60
@@ -44,13 +48,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if menu.kind != MenuKind::List {
             continue;
         }
-        let media = menu.body.iter().filter(|m| {
-            matches!(
-                m.kind,
-                MessageKind::Image | MessageKind::Video | MessageKind::Document
-            )
-        });
-        for message in media {
+        for message in menu.body.iter().filter(|m| m.kind.is_media_header()) {
             out.push(
                 RULE.diagnostic(
                     ctx,
@@ -65,6 +63,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "send the media as its own message before the list, or use `header: \"…\"`",
                 ),
             );
+        }
+    }
+    // In a Turn notebook the list is sent without it, as Turn sends it: nothing fails,
+    // but the media is not seen.
+    for issue in &ctx.journey.issues {
+        if let Issue::MediaDroppedFromList { kind, span } = issue {
+            let mut diagnostic = RULE
+                .diagnostic(
+                    ctx,
+                    *span,
+                    format!(
+                        "this `{}` is not sent: Turn sends a list without its media header",
+                        kind.name()
+                    ),
+                )
+                .with_label("dropped, as Turn drops it (lists take a text header only)")
+                .with_help("send the media as its own message before the list");
+            diagnostic.severity = Severity::Warning;
+            out.push(diagnostic);
         }
     }
 }
