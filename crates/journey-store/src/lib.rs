@@ -48,7 +48,8 @@ pub use broadcast::{
 };
 pub use postgres::PgStore;
 pub use reports::{
-    CardCount, DayActivity, HandoffRecord, MessageCount, ReportStore, ResultQuery, ResultRow,
+    CardCount, DayActivity, HandoffRecord, MessageFigures, ORIGINS, ReportStore, ResultQuery,
+    ResultRow,
 };
 pub use sqlite::SqliteStore;
 pub use types::*;

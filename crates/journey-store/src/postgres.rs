@@ -275,7 +275,7 @@ const MIGRATIONS: &[&str] = &[
         last_at BIGINT NOT NULL,
         PRIMARY KEY (journey, card, contact)
     );
-    CREATE INDEX card_visits_range ON card_visits(journey, last_at, first_at, card);
+    CREATE INDEX card_visits_range ON card_visits(journey, card, last_at, first_at);
 
     CREATE TABLE journey_places (
         journey TEXT NOT NULL,
@@ -284,7 +284,7 @@ const MIGRATIONS: &[&str] = &[
         at BIGINT NOT NULL,
         PRIMARY KEY (journey, contact)
     );
-    CREATE INDEX journey_places_range ON journey_places(journey, at, card);
+    CREATE INDEX journey_places_range ON journey_places(journey, card, at);
 
     CREATE TABLE contact_days (
         day TEXT NOT NULL,
@@ -297,7 +297,7 @@ const MIGRATIONS: &[&str] = &[
 
     ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT 'bot';
     UPDATE outbox SET origin = 'broadcast' WHERE idem_key LIKE 'broadcast:%';
-    CREATE INDEX outbox_created ON outbox(created_at, kind, origin, state, delivery_rank);
+    CREATE INDEX outbox_report ON outbox(kind, origin, state, delivery_rank, created_at);
     CREATE INDEX results_at ON results(at, id);
     "#,
 ];

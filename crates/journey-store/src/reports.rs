@@ -49,16 +49,83 @@ pub struct HandoffRecord {
     pub closed_at: Option<Millis>,
 }
 
-/// Outbox messages written in a range with this origin, state and delivery rank.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MessageCount {
-    /// `bot`, `agent` or `broadcast`.
+/// Who writes outbox messages: the journeys, an agent, a broadcast.
+pub const ORIGINS: [&str; 3] = ["bot", "agent", "broadcast"];
+
+/// The messages of one origin the outbox took in a range, by what became of them.
+/// `sent` counts those WhatsApp took and did not report failed later (delivered and
+/// read ones too), `delivered` those delivered (read or not), `read` those read;
+/// `failed` those refused, dead, or reported failed; `pending` those not sent yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageFigures {
     pub origin: String,
-    /// `queued`, `sending`, `sent`, `dead`.
-    pub state: String,
-    /// The status webhooks' rank: 0 none yet, 1 sent, 2 delivered, 3 read, 9 failed.
-    pub rank: i32,
-    pub count: i64,
+    pub total: i64,
+    pub pending: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub failed: i64,
+}
+
+/// The outbox states a message can be in.
+const STATES: [&str; 4] = ["queued", "sending", "sent", "dead"];
+/// The status webhooks' ranks: 0 none yet, 1 sent, 2 delivered, 3 read (or played).
+const RANKS: [i32; 5] = [0, 1, 2, 3, FAILED];
+/// The rank of a `failed` status.
+const FAILED: i32 = 9;
+
+/// Every (origin, state, rank) a message can have, and how many in the range have it:
+/// one count per combination, each a range of the index `outbox_report` (origin,
+/// state and rank equal, `created_at` in the range), so that only the range's entries
+/// are read and nothing is grouped or sorted.
+fn messages_sql(text: &str, int: &str, from: &str, to: &str) -> String {
+    let mut groups = Vec::new();
+    for origin in ORIGINS {
+        for state in STATES {
+            for rank in RANKS {
+                groups.push(format!("('{origin}'{text}, '{state}'{text}, {rank}{int})"));
+            }
+        }
+    }
+    format!(
+        "WITH g(origin, state, rank) AS (VALUES {}) \
+         SELECT g.origin, g.state, g.rank, (SELECT COUNT(*) FROM outbox o \
+            WHERE o.kind = 'message' AND o.origin = g.origin AND o.state = g.state \
+              AND o.delivery_rank = g.rank AND o.created_at >= {from} \
+              AND o.created_at < {to}) \
+         FROM g",
+        groups.join(", ")
+    )
+}
+
+/// Each origin's figures from the counts of its (state, rank) combinations.
+fn message_figures(
+    counts: impl IntoIterator<Item = (String, String, i32, i64)>,
+) -> Vec<MessageFigures> {
+    let mut figures: Vec<MessageFigures> = ORIGINS
+        .iter()
+        .map(|origin| MessageFigures {
+            origin: (*origin).to_owned(),
+            ..MessageFigures::default()
+        })
+        .collect();
+    for (origin, state, rank, n) in counts {
+        let Some(f) = figures.iter_mut().find(|f| f.origin == origin) else {
+            continue;
+        };
+        f.total += n;
+        match state.as_str() {
+            _ if state == "dead" || rank == FAILED => f.failed += n,
+            "queued" | "sending" => f.pending += n,
+            "sent" => {
+                f.sent += n;
+                f.delivered += if rank >= 2 { n } else { 0 };
+                f.read += if rank >= 3 { n } else { 0 };
+            }
+            _ => {}
+        }
+    }
+    figures
 }
 
 /// A card of a journey's funnel.
@@ -101,12 +168,12 @@ pub trait ReportStore {
     /// Handoffs opened in the range, oldest first.
     fn handoff_history(&self, from: Millis, to: Millis) -> StoreFuture<'_, Vec<HandoffRecord>>;
 
-    /// Messages the outbox took in the range, counted by origin, state and rank.
-    fn message_counts(&self, from: Millis, to: Millis) -> StoreFuture<'_, Vec<MessageCount>>;
+    /// Messages the outbox took in the range, per origin ([`ORIGINS`]' order).
+    fn message_figures(&self, from: Millis, to: Millis) -> StoreFuture<'_, Vec<MessageFigures>>;
 
-    /// Per card of `journey`: contacts who were at it in the range (their first visit
-    /// before `to`, their latest at or after `from`), and those who stopped there in it.
-    /// Cards nobody reached are left out.
+    /// Per card of `journey` that anyone ever reached, in name order: contacts who were
+    /// at it in the range (their first visit before `to`, their latest at or after
+    /// `from`), and those who stopped there in it.
     fn funnel(&self, journey: String, from: Millis, to: Millis) -> StoreFuture<'_, Vec<CardCount>>;
 
     /// A page of results written in the range.
@@ -122,19 +189,40 @@ fn places(report: &StepReport) -> BTreeMap<&str, &str> {
         .collect()
 }
 
-/// Reached and stopped counts merged by card.
-fn merge(reached: Vec<(String, i64)>, stopped: Vec<(String, i64)>) -> Vec<CardCount> {
-    let mut cards: BTreeMap<String, CardCount> = BTreeMap::new();
-    for (card, n) in reached {
-        cards.entry(card.clone()).or_default().reached = n;
-    }
-    for (card, n) in stopped {
-        cards.entry(card).or_default().stopped = n;
-    }
-    cards
-        .into_iter()
-        .map(|(card, count)| CardCount { card, ..count })
-        .collect()
+/// The funnel's query: the journey's cards found by a loose scan of the index (one
+/// lookup per card, not per visit), then per card two counts over index ranges, so
+/// that no visit outside the range is read and nothing is grouped in a temporary table.
+/// A contact's latest card is one they visited: `card_visits` has every card.
+macro_rules! funnel_sql {
+    ($journey:literal, $from:literal, $to:literal) => {
+        concat!(
+            "WITH RECURSIVE cards(card) AS (",
+            "SELECT (SELECT MIN(card) FROM card_visits WHERE journey = ",
+            $journey,
+            ") ",
+            "UNION ALL SELECT (SELECT MIN(card) FROM card_visits ",
+            "WHERE journey = ",
+            $journey,
+            " AND card > cards.card) ",
+            "FROM cards WHERE cards.card IS NOT NULL) ",
+            "SELECT card, ",
+            "(SELECT COUNT(*) FROM card_visits v WHERE v.journey = ",
+            $journey,
+            " AND v.card = cards.card AND v.last_at >= ",
+            $from,
+            " AND v.first_at < ",
+            $to,
+            "), ",
+            "(SELECT COUNT(*) FROM journey_places p WHERE p.journey = ",
+            $journey,
+            " AND p.card = cards.card AND p.at >= ",
+            $from,
+            " AND p.at < ",
+            $to,
+            ") ",
+            "FROM cards WHERE card IS NOT NULL"
+        )
+    };
 }
 
 // ------------------------------------------------------------------------ SQLite
@@ -231,18 +319,6 @@ pub(crate) mod sqlite {
         Ok(())
     }
 
-    fn counts(
-        conn: &Connection,
-        sql: &str,
-        journey: &str,
-        from: Millis,
-        to: Millis,
-    ) -> rusqlite::Result<Vec<(String, i64)>> {
-        conn.prepare_cached(sql)?
-            .query_map(params![journey, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect()
-    }
-
     impl ReportStore for SqliteStore {
         fn activity(&self, first: String, last: String) -> StoreFuture<'_, Vec<DayActivity>> {
             Box::pin(async move {
@@ -290,23 +366,21 @@ pub(crate) mod sqlite {
             })
         }
 
-        fn message_counts(&self, from: Millis, to: Millis) -> StoreFuture<'_, Vec<MessageCount>> {
+        fn message_figures(
+            &self,
+            from: Millis,
+            to: Millis,
+        ) -> StoreFuture<'_, Vec<MessageFigures>> {
             Box::pin(async move {
+                let sql = messages_sql("", "", "?1", "?2");
                 self.read(|conn| {
-                    conn.prepare_cached(
-                        "SELECT origin, state, delivery_rank, COUNT(*) FROM outbox \
-                         WHERE created_at >= ?1 AND created_at < ?2 AND kind = 'message' \
-                         GROUP BY origin, state, delivery_rank",
-                    )?
-                    .query_map([from, to], |r| {
-                        Ok(MessageCount {
-                            origin: r.get(0)?,
-                            state: r.get(1)?,
-                            rank: r.get(2)?,
-                            count: r.get(3)?,
-                        })
-                    })?
-                    .collect()
+                    let counts = conn
+                        .prepare_cached(&sql)?
+                        .query_map([from, to], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    Ok(message_figures(counts))
                 })
             })
         }
@@ -319,23 +393,15 @@ pub(crate) mod sqlite {
         ) -> StoreFuture<'_, Vec<CardCount>> {
             Box::pin(async move {
                 self.read(|conn| {
-                    let reached = counts(
-                        conn,
-                        "SELECT card, COUNT(*) FROM card_visits \
-                         WHERE journey = ?1 AND last_at >= ?2 AND first_at < ?3 GROUP BY card",
-                        &journey,
-                        from,
-                        to,
-                    )?;
-                    let stopped = counts(
-                        conn,
-                        "SELECT card, COUNT(*) FROM journey_places \
-                         WHERE journey = ?1 AND at >= ?2 AND at < ?3 GROUP BY card",
-                        &journey,
-                        from,
-                        to,
-                    )?;
-                    Ok(merge(reached, stopped))
+                    conn.prepare_cached(funnel_sql!("?1", "?2", "?3"))?
+                        .query_map(params![journey, from, to], |r| {
+                            Ok(CardCount {
+                                card: r.get(0)?,
+                                reached: r.get(1)?,
+                                stopped: r.get(2)?,
+                            })
+                        })?
+                        .collect()
                 })
             })
         }
@@ -492,23 +558,6 @@ pub(crate) mod postgres {
         Ok(())
     }
 
-    impl PgStore {
-        async fn counts(
-            &self,
-            sql: &str,
-            journey: &str,
-            from: Millis,
-            to: Millis,
-        ) -> StoreResult<Vec<(String, i64)>> {
-            Ok(self
-                .query(sql, &[&journey, &from, &to])
-                .await?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect())
-        }
-    }
-
     impl ReportStore for PgStore {
         fn activity(&self, first: String, last: String) -> StoreFuture<'_, Vec<DayActivity>> {
             Box::pin(async move {
@@ -557,24 +606,18 @@ pub(crate) mod postgres {
             })
         }
 
-        fn message_counts(&self, from: Millis, to: Millis) -> StoreFuture<'_, Vec<MessageCount>> {
+        fn message_figures(
+            &self,
+            from: Millis,
+            to: Millis,
+        ) -> StoreFuture<'_, Vec<MessageFigures>> {
             Box::pin(async move {
-                Ok(self
-                    .query(
-                        "SELECT origin, state, delivery_rank, COUNT(*) FROM outbox \
-                         WHERE created_at >= $1 AND created_at < $2 AND kind = 'message' \
-                         GROUP BY origin, state, delivery_rank",
-                        &[&from, &to],
-                    )
-                    .await?
-                    .iter()
-                    .map(|r| MessageCount {
-                        origin: r.get(0),
-                        state: r.get(1),
-                        rank: r.get(2),
-                        count: r.get(3),
-                    })
-                    .collect())
+                let sql = messages_sql("::TEXT", "::INTEGER", "$1", "$2");
+                let rows = self.query(&sql, &[&from, &to]).await?;
+                Ok(message_figures(
+                    rows.iter()
+                        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))),
+                ))
             })
         }
 
@@ -585,25 +628,16 @@ pub(crate) mod postgres {
             to: Millis,
         ) -> StoreFuture<'_, Vec<CardCount>> {
             Box::pin(async move {
-                let reached = self
-                    .counts(
-                        "SELECT card, COUNT(*) FROM card_visits \
-                         WHERE journey = $1 AND last_at >= $2 AND first_at < $3 GROUP BY card",
-                        &journey,
-                        from,
-                        to,
-                    )
-                    .await?;
-                let stopped = self
-                    .counts(
-                        "SELECT card, COUNT(*) FROM journey_places \
-                         WHERE journey = $1 AND at >= $2 AND at < $3 GROUP BY card",
-                        &journey,
-                        from,
-                        to,
-                    )
-                    .await?;
-                Ok(merge(reached, stopped))
+                Ok(self
+                    .query(funnel_sql!("$1", "$2", "$3"), &[&journey, &from, &to])
+                    .await?
+                    .iter()
+                    .map(|r| CardCount {
+                        card: r.get(0),
+                        reached: r.get(1),
+                        stopped: r.get(2),
+                    })
+                    .collect())
             })
         }
 

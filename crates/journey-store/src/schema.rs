@@ -249,8 +249,8 @@ const MIGRATIONS: &[&str] = &[
     // the open ones of today copied in; each contact's first and latest visit of each
     // card and their latest card per journey (the funnel); per day in the project's time
     // zone, each active contact's messages in and runs started and finished; who wrote
-    // each outbox row (`bot`, `agent`, `broadcast`). Every report is a range scan of one
-    // index.
+    // each outbox row (`bot`, `agent`, `broadcast`). Every report reads ranges of
+    // indexes (the funnel one range per card).
     r#"
     CREATE TABLE handoff_history (
         contact TEXT NOT NULL,
@@ -278,7 +278,7 @@ const MIGRATIONS: &[&str] = &[
         last_at INTEGER NOT NULL,
         PRIMARY KEY (journey, card, contact)
     ) WITHOUT ROWID;
-    CREATE INDEX card_visits_range ON card_visits(journey, last_at, first_at, card);
+    CREATE INDEX card_visits_range ON card_visits(journey, card, last_at, first_at);
 
     CREATE TABLE journey_places (
         journey TEXT NOT NULL,
@@ -287,7 +287,7 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         PRIMARY KEY (journey, contact)
     ) WITHOUT ROWID;
-    CREATE INDEX journey_places_range ON journey_places(journey, at, card);
+    CREATE INDEX journey_places_range ON journey_places(journey, card, at);
 
     CREATE TABLE contact_days (
         day TEXT NOT NULL,
@@ -300,7 +300,7 @@ const MIGRATIONS: &[&str] = &[
 
     ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT 'bot';
     UPDATE outbox SET origin = 'broadcast' WHERE idem_key >= 'broadcast:' AND idem_key < 'broadcast;';
-    CREATE INDEX outbox_created ON outbox(created_at, kind, origin, state, delivery_rank);
+    CREATE INDEX outbox_report ON outbox(kind, origin, state, delivery_rank, created_at);
     CREATE INDEX results_at ON results(at);
     "#,
 ];

@@ -685,7 +685,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
              DROP TRIGGER contact_fields_delete; DROP TABLE contact_fields; \
              DROP INDEX labels_label; DROP INDEX contacts_opted_out; \
              DROP TABLE handoff_history; DROP TABLE card_visits; DROP TABLE journey_places; \
-             DROP TABLE contact_days; DROP INDEX outbox_created; DROP INDEX results_at; \
+             DROP TABLE contact_days; DROP INDEX outbox_report; DROP INDEX results_at; \
              ALTER TABLE outbox DROP COLUMN origin; \
              PRAGMA user_version = 2;",
         )
@@ -856,7 +856,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
              DROP TABLE broadcast_queue; DROP INDEX labels_label; DROP INDEX contacts_opted_out; \
              DROP INDEX contacts_id_pattern; DROP INDEX contacts_fields; \
              DROP TABLE handoff_history; DROP TABLE card_visits; DROP TABLE journey_places; \
-             DROP TABLE contact_days; DROP INDEX outbox_created; DROP INDEX results_at; \
+             DROP TABLE contact_days; DROP INDEX outbox_report; DROP INDEX results_at; \
              ALTER TABLE outbox DROP COLUMN origin; \
              UPDATE schema_version SET version = 2",
             store.schema()
@@ -1419,7 +1419,11 @@ async fn the_reports_read_what_steps_assignments_and_statuses_wrote(store: &dyn 
         [("Ask", 2, 1), ("End", 1, 1), ("Start", 2, 0)]
     );
     let late = store.funnel("J".into(), 1_800, 10_000).await.unwrap();
-    assert_eq!(counts(&late), [("Ask", 1, 0), ("End", 1, 1)]);
+    assert_eq!(
+        counts(&late),
+        [("Ask", 1, 0), ("End", 1, 1), ("Start", 0, 0)],
+        "every card ever reached, counted in the range"
+    );
     assert!(
         store
             .funnel("K".into(), 0, 10_000)
@@ -1477,21 +1481,40 @@ async fn the_reports_read_what_steps_assignments_and_statuses_wrote(store: &dyn 
         rank: 2,
         error: None,
     };
-    store.accept(vec![delivered], 3_000).await.unwrap();
-    let mut messages = store.message_counts(0, 10_000).await.unwrap();
-    messages.sort_by(|a, b| a.origin.cmp(&b.origin).then(a.state.cmp(&b.state)));
-    let summary: Vec<(&str, &str, i32, i64)> = messages
-        .iter()
-        .map(|m| (m.origin.as_str(), m.state.as_str(), m.rank, m.count))
-        .collect();
-    // The agent's replies are due after the claim: still queued.
-    assert_eq!(summary, [("agent", "queued", 0, 2), ("bot", "sent", 2, 1)]);
+    // The agent's first reply (version 2 of `a`) is reported failed before it went.
+    let failed = Intake::Status {
+        provider_id: "wamid.none".into(),
+        callback: Some("a:2:0".into()),
+        status: "failed".into(),
+        rank: 9,
+        error: Some("131026".into()),
+    };
+    store.accept(vec![delivered, failed], 3_000).await.unwrap();
+    let figures =
+        |origin: &str, [total, pending, sent, delivered, read, failed]: [i64; 6]| MessageFigures {
+            origin: origin.into(),
+            total,
+            pending,
+            sent,
+            delivered,
+            read,
+            failed,
+        };
+    assert_eq!(
+        store.message_figures(0, 10_000).await.unwrap(),
+        [
+            figures("bot", [1, 0, 1, 1, 0, 0]),
+            figures("agent", [2, 1, 0, 0, 0, 1]),
+            figures("broadcast", [0; 6]),
+        ]
+    );
     assert!(
         store
-            .message_counts(10_000, 20_000)
+            .message_figures(10_000, 20_000)
             .await
             .unwrap()
-            .is_empty()
+            .iter()
+            .all(|f| f.total == 0)
     );
 
     // Results, oldest first, a page at a time, of one key or all.

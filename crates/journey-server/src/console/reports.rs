@@ -27,7 +27,7 @@ use axum::routing::get;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use journey_expr::Value as JourneyValue;
-use journey_store::{HandoffRecord, MessageCount, Millis, ResultQuery, ResultRow};
+use journey_store::{HandoffRecord, MessageFigures, Millis, ResultQuery, ResultRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -266,59 +266,19 @@ async fn handoffs(
     .into_response()
 }
 
-/// Messages of one origin (or all) by what became of them. `sent` counts every
-/// message WhatsApp took that did not fail later, `delivered` those delivered (read
-/// or not), `read` those read; `failed` those refused, dead or reported failed;
-/// `pending` those not sent yet.
-#[derive(Default)]
-struct Delivery {
-    total: i64,
-    pending: i64,
-    sent: i64,
-    delivered: i64,
-    read: i64,
-    failed: i64,
+fn delivery(f: &MessageFigures) -> Value {
+    json!({
+        "total": f.total,
+        "pending": f.pending,
+        "sent": f.sent,
+        "delivered": f.delivered,
+        "read": f.read,
+        "failed": f.failed,
+    })
 }
 
-/// The status webhooks' rank of `failed`.
-const FAILED_RANK: i32 = 9;
-
-impl Delivery {
-    fn add(&mut self, count: &MessageCount) {
-        let n = count.count;
-        self.total += n;
-        let failed = count.state == "dead" || count.rank == FAILED_RANK;
-        match count.state.as_str() {
-            _ if failed => self.failed += n,
-            "queued" | "sending" => self.pending += n,
-            "sent" => {
-                self.sent += n;
-                if count.rank >= 2 {
-                    self.delivered += n;
-                }
-                if count.rank >= 3 {
-                    self.read += n;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "total": self.total,
-            "pending": self.pending,
-            "sent": self.sent,
-            "delivered": self.delivered,
-            "read": self.read,
-            "failed": self.failed,
-        })
-    }
-}
-
-/// Where messages come from, in the order the report lists them.
-const ORIGINS: [&str; 3] = ["bot", "agent", "broadcast"];
-
+/// Messages per origin (the bot, agents, broadcasts) and in all, by what became of
+/// them (the store's [`MessageFigures`] says how each is counted).
 async fn messages(
     State(app): State<Arc<App>>,
     _agent: Agent<Reports>,
@@ -328,31 +288,33 @@ async fn messages(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let counts = match app.store.message_counts(range.start, range.end).await {
-        Ok(counts) => counts,
+    let origins = match app.store.message_figures(range.start, range.end).await {
+        Ok(origins) => origins,
         Err(e) => return unavailable(e),
     };
-    let mut origins: BTreeMap<&str, Delivery> = BTreeMap::new();
-    let mut total = Delivery::default();
-    for count in &counts {
-        origins.entry(&count.origin).or_default().add(count);
-        total.add(count);
-    }
-    let listed = ORIGINS
+    let total = origins
         .iter()
-        .map(|origin| {
-            let mut figures = origins
-                .get(origin)
-                .map(Delivery::json)
-                .unwrap_or_else(|| Delivery::default().json());
-            figures["origin"] = json!(origin);
+        .fold(MessageFigures::default(), |t, f| MessageFigures {
+            origin: String::new(),
+            total: t.total + f.total,
+            pending: t.pending + f.pending,
+            sent: t.sent + f.sent,
+            delivered: t.delivered + f.delivered,
+            read: t.read + f.read,
+            failed: t.failed + f.failed,
+        });
+    let listed: Vec<Value> = origins
+        .iter()
+        .map(|f| {
+            let mut figures = delivery(f);
+            figures["origin"] = json!(f.origin);
             figures
         })
-        .collect::<Vec<_>>();
+        .collect();
     Json(json!({
         "range": range.json(),
         "origins": listed,
-        "total": total.json(),
+        "total": delivery(&total),
     }))
     .into_response()
 }
@@ -513,31 +475,5 @@ mod tests {
         // Two values: the median is the lower, the 90th the higher.
         assert_eq!(percentile(&[1_000, 3_000], 50), Some(1.0));
         assert_eq!(percentile(&[1_000, 3_000], 90), Some(3.0));
-    }
-
-    #[test]
-    fn delivery_counts_are_cumulative_and_failures_apart() {
-        let count = |state: &str, rank: i32, count: i64| MessageCount {
-            origin: "bot".into(),
-            state: state.into(),
-            rank,
-            count,
-        };
-        let mut d = Delivery::default();
-        for c in [
-            count("queued", 0, 1),
-            count("sent", 0, 2),
-            count("sent", 1, 3),
-            count("sent", 2, 4),
-            count("sent", 3, 5),
-            count("sent", FAILED_RANK, 6),
-            count("dead", 0, 7),
-        ] {
-            d.add(&c);
-        }
-        assert_eq!(
-            (d.total, d.pending, d.sent, d.delivered, d.read, d.failed),
-            (28, 1, 14, 9, 5, 13)
-        );
     }
 }
