@@ -245,11 +245,10 @@ async fn the_reports_among_100_000_contacts_on_postgres() {
         "journey_places",
         "contact_days",
         "handoff_history",
+        "outbox",
+        "results",
     ]
-    .into_iter()
-    .chain(["outbox", "results"])
     .map(|t| format!("{schema}.{t}"))
-    .collect::<Vec<_>>()
     .join(", ");
     client
         .batch_execute(&format!("VACUUM ANALYZE {tables}"))
