@@ -2037,3 +2037,398 @@ fn contacts_are_imported_searched_and_exported_on_postgres() {
         store.drop_schema().await.unwrap();
     });
 }
+
+// ------------------------------------------------------------------ reports
+
+/// A clinic survey whose unhappy answers go to a nurse (shared with the console's
+/// browser test).
+const SURVEY: &str = include_str!("fixtures/serve/survey/survey.journey");
+
+/// Journey time for the reports: 1 s real is 10 journey minutes.
+const REPORTS_SCALE: f64 = 600.0;
+
+/// A journey timestamp as the console writes it, in milliseconds.
+fn millis(text: &Value) -> i64 {
+    text.as_str()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .unwrap_or_else(|| panic!("not a timestamp: {text}"))
+        .as_millisecond()
+}
+
+/// A tap on a reply button.
+fn tap(contact: &str, id: &str, button: &str, title: &str) -> Vec<u8> {
+    serve::message(
+        contact,
+        id,
+        json!({"type": "interactive", "interactive": {"type": "button_reply",
+            "button_reply": {"id": button, "title": title}}}),
+    )
+}
+
+/// A status webhook for the message sent under our key `key`.
+fn status(contact: &str, key: &str, status: &str) -> Vec<u8> {
+    let mut report = json!({"id": format!("wamid.status.{key}"), "status": status,
+        "timestamp": "1767225600", "recipient_id": contact, "biz_opaque_callback_data": key});
+    if status == "failed" {
+        report["errors"] = json!([{"code": 131026, "title": "Message undeliverable"}]);
+    }
+    serve::envelope(json!({"messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": serve::PHONE_NUMBER_ID}, "statuses": [report]}))
+}
+
+/// Issue 16's reports, on `database`: three contacts take a survey by webhooks (one
+/// happy, one handed to a nurse who replies and closes, one who never answers),
+/// status webhooks report deliveries, reads and a failure; then the reports give the
+/// exact figures: conversations, the handoff's counts and times, messages by origin
+/// and state, the funnel per card, and the results as CSV. Operators are refused.
+fn reports_count_what_happened(database: &str) {
+    let graph = FakeGraph::start();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    std::fs::copy(
+        journey_tests::repo_root().join("examples/journey.toml"),
+        dir.join("journey.toml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("survey.journey"), SURVEY).unwrap();
+    for (name, role) in [("ada", "admin"), ("olu", "operator"), ("bo", "builder")] {
+        let (code, _, stderr) = users(
+            dir,
+            database,
+            &["add", name, "--role", role],
+            &format!("{OLU_PASSWORD}\n"),
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let server = Server::start(&Options {
+        project: dir,
+        database,
+        graph_url: &graph.url,
+        time_scale: Some(REPORTS_SCALE),
+        extra: Extra::default(),
+    });
+    let (olu, _) = Browser::login(&server, "olu", OLU_PASSWORD);
+    let (ada, _) = Browser::login(&server, "ada", OLU_PASSWORD);
+    let (bo, _) = Browser::login(&server, "bo", OLU_PASSWORD);
+
+    // Three contacts start the survey; the first is happy, the second is not, the
+    // third never answers.
+    let (happy, unhappy, silent) = ("27820003001", "27820003002", "27820003003");
+    for (n, contact) in [happy, unhappy, silent].into_iter().enumerate() {
+        let id = format!("wamid.S{n}");
+        assert_eq!(
+            server.post_signed(&serve::text_message(contact, &id, "survey")),
+            200
+        );
+        server.settled_contact(contact);
+    }
+    assert_eq!(
+        server.post_signed(&tap(happy, "wamid.T1", "Happy", "Yes")),
+        200
+    );
+    assert_eq!(
+        server.post_signed(&tap(unhappy, "wamid.T2", "Unhappy", "No")),
+        200
+    );
+    server.settled_contact(happy);
+    server.settled_contact(unhappy);
+
+    // The nurse takes the handoff a while later, replies, and closes it.
+    let path = format!("/console/api/conversations/{unhappy}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let taken = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/assign"),
+        Some(json!({"person": "me"})),
+    );
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let reply = olu.call(
+        &server,
+        "POST",
+        &format!("{path}/reply"),
+        Some(json!({"text": "Sorry to hear it. What went wrong?"})),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    graph.wait_for(
+        "the nurse's reply",
+        std::time::Duration::from_secs(20),
+        |r| {
+            r.iter().any(|r| {
+                r.to() == unhappy && r.text() == Some("Sorry to hear it. What went wrong?")
+            })
+        },
+    );
+    let open = olu.call(&server, "GET", &path, None).body;
+    let since = millis(&open["handoff"]["since"]);
+    let replied = open["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["from"] == "agent")
+        .map(|m| millis(&m["at"]))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let closed = olu.call(&server, "POST", &format!("{path}/close"), None);
+    assert_eq!(closed.status, 202, "{}", closed.body);
+    graph.wait_for("the thanks", std::time::Duration::from_secs(20), |r| {
+        r.iter()
+            .any(|r| r.to() == unhappy && r.text() == Some("Thank you for telling us."))
+    });
+    server.settled_contact(unhappy);
+    let after = olu.call(&server, "GET", &path, None).body;
+    let closed_at = after["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .map(|s| millis(&s["at"]))
+        .unwrap();
+
+    // Every message went out (3 questions, 2 answers, the nurse's reply); the status
+    // webhooks say what became of three of them.
+    graph.wait_for("every message", std::time::Duration::from_secs(20), |r| {
+        r.len() == 6
+    });
+    let key_of = |contact: &str, text: &str| {
+        graph
+            .sent_to(contact)
+            .iter()
+            .find(|r| r.text() == Some(text))
+            .and_then(|r| r.key().map(str::to_owned))
+            .unwrap()
+    };
+    let question = "Are you happy with the clinic?";
+    for (contact, key, state) in [
+        (happy, key_of(happy, question), "delivered"),
+        (happy, key_of(happy, "Glad to hear it."), "delivered"),
+        (happy, key_of(happy, "Glad to hear it."), "read"),
+        (silent, key_of(silent, question), "failed"),
+    ] {
+        assert_eq!(server.post_signed(&status(contact, &key, state)), 200);
+    }
+
+    // Operators see no reports; builders and admins do. A range is days.
+    let reports = "/console/api/reports";
+    assert_eq!(
+        olu.call(&server, "GET", &format!("{reports}/handoffs"), None)
+            .status,
+        403
+    );
+    assert_eq!(
+        bo.call(&server, "GET", &format!("{reports}/handoffs"), None)
+            .status,
+        200
+    );
+    let bad = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/messages?from=yesterday"),
+        None,
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body["error"].as_str().unwrap().contains("YYYY-MM-DD"));
+    let backwards = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/messages?from=2026-02-02&to=2026-02-01"),
+        None,
+    );
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+
+    // Conversations: 5 messages in from 3 contacts, 3 runs begun, 2 ended.
+    let talk = ada.call(&server, "GET", &format!("{reports}/conversations"), None);
+    assert_eq!(talk.status, 200, "{}", talk.body);
+    let days = talk.body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7, "the last 7 days by default");
+    assert_eq!(talk.body["range"]["time_zone"], "Africa/Johannesburg");
+    assert_eq!(
+        talk.body["totals"],
+        json!({"messages": 5, "started": 3, "finished": 2})
+    );
+    let contacts: i64 = days.iter().map(|d| d["contacts"].as_i64().unwrap()).sum();
+    assert!(
+        (3..=6).contains(&contacts),
+        "3 contacts, on one or two days: {contacts}"
+    );
+
+    // Handoffs: one opened, assigned, answered and closed, with its exact times.
+    let handoffs = ada
+        .call(&server, "GET", &format!("{reports}/handoffs"), None)
+        .body;
+    let nurses = &handoffs["queues"][0];
+    assert_eq!(nurses["queue"], "nurses", "{handoffs}");
+    assert_eq!(
+        (
+            &nurses["opened"],
+            &nurses["assigned"],
+            &nurses["closed"],
+            &nurses["open"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(0))
+    );
+    let seconds = |ms: i64| json!(ms as f64 / 1000.0);
+    assert!(
+        replied - since >= 600_000,
+        "two half-second waits are 10 journey minutes"
+    );
+    assert_eq!(
+        nurses["first_reply"]["median_seconds"],
+        seconds(replied - since)
+    );
+    assert_eq!(
+        nurses["first_reply"]["p90_seconds"],
+        seconds(replied - since)
+    );
+    assert_eq!(
+        nurses["resolution"]["median_seconds"],
+        seconds(closed_at - since)
+    );
+    assert_eq!(handoffs["total"]["opened"], 1);
+
+    // Messages: the bot's 5 (one failed), the agent's 1; deliveries and reads.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let messages = loop {
+        let body = ada
+            .call(&server, "GET", &format!("{reports}/messages"), None)
+            .body;
+        if body["total"]["pending"] == 0 || std::time::Instant::now() > deadline {
+            break body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let by_origin = |origin: &str| {
+        messages["origins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["origin"] == origin)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        by_origin("bot"),
+        json!({"origin": "bot", "total": 5, "pending": 0, "sent": 4, "delivered": 2,
+               "read": 1, "failed": 1}),
+        "{messages}"
+    );
+    assert_eq!(
+        by_origin("agent"),
+        json!({"origin": "agent", "total": 1, "pending": 0, "sent": 1, "delivered": 0,
+               "read": 0, "failed": 0})
+    );
+    assert_eq!(by_origin("broadcast")["total"], 0);
+
+    // The funnel: every card in the journey's order, who reached it, who stopped.
+    let funnel = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/funnel?journey=Survey"),
+        None,
+    );
+    assert_eq!(funnel.status, 200, "{}", funnel.body);
+    let cards: Vec<(&str, i64, i64)> = funnel.body["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["card"].as_str().unwrap(),
+                c["reached"].as_i64().unwrap(),
+                c["stopped"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            ("Start", 3, 1),
+            ("Happy", 1, 1),
+            ("Unhappy", 1, 0),
+            ("Thanks", 1, 1),
+            ("OptOut", 0, 0)
+        ]
+    );
+    assert_eq!(funnel.body["journeys"], json!(["Survey"]));
+    let unknown = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/funnel?journey=Nope"),
+        None,
+    );
+    assert_eq!(unknown.status, 422);
+
+    // Results as CSV, oldest first, guarded against formulas; one key; none.
+    let csv = ada.call(&server, "GET", &format!("{reports}/results.csv"), None);
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.body.as_str().unwrap().to_owned();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split(',').take(3).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["contact", "key", "value"],
+            vec![happy, "happy", "yes"],
+            vec![happy, "comment", "'=1+1"],
+            vec![unhappy, "happy", "no"],
+        ],
+        "{text}"
+    );
+    let happy_only = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/results.csv?key=happy"),
+        None,
+    );
+    assert_eq!(happy_only.body.as_str().unwrap().lines().count(), 3);
+    let none = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/results.csv?key=nothing"),
+        None,
+    );
+    assert_eq!(none.body.as_str().unwrap(), "contact,key,value,at\n");
+    let old = ada.call(
+        &server,
+        "GET",
+        &format!("{reports}/results.csv?from=2020-01-01&to=2020-01-07"),
+        None,
+    );
+    assert_eq!(old.body.as_str().unwrap().lines().count(), 1);
+
+    // The export is in the audit log; the operator's try is a denial.
+    let audit = ada.call(&server, "GET", "/console/audit?limit=100", None);
+    let actions: Vec<(&str, &str)> = audit.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["who"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert!(
+        actions.contains(&("ada", "results_exported")),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&("olu", "denied")), "{actions:?}");
+}
+
+#[test]
+fn reports_count_what_happened_on_sqlite() {
+    on_sqlite(reports_count_what_happened);
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn reports_count_what_happened_on_postgres() {
+    on_postgres("reports", reports_count_what_happened);
+}

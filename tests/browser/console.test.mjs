@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -58,6 +58,7 @@ before(async () => {
   data = tempDir("console");
   copyFileSync(join(root, "examples/journey.toml"), join(data.dir, "journey.toml"));
   copyFileSync(join(root, "tests/fixtures/serve/helpline/helpline.journey"), join(data.dir, "helpline.journey"));
+  copyFileSync(join(root, "tests/fixtures/serve/survey/survey.journey"), join(data.dir, "survey.journey"));
   const database = `sqlite://${join(data.dir, "journey.db")}`;
   for (const [name, role] of [
     ["olu", "operator"],
@@ -95,6 +96,16 @@ after(async () => {
 
 /** A text message from `contact`, posted as Meta posts it (signed with the app secret). */
 async function says(contact, text) {
+  await sends(contact, { type: "text", text: { body: text } });
+}
+
+/** A tap on the reply button `id` (titled `title`) by `contact`. */
+async function taps(contact, id, title) {
+  await sends(contact, { type: "interactive", interactive: { type: "button_reply", button_reply: { id, title } } });
+}
+
+/** A message from `contact` (`content`: its type and the type's object), signed like Meta's. */
+async function sends(contact, content) {
   messageId += 1;
   const body = JSON.stringify({
     object: "whatsapp_business_account",
@@ -113,8 +124,7 @@ async function says(contact, text) {
                   from: contact,
                   id: `wamid.BROWSER${messageId}`,
                   timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: text },
+                  ...content,
                 },
               ],
             },
@@ -420,5 +430,90 @@ test("contacts: an import with a bad row imports nothing and names the row; a go
     assert.match(await refusal.textContent(), /needs the operator or admin role/);
   } finally {
     await finish(builder, "console-builder-contacts");
+  }
+});
+
+test("reports: an admin sees the figures and the funnel chart, downloads the results CSV; an operator may not", async () => {
+  // Three contacts take the survey: one is happy, one goes to a nurse, one never answers.
+  const [happy, unhappy, silent] = ["27820004001", "27820004002", "27820004003"];
+  for (const contact of [happy, unhappy, silent]) await says(contact, "survey");
+  for (const contact of [happy, unhappy, silent]) {
+    await graphGets(`the survey's question to ${contact}`, (m) => m.to === contact && m.interactive?.body?.text === "Are you happy with the clinic?");
+  }
+  await taps(happy, "Happy", "Yes");
+  await taps(unhappy, "Unhappy", "No");
+  await graphGets("the happy answer", (m) => m.to === happy && m.text?.body === "Glad to hear it.");
+
+  const page = await signIn("ada");
+  try {
+    await page.getByRole("link", { name: "Reports" }).click();
+    const funnel = page.getByTestId("funnel");
+    await funnel.getByRole("img", { name: "Funnel of Helpline" }).waitFor();
+    await page.getByLabel("Journey", { exact: true }).selectOption("Survey");
+    await funnel.getByRole("img", { name: "Funnel of Survey" }).waitFor();
+    // The handoff is recorded by the step that opened it: wait until the funnel shows it.
+    const bar = (card) => funnel.locator(`[data-testid="funnel-bar"][data-card="${card}"]`);
+    const deadline = Date.now() + PATIENCE;
+    while ((await bar("Unhappy").getAttribute("data-reached")) !== "1") {
+      assert.ok(Date.now() < deadline, "the funnel never showed the unhappy contact");
+      await page.getByRole("button", { name: "Show" }).click();
+      await page.waitForTimeout(200);
+    }
+    // Every card in the journey's order, with who reached it and who stopped there.
+    const bars = await funnel.getByTestId("funnel-bar").evaluateAll((gs) =>
+      gs.map((g) => [g.dataset.card, Number(g.dataset.reached), Number(g.dataset.stopped)]),
+    );
+    assert.deepEqual(bars, [
+      ["Start", 3, 1],
+      ["Happy", 1, 1],
+      ["Unhappy", 1, 1],
+      ["Thanks", 0, 0],
+      ["OptOut", 0, 0],
+    ]);
+    assert.match(await bar("Start").textContent(), /3 reached, 1 stopped/);
+    const widths = await funnel.locator("rect.reached").evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("width"))));
+    assert.ok(widths[0] > widths[1] && widths[1] > 0 && widths[3] === 0, `bar widths ${widths}`);
+
+    // The tables show the server's figures.
+    const server = (await fromPage(page, "GET", "api/reports/handoffs")).body;
+    const nurses = server.queues.find((q) => q.queue === "nurses");
+    assert.ok(nurses.opened >= 1 && nurses.open >= 1, JSON.stringify(server));
+    const row = page.getByTestId("handoffs").locator('tr[data-queue="nurses"] td');
+    assert.deepEqual((await row.allTextContents()).slice(0, 5), ["nurses", ...[nurses.opened, nurses.assigned, nurses.closed, nurses.open].map(String)]);
+    const messages = (await fromPage(page, "GET", "api/reports/messages")).body;
+    const bot = messages.origins.find((o) => o.origin === "bot");
+    const botRow = page.getByTestId("messages").locator('tr[data-origin="bot"] td');
+    assert.equal((await botRow.allTextContents())[1], String(bot.total));
+    assert.ok(bot.total >= 5, JSON.stringify(bot));
+    const talk = (await fromPage(page, "GET", "api/reports/conversations")).body;
+    const totals = await page.getByTestId("conversation-totals").locator("td").allTextContents();
+    assert.deepEqual(totals.slice(1), [talk.totals.messages, talk.totals.started, talk.totals.finished].map(String));
+    assert.ok(talk.totals.started >= 3, JSON.stringify(talk.totals));
+
+    // The results download as CSV: the survey's answers, the formula guarded.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download results CSV" }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), "utf8");
+    const rows = csv.trim().split("\n").map((line) => line.split(",").slice(0, 3).join(","));
+    assert.deepEqual(rows, [
+      "contact,key,value",
+      `${happy},happy,yes`,
+      `${happy},comment,'=1+1`,
+      `${unhappy},happy,no`,
+    ]);
+  } finally {
+    await finish(page, "console-reports");
+  }
+
+  const operator = await signIn("olu");
+  try {
+    await operator.goto(`${url}/console/#/reports`);
+    const refusal = operator.getByTestId("not-allowed");
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /needs the admin or builder role; you are signed in as olu/);
+  } finally {
+    await finish(operator, "console-operator-reports");
   }
 });

@@ -37,6 +37,9 @@ pub(crate) struct Machine<'a> {
     pub(crate) now: jiff::Timestamp,
     pub(crate) inbound: Option<Inbound>,
     pub(crate) effects: Vec<Effect>,
+    /// The cards entered, in order, as `(journey, card)`: what the console's funnel
+    /// counts.
+    pub(crate) visits: Vec<(String, String)>,
     steps: u32,
 }
 
@@ -61,6 +64,7 @@ impl<'a> Machine<'a> {
             now,
             inbound,
             effects: Vec::new(),
+            visits: Vec::new(),
             steps: 0,
         }
     }
@@ -114,7 +118,12 @@ impl<'a> Machine<'a> {
         let journey = self.journey()?;
         let step = &journey.graph[node];
         match &step.kind {
-            StepKind::CardEntry | StepKind::Branch => self.branch(journey, node).map(Some),
+            StepKind::CardEntry => {
+                let card = journey.card(step.card).name.clone();
+                self.visits.push((journey.name.clone(), card));
+                self.branch(journey, node).map(Some)
+            }
+            StepKind::Branch => self.branch(journey, node).map(Some),
             StepKind::Assign { var, value } => {
                 let value = self.eval(value)?;
                 self.state.vars.insert(var.clone(), value);

@@ -105,6 +105,10 @@ pub struct Outcome {
     /// The contact with this step's `update_contact`s applied.
     pub contact: Contact,
     pub effects: Vec<Effect>,
+    /// The cards entered, in order, as `(journey, card)` (not part of a step's
+    /// serialised record).
+    #[serde(skip)]
+    pub visits: Vec<(String, String)>,
 }
 
 impl<'a> Runtime<'a> {
@@ -219,6 +223,7 @@ fn finish(machine: Machine<'_>) -> Outcome {
         state: machine.state,
         contact: machine.contact,
         effects: machine.effects,
+        visits: machine.visits,
     }
 }
 

@@ -163,6 +163,9 @@ pub struct Session<'a> {
 pub struct Reaction {
     pub snapshot: Snapshot,
     pub actions: Vec<Action>,
+    /// The cards the runs entered, in order, as `(journey, card)` (the console's
+    /// funnel counts them).
+    pub visits: Vec<(String, String)>,
 }
 
 /// One input a container handed to a contact's session and what came of it: a
@@ -197,6 +200,7 @@ impl<'a> Session<'a> {
             s: snapshot,
             now,
             actions: Vec::new(),
+            visits: Vec::new(),
         };
         match input {
             Input::Message(inbound) => r.message(inbound),
@@ -236,6 +240,7 @@ impl<'a> Session<'a> {
         Reaction {
             snapshot: r.s,
             actions: r.actions,
+            visits: r.visits,
         }
     }
 }
@@ -250,6 +255,7 @@ struct Reactor<'s, 'a> {
     s: Snapshot,
     now: jiff::Timestamp,
     actions: Vec<Action>,
+    visits: Vec<(String, String)>,
 }
 
 impl Reactor<'_, '_> {
@@ -371,6 +377,7 @@ impl Reactor<'_, '_> {
     /// The run's effects as the container's actions, through the opt-out gate.
     fn apply(&mut self, outcome: Outcome, by_contact: bool) {
         self.s.contact = outcome.contact;
+        self.visits.extend(outcome.visits);
         let closed = !by_contact && opted_out(&self.s.contact);
         let run = self.s.runs;
         for effect in outcome.effects {

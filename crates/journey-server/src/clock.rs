@@ -85,6 +85,13 @@ pub fn millis_to_timestamp(ms: Millis) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
+/// The day of `ms` in the time zone of journey.toml's `[project] timezone` (UTC when
+/// it names none known): the days of the console's reports.
+pub fn project_day(config: &journey_project::ProjectConfig, ms: Millis) -> jiff::civil::Date {
+    let zone = jiff::tz::TimeZone::get(&config.project.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    millis_to_timestamp(ms).to_zoned(zone).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

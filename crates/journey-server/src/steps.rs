@@ -22,7 +22,7 @@ use journey_store::{
 use serde::{Deserialize, Serialize};
 
 use crate::App;
-use crate::clock::millis_to_timestamp;
+use crate::clock::{millis_to_timestamp, project_day};
 use crate::deployed::Deployed;
 
 /// A contact's message as the inbox keeps it.
@@ -117,7 +117,10 @@ pub fn plan_in(
     let mut p = Planner::new(session, row, now);
     match event.kind.as_str() {
         MESSAGE => match serde_json::from_str::<StoredMessage>(&event.payload) {
-            Ok(message) => p.message(message),
+            Ok(message) => {
+                p.commit.report.messages = 1;
+                p.message(message)
+            }
             Err(e) => p.note(format!("unreadable message event: {e}")),
         },
         TIMER => match serde_json::from_str::<FiredTimer>(&event.payload) {
@@ -234,6 +237,7 @@ impl<'a> Planner<'a> {
             Command::Reset => Input::Reset,
             Command::AgentReply { message, .. } => {
                 // The agent answers a conversation the contact opened.
+                self.commit.report.agent_reply = true;
                 let row = self.outbox("message", json(&message), true);
                 self.commit.outbox.push(row);
                 self.actions.push(Action::Send {
@@ -264,6 +268,7 @@ impl<'a> Planner<'a> {
             .session
             .react(snapshot, input, millis_to_timestamp(self.now));
         self.snapshot = reaction.snapshot;
+        self.commit.report.visits.extend(reaction.visits);
         for action in &reaction.actions {
             self.perform(action);
         }
@@ -337,6 +342,14 @@ impl<'a> Planner<'a> {
         let s = self.snapshot;
         // The inbox shows a contact with an agent, and sees them leave.
         self.commit.inbox_change = self.row.handoff.is_some() || s.handoff.is_some();
+        let report = &mut self.commit.report;
+        report.day = project_day(self.session.runtime.config, self.now).to_string();
+        report.started = s.runs - self.row.run;
+        report.finished = self
+            .actions
+            .iter()
+            .filter(|a| matches!(a, Action::Ended))
+            .count() as i64;
         self.row.run = s.runs;
         self.row.visited = s.visited;
         self.row.opted_out = s.opted_out;

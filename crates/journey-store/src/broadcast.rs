@@ -299,8 +299,8 @@ mod sqlite {
                 for (id, contact, body, due) in &due {
                     conn.prepare_cached(
                         "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
-                            next_attempt_at, created_at) \
-                         VALUES (?1, ?2, 'message', ?3, 0, 'queued', ?4, ?5) \
+                            next_attempt_at, created_at, origin) \
+                         VALUES (?1, ?2, 'message', ?3, 0, 'queued', ?4, ?5, 'broadcast') \
                          ON CONFLICT (idem_key) DO NOTHING",
                     )?
                     .execute(params![
@@ -558,8 +558,8 @@ mod postgres {
                     exec(
                         tx,
                         "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
-                            next_attempt_at, created_at) \
-                         VALUES ($1, $2, 'message', $3, FALSE, 'queued', $4, $5) \
+                            next_attempt_at, created_at, origin) \
+                         VALUES ($1, $2, 'message', $3, FALSE, 'queued', $4, $5, 'broadcast') \
                          ON CONFLICT (idem_key) DO NOTHING",
                         &[&contact, &key(id, &contact), &body, &due.max(now), &now],
                     )

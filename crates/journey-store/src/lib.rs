@@ -24,7 +24,10 @@
 //! - **broadcasts** ([`BroadcastStore`]): a recipient's message waits outside the outbox
 //!   until due and the tier has room, then enters it once under its broadcast's key;
 //! - **the console's contacts**: searched by id prefix, field value, label and opt-out
-//!   from indexes, and imported all or nothing.
+//!   from indexes, and imported all or nothing;
+//! - **the console's reports** ([`ReportStore`]): handoff history, card visits, daily
+//!   activity and the outbox's origin, written in the transactions of the events they
+//!   count and read by range scans of their indexes.
 //!
 //! The trait is async and every call names the moment it happens (`now`), so that a
 //! PostgreSQL store (several `journey serve` processes on one database, claims with
@@ -33,6 +36,7 @@
 mod assign;
 mod broadcast;
 mod postgres;
+mod reports;
 mod schema;
 mod sqlite;
 mod types;
@@ -43,6 +47,10 @@ pub use broadcast::{
     key as broadcast_key,
 };
 pub use postgres::PgStore;
+pub use reports::{
+    CardCount, DayActivity, HandoffRecord, MessageFigures, ORIGINS, ReportStore, ResultQuery,
+    ResultRow,
+};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -122,7 +130,7 @@ const INBOX_CHANGES_KEPT: i64 = 10_000;
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
 /// The durable state of a deployment. Every method is one transaction.
-pub trait Store: BroadcastStore + Send + Sync + 'static {
+pub trait Store: BroadcastStore + ReportStore + Send + Sync + 'static {
     /// Commits a webhook body's worth of intake atomically. Messages already seen (by
     /// provider id) are reported as duplicates and change nothing. Returns only once
     /// the commit is durable: the caller may then acknowledge the webhook.

@@ -23,6 +23,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::assign::{self, AssignOutcome, QueueAssignment};
+use crate::reports;
 use crate::types::*;
 use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult, timer_event};
 
@@ -245,6 +246,59 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX contacts_opted_out ON contacts(opted_out, id);
     CREATE INDEX contacts_id_pattern ON contacts(id text_pattern_ops);
     CREATE INDEX contacts_fields ON contacts USING GIN ((fields::jsonb) jsonb_path_ops);
+    "#,
+    // 8: the console's reports (the SQLite store's migration 8).
+    r#"
+    CREATE TABLE handoff_history (
+        contact TEXT NOT NULL,
+        since BIGINT NOT NULL,
+        queue TEXT NOT NULL,
+        assignee TEXT,
+        assigned_at BIGINT,
+        first_reply_at BIGINT,
+        closed_at BIGINT,
+        PRIMARY KEY (contact, since)
+    );
+    CREATE INDEX handoff_history_since ON handoff_history(since);
+    INSERT INTO handoff_history (contact, since, queue, assignee, assigned_at)
+        SELECT c.id, c.handoff_since, COALESCE(a.queue, c.handoff), a.assignee,
+            CASE WHEN a.assignee IS NULL THEN NULL ELSE a.at END
+        FROM contacts c LEFT JOIN handoff_assignments a
+            ON a.contact = c.id AND a.since = c.handoff_since
+        WHERE c.handoff IS NOT NULL AND c.handoff_since IS NOT NULL;
+
+    CREATE TABLE card_visits (
+        journey TEXT NOT NULL,
+        card TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        first_at BIGINT NOT NULL,
+        last_at BIGINT NOT NULL,
+        PRIMARY KEY (journey, card, contact)
+    );
+    CREATE INDEX card_visits_range ON card_visits(journey, card, last_at, first_at);
+
+    CREATE TABLE journey_places (
+        journey TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        card TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (journey, contact)
+    );
+    CREATE INDEX journey_places_range ON journey_places(journey, card, at);
+
+    CREATE TABLE contact_days (
+        day TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        messages BIGINT NOT NULL DEFAULT 0,
+        started BIGINT NOT NULL DEFAULT 0,
+        finished BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, contact)
+    );
+
+    ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT 'bot';
+    UPDATE outbox SET origin = 'broadcast' WHERE idem_key LIKE 'broadcast:%';
+    CREATE INDEX outbox_report ON outbox(kind, origin, state, delivery_rank, created_at);
+    CREATE INDEX results_at ON results(at, id);
     "#,
 ];
 
@@ -748,12 +802,18 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         )
         .await?;
     }
+    let origin = if step.report.agent_reply {
+        "agent"
+    } else {
+        "bot"
+    };
     for (n, message) in step.outbox.iter().enumerate() {
         let idem_key = format!("{}:{version}:{n}", c.id);
         exec(
             tx,
             "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
-                next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)",
+                next_attempt_at, created_at, origin) \
+             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8)",
             &[
                 &c.id,
                 &idem_key,
@@ -762,6 +822,7 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
                 &message.by_contact,
                 &message.not_before.max(now),
                 &now,
+                &origin,
             ],
         )
         .await?;
@@ -785,6 +846,7 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
     if step.inbox_change {
         record_inbox_change(tx, &c.id, now).await?;
     }
+    reports::postgres::record_step(tx, &step, now).await?;
     exec(
         tx,
         "INSERT INTO journal (contact, version, kind, event, effects, at) \
@@ -891,6 +953,15 @@ async fn change_inbox(
             if changed == 0 {
                 return Ok(false);
             }
+            reports::postgres::record_assignment(
+                tx,
+                contact,
+                *since,
+                queue,
+                assignee.as_deref(),
+                now,
+            )
+            .await?;
         }
         InboxChange::Event { kind, payload } => {
             insert_event(tx, contact, kind, payload, now).await?;
@@ -967,6 +1038,15 @@ async fn assign_queue(
         )
         .await?;
         if changed > 0 {
+            reports::postgres::record_assignment(
+                tx,
+                &contact,
+                since,
+                &rules.queue,
+                Some(&agent),
+                now,
+            )
+            .await?;
             insert_audit(tx, &assign::audit(rules, &contact, &agent), now).await?;
             record_inbox_change(tx, &contact, now).await?;
             outcome.assigned.push((contact, agent));

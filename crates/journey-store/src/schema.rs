@@ -244,6 +244,65 @@ const MIGRATIONS: &[&str] = &[
         DELETE FROM contact_fields WHERE contact = old.id;
     END;
     "#,
+    // 8: the console's reports (issue 16, docs/reports.md). Each handoff's history
+    // (open, first assignment, first agent reply, close), kept after it closes, with
+    // the open ones of today copied in; each contact's first and latest visit of each
+    // card and their latest card per journey (the funnel); per day in the project's time
+    // zone, each active contact's messages in and runs started and finished; who wrote
+    // each outbox row (`bot`, `agent`, `broadcast`). Every report reads ranges of
+    // indexes (the funnel one range per card).
+    r#"
+    CREATE TABLE handoff_history (
+        contact TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        queue TEXT NOT NULL,
+        assignee TEXT,
+        assigned_at INTEGER,
+        first_reply_at INTEGER,
+        closed_at INTEGER,
+        PRIMARY KEY (contact, since)
+    ) WITHOUT ROWID;
+    CREATE INDEX handoff_history_since ON handoff_history(since);
+    INSERT INTO handoff_history (contact, since, queue, assignee, assigned_at)
+        SELECT c.id, c.handoff_since, COALESCE(a.queue, c.handoff), a.assignee,
+            CASE WHEN a.assignee IS NULL THEN NULL ELSE a.at END
+        FROM contacts c LEFT JOIN handoff_assignments a
+            ON a.contact = c.id AND a.since = c.handoff_since
+        WHERE c.handoff IS NOT NULL AND c.handoff_since IS NOT NULL;
+
+    CREATE TABLE card_visits (
+        journey TEXT NOT NULL,
+        card TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (journey, card, contact)
+    ) WITHOUT ROWID;
+    CREATE INDEX card_visits_range ON card_visits(journey, card, last_at, first_at);
+
+    CREATE TABLE journey_places (
+        journey TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        card TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (journey, contact)
+    ) WITHOUT ROWID;
+    CREATE INDEX journey_places_range ON journey_places(journey, card, at);
+
+    CREATE TABLE contact_days (
+        day TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        messages INTEGER NOT NULL DEFAULT 0,
+        started INTEGER NOT NULL DEFAULT 0,
+        finished INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, contact)
+    ) WITHOUT ROWID;
+
+    ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT 'bot';
+    UPDATE outbox SET origin = 'broadcast' WHERE idem_key >= 'broadcast:' AND idem_key < 'broadcast;';
+    CREATE INDEX outbox_report ON outbox(kind, origin, state, delivery_rank, created_at);
+    CREATE INDEX results_at ON results(at);
+    "#,
 ];
 
 /// The schema version this build writes.

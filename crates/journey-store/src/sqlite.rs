@@ -13,9 +13,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::assign::{self, AssignOutcome, QueueAssignment};
-use crate::schema;
 use crate::types::*;
 use crate::{INBOX_CHANGES_KEPT, Millis, Store, StoreError, StoreFuture, StoreResult};
+use crate::{reports, schema};
 
 /// Requests taken into one transaction at most. Large enough to amortise the fsync,
 /// small enough that the first caller of a batch does not wait long.
@@ -482,7 +482,8 @@ fn apply_step(conn: &Connection, step: StepCommit, now: Millis) -> StoreResult<(
     for (n, message) in step.outbox.iter().enumerate() {
         conn.prepare_cached(
             "INSERT INTO outbox (contact, idem_key, kind, body, by_contact, state, \
-                next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
+                next_attempt_at, created_at, origin) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)",
         )?
         .execute(params![
             c.id,
@@ -491,7 +492,12 @@ fn apply_step(conn: &Connection, step: StepCommit, now: Millis) -> StoreResult<(
             message.body,
             message.by_contact as i64,
             message.not_before.max(now),
-            now
+            now,
+            if step.report.agent_reply {
+                "agent"
+            } else {
+                "bot"
+            },
         ])?;
     }
     for (key, value) in &step.results {
@@ -507,6 +513,7 @@ fn apply_step(conn: &Connection, step: StepCommit, now: Millis) -> StoreResult<(
     if step.inbox_change {
         record_inbox_change(conn, &c.id, now)?;
     }
+    reports::sqlite::record_step(conn, &step, now)?;
     conn.prepare_cached(
         "INSERT INTO journal (contact, version, kind, event, effects, at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -815,6 +822,14 @@ fn change_inbox(
             if changed == 0 {
                 return Ok(false);
             }
+            reports::sqlite::record_assignment(
+                conn,
+                contact,
+                *since,
+                queue,
+                assignee.as_deref(),
+                now,
+            )?;
         }
         InboxChange::Event { kind, payload } => {
             insert_event(conn, contact, kind, payload, now)?;
@@ -870,6 +885,14 @@ fn assign_queue(
             )?
             .execute(params![contact, rules.queue, agent, now, since])?;
         if changed > 0 {
+            reports::sqlite::record_assignment(
+                conn,
+                &contact,
+                since,
+                &rules.queue,
+                Some(&agent),
+                now,
+            )?;
             insert_audit(conn, &assign::audit(rules, &contact, &agent), now)?;
             record_inbox_change(conn, &contact, now)?;
             outcome.assigned.push((contact, agent));

@@ -97,8 +97,28 @@ pub struct StepCommit {
     /// The journal entry: what happened, for audits and replay.
     pub journal: JournalEntry,
     /// The console's inbox shows this contact (with an agent before or after the
-    /// step): record a change for its live updates.
+    /// step): record a change for its live updates. The store also opens the
+    /// handoff's history row then, or closes it when the contact left the agent.
     pub inbox_change: bool,
+    /// What the console's reports count of the step.
+    pub report: StepReport,
+}
+
+/// What a step did that the console's reports count (docs/reports.md).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepReport {
+    /// The step's day in the project's time zone, `YYYY-MM-DD`.
+    pub day: String,
+    /// Messages from the contact the step took.
+    pub messages: i64,
+    /// Runs the step began, and runs it ended (not failed).
+    pub started: i64,
+    pub finished: i64,
+    /// The cards the run entered, in order, as `(journey, card)`.
+    pub visits: Vec<(String, String)>,
+    /// The step sends an agent's reply: the handoff's first reply, if it has none,
+    /// and the outbox row's origin.
+    pub agent_reply: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

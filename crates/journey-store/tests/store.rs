@@ -70,6 +70,7 @@ on_both_stores!(
     queues_are_assigned_by_their_rules,
     contacts_import_all_at_once_and_are_found_by_prefix_field_label_and_opt_out,
     a_recent_contact_reads_only_the_last_journal_entries,
+    the_reports_read_what_steps_assignments_and_statuses_wrote,
 );
 
 fn message(id: &str, contact: &str) -> Intake {
@@ -532,7 +533,7 @@ async fn state_survives_reopening_and_migrations_are_recorded() {
     assert_eq!(store.deployments().await.unwrap().len(), 1);
     assert_eq!(store.meta("anchor", "8".into()).await.unwrap(), "7", "kept");
     let conn = rusqlite_version(&path);
-    assert_eq!(conn, 7, "every migration applied");
+    assert_eq!(conn, 8, "every migration applied");
 }
 
 fn rusqlite_version(path: &std::path::Path) -> i64 {
@@ -674,7 +675,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         store.close();
     }
     {
-        // Version 2 is today's schema without what migrations 3 to 7 add.
+        // Version 2 is today's schema without what migrations 3 to 8 add.
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE people; DROP TABLE console_sessions; DROP TABLE audit_log; \
@@ -683,6 +684,9 @@ async fn a_database_from_before_the_people_migrates_forward() {
              DROP TRIGGER contact_fields_insert; DROP TRIGGER contact_fields_update; \
              DROP TRIGGER contact_fields_delete; DROP TABLE contact_fields; \
              DROP INDEX labels_label; DROP INDEX contacts_opted_out; \
+             DROP TABLE handoff_history; DROP TABLE card_visits; DROP TABLE journey_places; \
+             DROP TABLE contact_days; DROP INDEX outbox_report; DROP INDEX results_at; \
+             ALTER TABLE outbox DROP COLUMN origin; \
              PRAGMA user_version = 2;",
         )
         .unwrap();
@@ -692,7 +696,7 @@ async fn a_database_from_before_the_people_migrates_forward() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     assert_eq!(store.stats().await.unwrap().inbox, 1, "state kept");
     assert!(store.people().await.unwrap().is_empty());
     // `journey users` beside a running server: no lock taken, the same data.
@@ -851,6 +855,9 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
              DROP TABLE inbox_changes; DROP TABLE queue_turns; DROP TABLE broadcasts; \
              DROP TABLE broadcast_queue; DROP INDEX labels_label; DROP INDEX contacts_opted_out; \
              DROP INDEX contacts_id_pattern; DROP INDEX contacts_fields; \
+             DROP TABLE handoff_history; DROP TABLE card_visits; DROP TABLE journey_places; \
+             DROP TABLE contact_days; DROP INDEX outbox_report; DROP INDEX results_at; \
+             ALTER TABLE outbox DROP COLUMN origin; \
              UPDATE schema_version SET version = 2",
             store.schema()
         ))
@@ -867,7 +874,7 @@ async fn postgres_migrates_once_and_refuses_a_newer_schema() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     // The database's clock is the one every process reads.
     let now = store.now().await.unwrap();
     let local = std::time::SystemTime::now()
@@ -1267,4 +1274,275 @@ async fn a_recent_contact_reads_only_the_last_journal_entries(store: &dyn Store)
         "fewer entries than asked: everything"
     );
     assert!(store.recent_contact("nobody", 2).await.unwrap().is_none());
+}
+
+/// A step of `contact` at `now` that the reports count: `visits` in journey `J`.
+async fn reported_step(
+    store: &dyn Store,
+    contact: &str,
+    now: Millis,
+    edit: impl FnOnce(&mut StepCommit),
+) {
+    store
+        .accept(vec![message(&format!("m-{contact}-{now}"), contact)], now)
+        .await
+        .unwrap();
+    let (event, row) = store.next_event(contact).await.unwrap().unwrap();
+    let mut commit = step(contact, row.as_ref().map_or(0, |r| r.version), event.id);
+    if let Some(row) = row {
+        commit.contact = ContactRow { version: 0, ..row };
+    }
+    edit(&mut commit);
+    store.commit_step(commit, now).await.unwrap();
+}
+
+fn visits(cards: &[&str]) -> Vec<(String, String)> {
+    cards
+        .iter()
+        .map(|c| ("J".to_owned(), (*c).to_owned()))
+        .collect()
+}
+
+fn counts(cards: &[CardCount]) -> Vec<(&str, i64, i64)> {
+    cards
+        .iter()
+        .map(|c| (c.card.as_str(), c.reached, c.stopped))
+        .collect()
+}
+
+async fn the_reports_read_what_steps_assignments_and_statuses_wrote(store: &dyn Store) {
+    // Handoffs: `a` opened at 1 s, moved and assigned at 3 s, answered at 5 s (and
+    // again at 6 s), closed at 9 s; `b` opened at 2 s and assigned by its queue's rules.
+    hand_off(store, "a", "nurses", 1_000).await;
+    hand_off(store, "b", "nurses", 2_000).await;
+    let moved = InboxChange::Assign {
+        since: 1_000,
+        queue: "counsellors".into(),
+        assignee: Some("ada".into()),
+    };
+    let who = audit("ada", "assign", "10.0.0.1");
+    assert!(store.change_inbox("a", moved, who, 3_000).await.unwrap());
+    let outcome = store.assign_queue(nurses(true), 4_000).await.unwrap();
+    assert_eq!(outcome.assigned, [("b".to_owned(), "olu".to_owned())]);
+    for at in [5_000, 6_000] {
+        reported_step(store, "a", at, |c| {
+            c.inbox_change = true;
+            c.report.agent_reply = true;
+            c.outbox.push(NewOutbox {
+                kind: "message".into(),
+                body: "{}".into(),
+                by_contact: true,
+                not_before: at,
+            });
+        })
+        .await;
+    }
+    reported_step(store, "a", 9_000, |c| {
+        c.contact.handoff = None;
+        c.contact.handoff_note = None;
+        c.inbox_change = true;
+    })
+    .await;
+    let history = store.handoff_history(0, 10_000).await.unwrap();
+    assert_eq!(
+        history,
+        [
+            HandoffRecord {
+                contact: "a".into(),
+                queue: "counsellors".into(),
+                since: 1_000,
+                assignee: Some("ada".into()),
+                assigned_at: Some(3_000),
+                first_reply_at: Some(5_000),
+                closed_at: Some(9_000),
+            },
+            HandoffRecord {
+                contact: "b".into(),
+                queue: "nurses".into(),
+                since: 2_000,
+                assignee: Some("olu".into()),
+                assigned_at: Some(4_000),
+                first_reply_at: None,
+                closed_at: None,
+            },
+        ]
+    );
+    let later = store.handoff_history(1_500, 10_000).await.unwrap();
+    assert_eq!(later.len(), 1, "opened in the range only");
+    // A new handoff of `a` is a new row; the closed one stays.
+    hand_off(store, "a", "nurses", 11_000).await;
+    assert_eq!(store.handoff_history(0, 20_000).await.unwrap().len(), 3);
+
+    // The funnel: `c` goes Start → Ask, then Ask → End; `d` Start → Ask.
+    reported_step(store, "c", 1_000, |c| {
+        c.report = StepReport {
+            day: "2026-12-01".into(),
+            messages: 1,
+            started: 1,
+            visits: visits(&["Start", "Ask"]),
+            ..StepReport::default()
+        };
+        c.outbox.push(NewOutbox {
+            kind: "message".into(),
+            body: "{}".into(),
+            by_contact: true,
+            not_before: 1_000,
+        });
+        c.results.push(("score".into(), "3".into()));
+    })
+    .await;
+    reported_step(store, "d", 1_500, |c| {
+        c.report = StepReport {
+            day: "2026-12-02".into(),
+            messages: 1,
+            started: 1,
+            visits: visits(&["Start", "Ask"]),
+            ..StepReport::default()
+        };
+        c.results.push(("score".into(), "5".into()));
+    })
+    .await;
+    reported_step(store, "c", 2_000, |c| {
+        c.report = StepReport {
+            day: "2026-12-01".into(),
+            messages: 1,
+            finished: 1,
+            visits: visits(&["Ask", "End"]),
+            ..StepReport::default()
+        };
+        c.results.push(("done".into(), "true".into()));
+    })
+    .await;
+    let all = store.funnel("J".into(), 0, 10_000).await.unwrap();
+    assert_eq!(
+        counts(&all),
+        [("Ask", 2, 1), ("End", 1, 1), ("Start", 2, 0)]
+    );
+    let late = store.funnel("J".into(), 1_800, 10_000).await.unwrap();
+    assert_eq!(
+        counts(&late),
+        [("Ask", 1, 0), ("End", 1, 1), ("Start", 0, 0)],
+        "every card ever reached, counted in the range"
+    );
+    assert!(
+        store
+            .funnel("K".into(), 0, 10_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Days: two messages of `c` on the first, `d` on the second.
+    let days = store
+        .activity("2026-12-01".into(), "2026-12-01".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        days,
+        [DayActivity {
+            day: "2026-12-01".into(),
+            contacts: 1,
+            messages: 2,
+            started: 1,
+            finished: 1,
+        }]
+    );
+    assert_eq!(
+        store
+            .activity("2026-11-30".into(), "2026-12-31".into())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Messages: the agent's two replies wait; the bot's one is sent and delivered.
+    let claimed = store.claim_outbox(2_500, 60_000, 10).await.unwrap();
+    let bot = claimed.iter().find(|r| r.contact == "c").unwrap();
+    store
+        .finish_outbox(
+            vec![OutboxResult {
+                id: bot.id,
+                attempt: bot.attempts,
+                outcome: OutboxOutcome::Sent {
+                    provider_id: "wamid.C".into(),
+                    reached: false,
+                },
+                event: None,
+            }],
+            2_500,
+        )
+        .await
+        .unwrap();
+    let delivered = Intake::Status {
+        provider_id: "wamid.C".into(),
+        callback: None,
+        status: "delivered".into(),
+        rank: 2,
+        error: None,
+    };
+    // The agent's first reply (version 2 of `a`) is reported failed before it went.
+    let failed = Intake::Status {
+        provider_id: "wamid.none".into(),
+        callback: Some("a:2:0".into()),
+        status: "failed".into(),
+        rank: 9,
+        error: Some("131026".into()),
+    };
+    store.accept(vec![delivered, failed], 3_000).await.unwrap();
+    let figures =
+        |origin: &str, [total, pending, sent, delivered, read, failed]: [i64; 6]| MessageFigures {
+            origin: origin.into(),
+            total,
+            pending,
+            sent,
+            delivered,
+            read,
+            failed,
+        };
+    assert_eq!(
+        store.message_figures(0, 10_000).await.unwrap(),
+        [
+            figures("bot", [1, 0, 1, 1, 0, 0]),
+            figures("agent", [2, 1, 0, 0, 0, 1]),
+            figures("broadcast", [0; 6]),
+        ]
+    );
+    assert!(
+        store
+            .message_figures(10_000, 20_000)
+            .await
+            .unwrap()
+            .iter()
+            .all(|f| f.total == 0)
+    );
+
+    // Results, oldest first, a page at a time, of one key or all.
+    let page = |after, key: Option<&str>| ResultQuery {
+        from: 0,
+        to: 10_000,
+        key: key.map(str::to_owned),
+        after,
+        limit: 2,
+    };
+    let first = store.results(page(None, None)).await.unwrap();
+    let keys: Vec<(&str, &str, Millis)> = first
+        .iter()
+        .map(|r| (r.contact.as_str(), r.key.as_str(), r.at))
+        .collect();
+    assert_eq!(keys, [("c", "score", 1_000), ("d", "score", 1_500)]);
+    let last = first.last().map(|r| (r.at, r.id));
+    let rest = store.results(page(last, None)).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(
+        (rest[0].key.as_str(), rest[0].value.as_str()),
+        ("done", "true")
+    );
+    let scores = store.results(page(None, Some("score"))).await.unwrap();
+    assert_eq!(scores.len(), 2);
+    let from_later = ResultQuery {
+        from: 1_200,
+        ..page(None, Some("score"))
+    };
+    assert_eq!(store.results(from_later).await.unwrap().len(), 1);
 }

@@ -311,22 +311,35 @@ pub fn export_rows(
     contacts: &[ContactListing],
     with_header: bool,
 ) -> Result<Vec<u8>, String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| format!("cannot write the CSV: {e}");
-    if with_header {
-        writer.write_record(header).map_err(fail)?;
-    }
-    for contact in contacts {
+    let records = contacts.iter().map(|contact| {
         let fields = crate::steps::fields(&contact.row.fields);
-        let record = header.iter().map(|column| {
-            let text = match column.as_str() {
+        header
+            .iter()
+            .map(|column| match column.as_str() {
                 PHONE => contact.row.id.clone(),
                 LABELS => contact.labels.join("; "),
                 field => fields.get(field).map(Value::to_text).unwrap_or_default(),
-            };
-            guarded(text)
-        });
-        writer.write_record(record).map_err(fail)?;
+            })
+            .collect()
+    });
+    guarded_csv(with_header.then_some(header), records)
+}
+
+/// CSV lines: the header (if any), then the records, each cell quoted where CSV needs
+/// it and guarded against formula injection (every export of the console writes so).
+pub fn guarded_csv(
+    header: Option<&[String]>,
+    records: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| format!("cannot write the CSV: {e}");
+    if let Some(header) = header {
+        writer.write_record(header).map_err(fail)?;
+    }
+    for record in records {
+        writer
+            .write_record(record.into_iter().map(guarded))
+            .map_err(fail)?;
     }
     writer
         .into_inner()

@@ -64,6 +64,17 @@ impl Need for Inbox {
     }
 }
 
+/// The reports: admins, and builders (who judge how their journeys do). Operators are
+/// refused: the reports are about the service, not a queue's work.
+pub struct Reports;
+
+impl Need for Reports {
+    const WHO: &'static str = "the admin or builder role";
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::Admin | Role::Builder)
+    }
+}
+
 /// A signed-in person allowed by `N`.
 pub struct Agent<N: Need = Anyone> {
     pub name: String,

@@ -10,6 +10,8 @@
 //!  /console/api/…        the inbox (inbox.rs: operators and admins)
 //!  /console/api/broadcasts…  broadcasts (broadcasts.rs: operators and admins)
 //!  /console/api/contacts…    search, profiles, CSV import and export (contacts.rs: the same)
+//!  /console/api/reports/…     conversations, handoffs, messages, funnels, results CSV
+//!                             (reports.rs: admins and builders)
 //!  GET  /console/…        the console's web page and its files (page.rs)
 //! ```
 //!
@@ -25,6 +27,7 @@ mod contacts_csv;
 mod guard;
 mod inbox;
 mod page;
+mod reports;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -63,6 +66,7 @@ pub fn router() -> Router<Arc<App>> {
         .merge(inbox::router())
         .merge(broadcasts::router())
         .merge(contacts::router())
+        .merge(reports::router())
         .route("/console", get(page::bare))
         .route("/console/", get(page::index))
         .route("/console/{*path}", get(page::below))

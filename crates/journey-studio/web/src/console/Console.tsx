@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (`/console/me`), the sign-in form when nobody is,
 // and the page the address's hash names: the inbox (`#/`, `#/c/CONTACT`), the contacts
-// (`#/contacts`, `#/contacts/CONTACT`), broadcasts (`#/broadcasts`, `#/broadcasts/ID`) or
-// the audit log (`#/audit`, admins). The server says who may see what; a refusal is shown
+// (`#/contacts`, `#/contacts/CONTACT`), broadcasts (`#/broadcasts`, `#/broadcasts/ID`),
+// reports (`#/reports`, admins and builders) or the audit log (`#/audit`, admins). The server says who may see what; a refusal is shown
 // as it is.
 
 import { useCallback, useEffect, useState } from "react";
@@ -10,6 +10,7 @@ import { Audit } from "./Audit";
 import { Broadcasts } from "./Broadcasts";
 import { Contacts } from "./Contacts";
 import { Inbox } from "./Inbox";
+import { Reports } from "./Reports";
 import { route, type Route } from "./route";
 import { SignIn } from "./SignIn";
 
@@ -61,6 +62,9 @@ export function Console() {
           <a href="#/broadcasts" aria-current={where.page === "broadcasts" ? "page" : undefined}>
             Broadcasts
           </a>
+          <a href="#/reports" aria-current={where.page === "reports" ? "page" : undefined}>
+            Reports
+          </a>
           <a href="#/audit" aria-current={where.page === "audit" ? "page" : undefined}>
             Audit log
           </a>
@@ -72,6 +76,8 @@ export function Console() {
       </header>
       {where.page === "audit" ? (
         <Audit onError={failed} />
+      ) : where.page === "reports" ? (
+        <Reports onError={failed} />
       ) : where.page === "broadcasts" ? (
         <Broadcasts id={where.id} onError={failed} />
       ) : where.page === "contacts" ? (

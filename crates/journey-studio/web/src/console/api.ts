@@ -197,6 +197,88 @@ export interface Broadcasts {
   timezone_field: string;
 }
 
+/** The days a report covers, in the project's time zone (docs/reports.md). */
+export interface ReportRange {
+  from: string;
+  to: string;
+  time_zone: string;
+}
+
+export interface DayActivity {
+  day: string;
+  contacts: number;
+  messages: number;
+  started: number;
+  finished: number;
+}
+
+export interface ConversationsReport {
+  range: ReportRange;
+  totals: { messages: number; started: number; finished: number };
+  days: DayActivity[];
+}
+
+export interface Durations {
+  count: number;
+  median_seconds: number | null;
+  p90_seconds: number | null;
+}
+
+export interface HandoffFigures {
+  queue?: string;
+  opened: number;
+  assigned: number;
+  closed: number;
+  open: number;
+  first_reply: Durations;
+  resolution: Durations;
+}
+
+export interface HandoffsReport {
+  range: ReportRange;
+  queues: HandoffFigures[];
+  total: HandoffFigures;
+}
+
+export interface DeliveryFigures {
+  origin?: string;
+  total: number;
+  pending: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+}
+
+export interface MessagesReport {
+  range: ReportRange;
+  origins: DeliveryFigures[];
+  total: DeliveryFigures;
+}
+
+export interface FunnelCard {
+  card: string;
+  reached: number;
+  stopped: number;
+  /** False for a card of an earlier version that the deployed journey no longer has. */
+  deployed: boolean;
+}
+
+export interface FunnelReport {
+  range: ReportRange;
+  journey: string;
+  journeys: string[];
+  cards: FunnelCard[];
+}
+
+/** A report's range and options as the server takes them (its query string). */
+export interface ReportQuery {
+  from?: string;
+  to?: string;
+  journey?: string;
+  key?: string;
+}
+
 /** The session's CSRF token, sent with every request that changes something. */
 let csrf = "";
 
@@ -227,8 +309,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   return (await response.json()) as T;
 }
 
-/** The query string of a contact search: the filters given, and nothing for the rest. */
-export function contactQuery(search: ContactSearch): string {
+/** The query string of a search or a report: the options given, and nothing for the rest. */
+export function queryString(search: ContactSearch | ReportQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(search)) if (value) params.set(key, value);
   const text = params.toString();
@@ -278,11 +360,18 @@ export const api = {
     call<{ id: number; count: BroadcastCount }>("POST", "api/broadcasts", request),
   sendBroadcast: (id: number) => call<unknown>("POST", `api/broadcasts/${id}/send`),
   cancelBroadcast: (id: number) => call<{ dropped: number }>("POST", `api/broadcasts/${id}/cancel`),
-  contacts: (search: ContactSearch) => call<ContactPage>("GET", `api/contacts${contactQuery(search)}`),
+  contacts: (search: ContactSearch) => call<ContactPage>("GET", `api/contacts${queryString(search)}`),
   contact: (contact: string) => call<ContactProfile>("GET", `api/contacts/${encodeURIComponent(contact)}`),
   importContacts,
   /** Where the export of a search downloads from (a link: the browser streams it). */
-  exportUrl: (search: ContactSearch) => `api/contacts/export${contactQuery({ ...search, after: undefined })}`,
+  exportUrl: (search: ContactSearch) => `api/contacts/export${queryString({ ...search, after: undefined })}`,
+  conversationsReport: (query: ReportQuery) =>
+    call<ConversationsReport>("GET", `api/reports/conversations${queryString(query)}`),
+  handoffsReport: (query: ReportQuery) => call<HandoffsReport>("GET", `api/reports/handoffs${queryString(query)}`),
+  messagesReport: (query: ReportQuery) => call<MessagesReport>("GET", `api/reports/messages${queryString(query)}`),
+  funnelReport: (query: ReportQuery) => call<FunnelReport>("GET", `api/reports/funnel${queryString(query)}`),
+  /** Where the results CSV downloads from (a link: the browser streams it). */
+  resultsUrl: (query: ReportQuery) => `api/reports/results.csv${queryString(query)}`,
 };
 
 /** "3 h 05 min", "12 min", "40 s": how long someone has waited. */

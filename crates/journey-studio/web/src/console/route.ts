@@ -5,11 +5,13 @@ export type Route =
   | { page: "inbox"; contact: string | null }
   | { page: "contacts"; contact: string | null }
   | { page: "broadcasts"; id: number | null }
+  | { page: "reports" }
   | { page: "audit" };
 
 export function route(): Route {
   const hash = window.location.hash.replace(/^#\/?/, "");
   if (hash === "audit") return { page: "audit" };
+  if (hash === "reports") return { page: "reports" };
   if (hash === "broadcasts") return { page: "broadcasts", id: null };
   if (hash.startsWith("broadcasts/")) return { page: "broadcasts", id: Number(hash.slice(11)) || null };
   if (hash === "contacts") return { page: "contacts", contact: null };
