@@ -19,8 +19,9 @@ use tower::ServiceExt;
 /// A request's headers (or, on a kept-alive connection, the next request's) must
 /// arrive within this.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections still open this long after shutdown began are dropped.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections still open this long after shutdown began are dropped: a client that
+/// reads its answer slowly must not keep SIGTERM from stopping the server within 5 s.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 /// File descriptors kept back from connections for the database, logs and sends.
 const RESERVED_FILES: u64 = 128;
 
