@@ -256,6 +256,49 @@ fn half_open_connections_do_not_starve_webhooks() {
     stops_promptly(server);
 }
 
+/// Connections that send their headers and then their body a byte at a time were
+/// "busy", so none was closed to make room: at the file limit, webhooks waited for
+/// the 30 s body timeouts (15 s with 1,000 of them). A request still arriving is now
+/// closed first.
+#[test]
+fn slow_bodies_do_not_starve_webhooks() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = start(
+        &project,
+        &graph,
+        Extra {
+            file_limit: Some(128),
+            ..Extra::default()
+        },
+    );
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..400 {
+        let mut stream = TcpStream::connect(&address).expect("connect");
+        let _ = stream.write_all(
+            b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100000\r\n\r\n{",
+        );
+        held.push(stream);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    assert_eq!(server.get("/healthz").0, 200);
+    assert_eq!(
+        server.post_signed(&text_message("27820000001", "wamid.slow-bodies", "hi")),
+        200
+    );
+    let waited = started.elapsed();
+    eprintln!("health check and webhook behind 400 slow bodies: {waited:?}");
+    assert!(
+        waited < Duration::from_secs(5),
+        "webhooks waited {waited:?} behind slow bodies"
+    );
+    drop(held);
+    stops_promptly(server);
+}
+
 #[test]
 fn one_process_per_sqlite_file_and_a_restart_steps_what_was_acknowledged() {
     let graph = FakeGraph::start();
