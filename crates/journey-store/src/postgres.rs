@@ -317,9 +317,9 @@ fn json_text(json: &str) -> Cow<'_, str> {
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
         let escape = &rest[at..];
-        if escape.starts_with("\\u0000") {
+        if let Some(after) = escape.strip_prefix("\\u0000") {
             out.push_str("\\ufffd");
-            rest = &escape[6..];
+            rest = after;
             continue;
         }
         // A whole escape at a time, so that `\\u0000` (a backslash, then text) stays.
