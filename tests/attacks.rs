@@ -256,6 +256,49 @@ fn half_open_connections_do_not_starve_webhooks() {
     stops_promptly(server);
 }
 
+/// Connections that send their headers and then their body a byte at a time were
+/// "busy", so none was closed to make room: at the file limit, webhooks waited for
+/// the 30 s body timeouts (15 s with 1,000 of them). A request still arriving is now
+/// closed first.
+#[test]
+fn slow_bodies_do_not_starve_webhooks() {
+    let graph = FakeGraph::start();
+    let project = project(&[]);
+    let server = start(
+        &project,
+        &graph,
+        Extra {
+            file_limit: Some(128),
+            ..Extra::default()
+        },
+    );
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..400 {
+        let mut stream = TcpStream::connect(&address).expect("connect");
+        let _ = stream.write_all(
+            b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100000\r\n\r\n{",
+        );
+        held.push(stream);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    assert_eq!(server.get("/healthz").0, 200);
+    assert_eq!(
+        server.post_signed(&text_message("27820000001", "wamid.slow-bodies", "hi")),
+        200
+    );
+    let waited = started.elapsed();
+    eprintln!("health check and webhook behind 400 slow bodies: {waited:?}");
+    assert!(
+        waited < Duration::from_secs(5),
+        "webhooks waited {waited:?} behind slow bodies"
+    );
+    drop(held);
+    stops_promptly(server);
+}
+
 #[test]
 fn one_process_per_sqlite_file_and_a_restart_steps_what_was_acknowledged() {
     let graph = FakeGraph::start();
@@ -519,6 +562,78 @@ fn processes_starting_together_on_a_fresh_postgres_schema_all_start() {
         stderr.contains("role \"nobody\" does not exist") && !stderr.contains("db error"),
         "{stderr}"
     );
+}
+
+/// What a contact sends that PostgreSQL cannot hold must not wedge them: a U+0000 in
+/// their profile name and message (PostgreSQL's text and jsonb refuse it; it is stored
+/// as U+FFFD), and a label longer than an index entry may be (refused at every try:
+/// the event is set aside with the reason). Each step was retried every second
+/// forever, and the contact's later messages waited behind it.
+fn values_the_database_cannot_hold_do_not_wedge_a_contact(database: &str) {
+    let graph = FakeGraph::start();
+    let project = project(&[(
+        "logs.journey",
+        r#"stack Labels do
+  trigger(on: "MESSAGE RECEIVED") when has_any_phrase(event.message.text.body, ["hi"])
+
+  card Start do
+    add_label(event.message.text.body)
+    text("Hello @contact.name")
+  end
+end
+"#,
+    )]);
+    let server = Server::start(&Options {
+        project: project.path(),
+        database,
+        graph_url: &graph.url,
+        time_scale: None,
+        extra: Extra::default(),
+    });
+    let nul = String::from_utf8(text_message("27820000011", "wamid.nul", "hi \u{0}"))
+        .unwrap()
+        .replace("\"Thandi\"", "\"Tha\\u0000ndi\"");
+    assert_eq!(server.post_signed(nul.as_bytes()), 200);
+    let long = format!("hi {}", "x".repeat(5_000));
+    for (id, text) in [("wamid.long", long.as_str()), ("wamid.after", "hi")] {
+        assert_eq!(
+            server.post_signed(&text_message("27820000012", id, text)),
+            200
+        );
+    }
+    graph.wait_for("a reply to each contact", WAIT, |r| {
+        r.iter().any(|r| r.to() == "27820000011") && r.iter().any(|r| r.to() == "27820000012")
+    });
+    let view = server.settled_contact("27820000011");
+    let name = if database.starts_with("postgres") {
+        "Tha\u{FFFD}ndi"
+    } else {
+        "Tha\u{0}ndi"
+    };
+    assert_eq!(view["fields"]["name"], name, "{view}");
+    server.settled_contact("27820000012");
+    stops_promptly(server);
+}
+
+#[test]
+fn values_the_database_cannot_hold_do_not_wedge_a_contact_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    values_the_database_cannot_hold_do_not_wedge_a_contact(&sqlite(data.path()));
+}
+
+#[test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "JOURNEY_TEST_DATABASE_URL is not set (README: What the tests need)"
+)]
+fn values_the_database_cannot_hold_do_not_wedge_a_contact_on_postgres() {
+    let base = std::env::var("JOURNEY_TEST_DATABASE_URL").expect("the build script checked it");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let schema = format!("journey_values_{}", std::process::id());
+    values_the_database_cannot_hold_do_not_wedge_a_contact(&format!(
+        "{base}{separator}schema={schema}"
+    ));
+    drop_schema(&base, &schema);
 }
 
 fn drop_schema(base: &str, schema: &str) {

@@ -796,6 +796,43 @@ fn change_for(rx: &std::sync::mpsc::Receiver<(String, Value)>, contact: &str) {
     }
 }
 
+/// SIGTERM with a console open: its stream of live updates, which never ends on its
+/// own, ends, and the server stops within the 5 s it promises (it waited 11 s).
+#[test]
+fn an_open_console_does_not_hold_up_shutdown() {
+    let AdaOnSqlite {
+        server,
+        _graph,
+        _project,
+        _data,
+    } = AdaOnSqlite::start(Extra::default());
+    let (ada, _) = Browser::login(&server, "ada", ADA_PASSWORD);
+    let streams: Vec<_> = (0..3).map(|_| events(&server, &ada)).collect();
+    for live in &streams {
+        let (event, _) = live
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(event, "ready");
+    }
+    let started = std::time::Instant::now();
+    let status = server.terminate();
+    let took = started.elapsed();
+    assert!(status.success(), "journey serve stopped with {status}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "SIGTERM took {took:?} with the console open"
+    );
+    for live in streams {
+        assert!(
+            matches!(
+                live.recv_timeout(std::time::Duration::from_secs(5)),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+            ),
+            "the stream ended with the server"
+        );
+    }
+}
+
 /// Issue 16's inbox, on `database`: a contact asks for a nurse by webhooks, an operator
 /// sees them in the queue, opens the conversation, replies (the fake Graph API gets
 /// it), notes, labels, assigns; 25 journey hours later free-form is refused and a

@@ -95,6 +95,9 @@ pub(crate) struct App {
     pub wake_broadcasts: Notify,
     /// Bounds the console's password checks at once.
     pub hashing: Semaphore,
+    /// When SIGTERM (or Ctrl-C) came: `None` while serving. Streams that never end on
+    /// their own (the console's live updates) end then, so that shutdown is prompt.
+    pub stopping: watch::Receiver<Option<tokio::time::Instant>>,
 }
 
 impl App {
@@ -159,6 +162,7 @@ pub async fn serve(
     let deployments = store.deployments().await.map_err(|e| e.to_string())?;
     let deployed = deployed::Deployed::build(&deployments, &settings.secrets)?;
     let now = clock.now();
+    let (stop_serving, stopping) = watch::channel(None);
     let reach = store
         .reach_since(now - 24 * 3_600_000)
         .await
@@ -183,6 +187,7 @@ pub async fn serve(
         wake_assign: Notify::new(),
         wake_broadcasts: Notify::new(),
         hashing: Semaphore::new(console::HASHING_SLOTS),
+        stopping: stopping.clone(),
         settings,
     });
     let listener = tokio::net::TcpListener::bind(app.settings.listen)
@@ -208,6 +213,11 @@ pub async fn serve(
     }
     tracing::info!(%address, "journey serve is listening");
     ready(address);
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing accepted work");
+        let _ = stop_serving.send(Some(tokio::time::Instant::now()));
+    };
     listen::serve(
         listener,
         routes::router(app.clone()),
@@ -216,10 +226,11 @@ pub async fn serve(
     )
     .await;
     // Stopped accepting: finish the steps under way, then the sends in flight.
-    tracing::info!("shutting down: finishing accepted work");
-    // Briefly: a step cut short commits nothing, and its event is stepped after the
+    // Briefly, counted from the signal (the steps ran on while the connections
+    // drained): a step cut short commits nothing, and its event is stepped after the
     // restart; SIGTERM must not wait on a slow helper.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let since = stopping.borrow().unwrap_or_else(tokio::time::Instant::now);
+    let deadline = since + GRACE;
     while app.workers.busy() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -231,6 +242,9 @@ pub async fn serve(
     let _ = dispatcher.await;
     Ok(())
 }
+
+/// What SIGTERM gives the requests and steps under way to finish.
+const GRACE: Duration = Duration::from_secs(2);
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()

@@ -1,7 +1,8 @@
 //! The HTTP listener. Connections that send nothing must not starve the ones that do:
 //! request headers must arrive within [`HEADER_READ_TIMEOUT`] (idle keep-alive
 //! included), open connections are capped below the process's file limit, and at the
-//! cap the oldest connection with no request under way is closed to admit a new one.
+//! cap the oldest connection with no request under way, or whose request's body is
+//! still arriving, is closed to admit a new one.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,8 +20,9 @@ use tower::ServiceExt;
 /// A request's headers (or, on a kept-alive connection, the next request's) must
 /// arrive within this.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections still open this long after shutdown began are dropped.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections still open this long after shutdown began are dropped: a client that
+/// reads its answer slowly must not keep SIGTERM from stopping the server within 5 s.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 /// File descriptors kept back from connections for the database, logs and sends.
 const RESERVED_FILES: u64 = 128;
 
@@ -42,6 +44,9 @@ pub fn connection_cap() -> usize {
 struct Connection {
     /// Requests being answered on it; 0 means it may be closed to make room.
     in_flight: Arc<AtomicUsize>,
+    /// Requests whose body is still arriving: nothing of them is acknowledged yet, so
+    /// the connection may be closed to make room too (a slow sender must not hold it).
+    arriving: Arc<AtomicUsize>,
     close: Arc<Notify>,
 }
 
@@ -81,7 +86,7 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let (id, in_flight, close) = {
+        let (id, in_flight, arriving, close) = {
             let mut open = lock(&open);
             if open.connections.len() >= cap {
                 make_room(&mut open);
@@ -90,34 +95,45 @@ pub async fn serve(
             open.next += 1;
             let connection = Connection {
                 in_flight: Arc::new(AtomicUsize::new(0)),
+                arriving: Arc::new(AtomicUsize::new(0)),
                 close: Arc::new(Notify::new()),
             };
-            let handles = (connection.in_flight.clone(), connection.close.clone());
+            let handles = (
+                connection.in_flight.clone(),
+                connection.arriving.clone(),
+                connection.close.clone(),
+            );
             open.connections.insert(id, connection);
-            (id, handles.0, handles.1)
+            (id, handles.0, handles.1, handles.2)
         };
         let router = router.clone();
         let open = open.clone();
         let closed = closed.clone();
         tokio::spawn(async move {
-            let counted = in_flight.clone();
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                    let busy = InFlight::start(&counted);
-                    // The console's rate limits and audit log need the client's address.
-                    request
-                        .extensions_mut()
-                        .insert(axum::extract::ConnectInfo(peer));
-                    let answer = router.clone().oneshot(request);
-                    async move {
-                        // Busy until hyper has written the whole body and dropped it.
-                        let response = answer.await?;
-                        Ok::<_, std::convert::Infallible>(
-                            response
-                                .map(|body| axum::body::Body::new(Guarded { body, _busy: busy })),
-                        )
-                    }
+            let (counted, receiving) = (in_flight.clone(), arriving.clone());
+            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                let busy = InFlight::start(&counted);
+                let body_arriving = (!http_body::Body::is_end_stream(request.body()))
+                    .then(|| InFlight::start(&receiving));
+                let mut request = request.map(|body| {
+                    axum::body::Body::new(Arriving {
+                        body,
+                        arriving: body_arriving,
+                    })
                 });
+                // The console's rate limits and audit log need the client's address.
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let answer = router.clone().oneshot(request);
+                async move {
+                    // Busy until hyper has written the whole body and dropped it.
+                    let response = answer.await?;
+                    Ok::<_, std::convert::Infallible>(
+                        response.map(|body| axum::body::Body::new(Guarded { body, _busy: busy })),
+                    )
+                }
+            });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -126,9 +142,11 @@ pub async fn serve(
             tokio::select! {
                 _ = connection.as_mut() => {}
                 () = close.notified() => {
-                    // Idle (half-open, or kept alive between requests): close now.
-                    // Busy: finish the answer first.
-                    if in_flight.load(Ordering::SeqCst) > 0 {
+                    // Idle (half-open, or kept alive between requests), or a request
+                    // still arriving: close now. Busy: finish the answer first.
+                    if in_flight.load(Ordering::SeqCst) > 0
+                        && arriving.load(Ordering::SeqCst) == 0
+                    {
                         connection.as_mut().graceful_shutdown();
                         let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
                     }
@@ -160,13 +178,16 @@ pub async fn serve(
 }
 
 /// Closes the oldest connection that has no request under way (a half-open one, or
-/// one kept alive between requests). When every one is busy the new connection is
-/// admitted above the cap: busy connections end soon, idle ones might never.
+/// one kept alive between requests) or whose request's body is still arriving. When
+/// every one is answering, the new connection is admitted above the cap: answers end
+/// soon, idle connections and slow senders might never.
 fn make_room(open: &mut Open) {
     let idle = open
         .connections
         .iter()
-        .find(|(_, c)| c.in_flight.load(Ordering::SeqCst) == 0)
+        .find(|(_, c)| {
+            c.in_flight.load(Ordering::SeqCst) == 0 || c.arriving.load(Ordering::SeqCst) > 0
+        })
         .map(|(id, _)| *id);
     if let Some(id) = idle
         && let Some(connection) = open.connections.remove(&id)
@@ -175,7 +196,7 @@ fn make_room(open: &mut Open) {
     }
 }
 
-/// Counts a request as under way while it lives.
+/// Counts a request while it lives: as under way, or as still arriving.
 struct InFlight(Arc<AtomicUsize>);
 
 impl InFlight {
@@ -206,6 +227,38 @@ impl http_body::Body for Guarded {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A request body that counts its request as arriving until all of it has come in
+/// (or it was dropped unread).
+struct Arriving {
+    body: Incoming,
+    arriving: Option<InFlight>,
+}
+
+impl http_body::Body for Arriving {
+    type Data = axum::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(frame, std::task::Poll::Ready(None | Some(Err(_)))) || self.body.is_end_stream()
+        {
+            self.arriving = None;
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

@@ -454,7 +454,10 @@ async fn step_all(app: &Arc<App>, contact: &str) {
             let (event, row) = (event.clone(), row.clone());
             tokio::task::spawn_blocking(move || plan(&deployed, &event, row, live, now)).await
         };
-        let commit = planned.unwrap_or_else(|_| poisoned(&event, row));
+        let commit = planned.unwrap_or_else(|_| {
+            tracing::error!(contact, "the interpreter panicked on event {}", event.id);
+            set_aside(&event, row.clone(), "the interpreter panicked")
+        });
         if event.kind == TIMER && live {
             app.metrics.timer_fired(now, &event);
         }
@@ -480,6 +483,23 @@ async fn step_all(app: &Arc<App>, contact: &str) {
             }
             Err(StoreError::Conflict) => app.metrics.count(&app.metrics.step_conflicts),
             Err(StoreError::Closed) => return,
+            // It would be refused again at every try, and the contact's later events
+            // wait behind it: the event is set aside, with the reason in the journal.
+            Err(StoreError::Refused(reason)) => {
+                tracing::error!(
+                    contact,
+                    "the database refused a step; its event is set aside: {reason}"
+                );
+                let why = format!("the database refused the step ({reason})");
+                if let Err(e) = app
+                    .store
+                    .commit_step(set_aside(&event, row, &why), now)
+                    .await
+                {
+                    tracing::error!(contact, "cannot set an event aside: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
             Err(e) => {
                 tracing::error!(contact, "cannot commit a step: {e}");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -488,8 +508,9 @@ async fn step_all(app: &Arc<App>, contact: &str) {
     }
 }
 
-fn poisoned(event: &InboxEvent, row: Option<ContactRow>) -> StepCommit {
-    tracing::error!(contact = %event.contact, "the interpreter panicked on event {}", event.id);
+/// A step that consumes the event and changes nothing but the journal, which says
+/// why the event was set aside.
+fn set_aside(event: &InboxEvent, row: Option<ContactRow>, why: &str) -> StepCommit {
     let expected_version = row.as_ref().map_or(0, |r| r.version);
     let contact = row.unwrap_or_else(|| ContactRow {
         id: event.contact.clone(),
@@ -503,9 +524,11 @@ fn poisoned(event: &InboxEvent, row: Option<ContactRow>) -> StepCommit {
         journal: JournalEntry {
             kind: event.kind.clone(),
             event: event.payload.clone(),
-            effects:
-                r#"{"actions":[{"do":"note","text":"the interpreter panicked; the event was set aside","problem":true}]}"#
-                    .to_owned(),
+            effects: serde_json::json!({"actions": [Action::Note {
+                text: format!("{why}; the event was set aside"),
+                problem: true,
+            }]})
+            .to_string(),
         },
         ..StepCommit::default()
     }

@@ -69,6 +69,9 @@ pub enum StoreError {
     Closed,
     /// The database failed.
     Database(String),
+    /// The database refuses what the request holds (a value too large for an index,
+    /// say): unlike a failure, trying the same request again cannot succeed.
+    Refused(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -77,6 +80,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Conflict => f.write_str("the contact changed since it was read"),
             StoreError::Closed => f.write_str("the store is closed"),
             StoreError::Database(message) => write!(f, "database error: {message}"),
+            StoreError::Refused(message) => write!(f, "the database refused it: {message}"),
         }
     }
 }

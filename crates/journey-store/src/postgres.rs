@@ -12,6 +12,7 @@
 //!
 //! No per-row LISTEN/NOTIFY: workers poll with the `next_*_at` calls, as on SQLite.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -317,6 +318,11 @@ impl From<tokio_postgres::Error> for StoreError {
             {
                 StoreError::Conflict
             }
+            // Data exceptions and program limits (a value an index cannot hold): the
+            // same request fails the same way every time.
+            Some(code) if code.code().starts_with("22") || code.code().starts_with("54") => {
+                StoreError::Refused(describe(&error))
+            }
             _ => StoreError::Database(describe(&error)),
         }
     }
@@ -342,6 +348,41 @@ fn describe(error: &tokio_postgres::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+/// PostgreSQL's text cannot hold U+0000 (SQLite's can): a contact's answer, name or
+/// label with one would be refused at every try, so it is stored as U+FFFD.
+fn text(value: &str) -> Cow<'_, str> {
+    if value.contains('\0') {
+        Cow::Owned(value.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// Nor can jsonb hold the JSON escape `\u0000`, and contact fields are read as jsonb
+/// (their index, searches): in JSON text it becomes `\ufffd`.
+fn json_text(json: &str) -> Cow<'_, str> {
+    if !json.contains("\\u0000") {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        if let Some(after) = escape.strip_prefix("\\u0000") {
+            out.push_str("\\ufffd");
+            rest = after;
+            continue;
+        }
+        // A whole escape at a time, so that `\\u0000` (a backslash, then text) stays.
+        let length = 1 + escape[1..].chars().next().map_or(0, char::len_utf8);
+        out.push_str(&escape[..length]);
+        rest = &escape[length..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
@@ -677,7 +718,13 @@ async fn accept_one(
                      WHERE id = (SELECT id FROM outbox WHERE provider_id = $1 \
                                  OR ($5::TEXT IS NOT NULL AND idem_key = $5) LIMIT 1) \
                      AND delivery_rank < $3",
-                &[&provider_id, &status, &rank, &error, &callback],
+                &[
+                    &provider_id,
+                    &status,
+                    &rank,
+                    &error.as_deref().map(text),
+                    &callback,
+                ],
             )
             .await?;
             Ok(if changed == 0 {
@@ -711,6 +758,10 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
     .await?;
     let version = step.expected_version + 1;
     let handoff_since: Option<Millis> = c.handoff.as_ref().map(|_| now);
+    let (handoff, handoff_note) = (
+        c.handoff.as_deref().map(text),
+        c.handoff_note.as_deref().map(text),
+    );
     let changed = exec(
         tx,
         "INSERT INTO contacts (id, version, run, fields, state, visited, last_inbound_at, \
@@ -727,14 +778,14 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
             &c.id,
             &version,
             &c.run,
-            &c.fields,
+            &json_text(&c.fields),
             &c.state,
             &c.visited,
             &c.last_inbound_at,
             &c.opted_out,
             &c.marketing_opt_out,
-            &c.handoff,
-            &c.handoff_note,
+            &handoff,
+            &handoff_note,
             &handoff_since,
             &now,
             &step.expected_version,
@@ -831,7 +882,7 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         exec(
             tx,
             "INSERT INTO results (contact, key, value, at) VALUES ($1, $2, $3, $4)",
-            &[&c.id, key, value, &now],
+            &[&c.id, &text(key), value, &now],
         )
         .await?;
     }
@@ -839,7 +890,7 @@ async fn apply_step(tx: &Transaction<'_>, step: StepCommit, now: Millis) -> Stor
         exec(
             tx,
             "INSERT INTO labels (contact, label, at) VALUES ($1, $2, $3)",
-            &[&c.id, label, &now],
+            &[&c.id, &text(label), &now],
         )
         .await?;
     }
@@ -1179,7 +1230,7 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                         "UPDATE outbox SET state = 'sent', provider_id = $2, sent_at = $3, \
                      lease_until = NULL, delivery = COALESCE(delivery, 'accepted') \
                      WHERE id = $1 AND state = 'sending' AND attempts = $4",
-                        &[&result.id, provider_id, &now, &result.attempt],
+                        &[&result.id, &text(provider_id), &now, &result.attempt],
                     )
                     .await?;
                     // Sent is sent, by whichever claim: the contact was reached.
@@ -1204,7 +1255,7 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                     "UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, \
                      lease_until = NULL, attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END \
                      WHERE id = $1 AND state = 'sending' AND attempts = $5",
-                    &[&result.id, at, error, attempted, &result.attempt],
+                    &[&result.id, at, &text(error), attempted, &result.attempt],
                 )
                 .await?,
                 OutboxOutcome::Dead { error } => {
@@ -1212,7 +1263,7 @@ async fn finish(tx: &Transaction<'_>, results: Vec<OutboxResult>, now: Millis) -
                         tx,
                         "UPDATE outbox SET state = 'dead', last_error = $2, lease_until = NULL \
                      WHERE id = $1 AND state = 'sending' AND attempts = $3",
-                        &[&result.id, error, &result.attempt],
+                        &[&result.id, &text(error), &result.attempt],
                     )
                     .await?
                 }
@@ -2156,7 +2207,7 @@ async fn import_contacts(
 
 #[cfg(test)]
 mod tests {
-    use super::{redact, split_schema};
+    use super::{json_text, redact, split_schema};
 
     #[test]
     fn the_schema_comes_out_of_the_url() {
@@ -2184,5 +2235,17 @@ mod tests {
             "postgres://journey:***@db:5432/test"
         );
         assert_eq!(redact("postgres://db/test"), "postgres://db/test");
+    }
+
+    #[test]
+    fn a_nul_escape_in_json_becomes_the_replacement_character_and_nothing_else_changes() {
+        assert_eq!(
+            json_text(r#"{"name":"Tha\u0000ndi","path":"C:\\u0000","é":"\u0000"}"#),
+            r#"{"name":"Tha\ufffdndi","path":"C:\\u0000","é":"\ufffd"}"#
+        );
+        assert!(matches!(
+            json_text(r#"{"a":"\n\u0001"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

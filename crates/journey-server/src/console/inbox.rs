@@ -710,6 +710,12 @@ async fn events(
     agent: Agent<Inbox>,
 ) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, Response> {
     let floor = app.store.last_inbox_change().await.map_err(unavailable)?;
+    // The stream ends when the server stops (the browser reconnects to the next one):
+    // an open console must not hold up shutdown.
+    let mut stopping = app.stopping.clone();
+    let stopped = async move {
+        let _ = stopping.wait_for(Option::is_some).await;
+    };
     let feed = Feed {
         app,
         session_hash: hash_session_id(&agent.session_id),
@@ -736,5 +742,6 @@ async fn events(
         Some((futures_util::stream::iter(events), feed))
     });
     use futures_util::StreamExt;
-    Ok(Sse::new(stream.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(stream.flatten().take_until(stopped))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
