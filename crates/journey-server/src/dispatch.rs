@@ -114,6 +114,13 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let _ = tokio::time::timeout(Duration::from_secs(1), recorder).await;
 }
 
+/// Waits before recording a batch of finished sends again.
+const RECORD_RETRY_WAITS: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(500),
+    Duration::from_secs(2),
+];
+
 /// Records finished sends: takes every result that has arrived, writes them in one
 /// `finish_outbox`, then frees their slots.
 async fn record(
@@ -128,7 +135,20 @@ async fn record(
             .iter()
             .filter_map(|row| row.event.as_ref().map(|(contact, _, _)| contact.clone()))
             .collect();
-        if let Err(e) = app.store.finish_outbox(rows.clone(), app.clock.now()).await {
+        let mut recorded = app.store.finish_outbox(rows.clone(), app.clock.now()).await;
+        // A dropped database connection is usually replaced within these waits; a send
+        // left unrecorded is sent again when its lease runs out. Recording twice is
+        // harmless: a result changes only the row of its own claim.
+        for wait in RECORD_RETRY_WAITS {
+            let Err(e) = &recorded else { break };
+            tracing::warn!(
+                "cannot record {} sends, trying again in {wait:?}: {e}",
+                rows.len()
+            );
+            tokio::time::sleep(wait).await;
+            recorded = app.store.finish_outbox(rows.clone(), app.clock.now()).await;
+        }
+        if let Err(e) = recorded {
             // One row at a time, so one failure does not cost the batch its records.
             tracing::warn!(
                 "cannot record {} sends together, one by one: {e}",
