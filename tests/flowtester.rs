@@ -498,6 +498,8 @@ fn convert(flow: &str, code: Code, notebook: &str, test: &ElixirTest) -> Result<
         }
     }
     conversion.steps(&test.body, &Vars::new())?;
+    // FlowTester leaves the messages no `receive_message` took unchecked.
+    conversion.clear_messages();
     Ok(Converted {
         text: conversion.case,
         globals: conversion.globals,
@@ -573,19 +575,22 @@ impl Conversion<'_> {
                 // FlowTester's messages wait in a queue that `receive_message` takes
                 // from; this drops every message not taken yet, after however many
                 // actions.
-                "FlowStep.clear_messages" => {
-                    for at in self.unreceived.drain(..).rev() {
-                        self.case.insert_str(at, "< [any messages]\n");
-                    }
-                }
+                "FlowStep.clear_messages" => self.clear_messages(),
                 // `? result` reads the last value written, whatever came before.
                 "FlowStep.clear_results" => {}
                 "FlowTester.handle_child_flow" => self.child_flow(&args, vars)?,
                 "flow_finished" => self.case.push_str("* ended\n"),
                 "contact_matches" => {
                     for (key, v) in map_pairs(&args) {
-                        self.case
-                            .push_str(&format!("? field {key} = {}\n", value(&v)));
+                        let v = value(&v);
+                        // journey's `opted_in` is a boolean field (docs/import.md).
+                        let v = match (key.as_str(), v.as_str()) {
+                            ("opted_in", "\"true\"" | "\"false\"") => {
+                                v.trim_matches('"').to_owned()
+                            }
+                            _ => v,
+                        };
+                        self.case.push_str(&format!("? field {key} = {v}\n"));
                     }
                 }
                 "results_match" | "result_matches" => {
@@ -606,6 +611,12 @@ impl Conversion<'_> {
             }
         }
         Ok(())
+    }
+
+    fn clear_messages(&mut self) {
+        for at in self.unreceived.drain(..).rev() {
+            self.case.insert_str(at, "< [any messages]\n");
+        }
     }
 
     /// `handle_child_flow(uuid)` or `handle_child_flow(step, uuid(), fn step -> … end)`:
@@ -728,6 +739,8 @@ fn expected_result(map: &str) -> Result<String, String> {
 fn expected_message(map: &str) -> Result<String, String> {
     let mut text = None;
     let mut options = None;
+    // `image: nil` is no image; no `image:`, an image or none.
+    let mut image: Option<Option<String>> = None;
     for field in split_top(&strip_comments(
         map.trim().trim_start_matches("%{").trim_end_matches('}'),
     )) {
@@ -736,6 +749,11 @@ fn expected_message(map: &str) -> Result<String, String> {
             text = Some(string(value.trim())?);
         } else if let Some(value) = field.strip_prefix("buttons:") {
             options = Some(("[buttons]".to_owned(), option_titles(value)?));
+        } else if let Some(value) = field.strip_prefix("image:") {
+            image = Some(match value.trim() {
+                "nil" => None,
+                url => Some(string(url)?.0),
+            });
         } else if let Some(value) = field.strip_prefix("list:") {
             let inner = value.trim().trim_start_matches('{').trim_end_matches('}');
             let parts = split_top(inner);
@@ -756,18 +774,25 @@ fn expected_message(map: &str) -> Result<String, String> {
     };
     // A transcript line has every run of blanks, line breaks included, as one space.
     let text = journey_testing::normalise(&text);
-    Ok(match (options, prefix) {
-        (Some((tag, labels)), false) => {
+    let ends = if prefix { " ..." } else { "" };
+    Ok(match (options, image) {
+        (Some((tag, labels)), image) if !prefix => {
             let options: Vec<String> = labels
                 .iter()
                 .enumerate()
                 .map(|(i, l)| format!(" | {}. {l}", i + 1))
                 .collect();
             // FlowTester checks an image only when the test gives one.
-            format!("< {tag} header: ... | {text}{}\n", options.concat())
+            let header = match image {
+                None => "header: ... | ".to_owned(),
+                Some(None) => String::new(),
+                Some(Some(url)) => format!("header: [image] {url} | "),
+            };
+            format!("< {tag} {header}{text}{}\n", options.concat())
         }
-        (_, true) => format!("< [any] {text} ...\n"),
-        (None, false) => format!("< [any] {text}\n"),
+        // An image with text is one message, the text its caption.
+        (None, Some(Some(url))) => format!("< [image] {url} | {text}{ends}\n"),
+        _ => format!("< [any] {text}{ends}\n"),
     })
 }
 
@@ -990,19 +1015,27 @@ fn skip_string(chars: &[char], mut i: usize) -> usize {
 /// "name", opts)`), as FakeCMS serves them to the notebooks (`page.body.messages[i]
 /// .text`, `.buttons`, `.list_items`), one `http:` line per page, by slug and by id.
 fn cms_fixtures(content: &Path, test: &str) -> Vec<String> {
-    const IMPORT: &str = "import_content_csv(";
     let transforms = field_transforms(test);
+    let images = fake_images(test);
     let mut pages: BTreeMap<String, Vec<(u32, serde_json::Value)>> = BTreeMap::new();
     let mut ids = BTreeMap::new();
-    for (at, _) in test.match_indices(IMPORT) {
-        let args = &test[at + IMPORT.len()..];
+    let imports = ["import_content_csv(", "pages_from_content_csv("]
+        .iter()
+        .flat_map(|call| test.match_indices(call).map(|(at, _)| at + call.len()));
+    for at in imports {
+        let args = &test[at..];
         let args = split_top(&args[..args.find(')').unwrap_or(args.len())]);
-        let Some(Ok((name, _))) = args.get(1).map(|a| string(a.trim())) else {
+        // The CSV's name, then the options.
+        let Some((n, name)) = args
+            .iter()
+            .enumerate()
+            .find_map(|(n, a)| Some((n, string(a.trim()).ok()?.0)))
+        else {
             continue;
         };
         // The transforms come with the shared options; a bare import has none.
         let transform = args
-            .get(2)
+            .get(n + 1)
             .is_some_and(|o| o.contains("import_opts") || o.contains("field_transform"));
         let file = format!("{name}.csv");
         let text = std::fs::read_to_string(content.join(&file)).expect("readable CSV");
@@ -1047,14 +1080,79 @@ fn cms_fixtures(content: &Path, test: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for (slug, mut messages) in pages {
         messages.sort_by_key(|(n, _)| *n);
-        let messages: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+        let mut messages: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+        for (page, index, id) in &images.on_pages {
+            if *page == slug
+                && let Some(message) = messages.get_mut(*index)
+            {
+                message["image"] = serde_json::json!(id);
+            }
+        }
         let body = serde_json::json!({"slug": slug, "messages": messages});
         lines.push(format!("http: GET {CMS}/{slug}/ -> 200 {body}"));
         if let Some(id) = ids.get(&slug) {
             lines.push(format!("http: GET {CMS}/{id}/ -> 200 {body}"));
         }
     }
+    let images_api = CMS.replace("/v3/pages", "/v2/images");
+    for (id, image) in &images.by_id {
+        lines.push(format!("http: GET {images_api}/{id}/ -> 200 {image}"));
+    }
     lines
+}
+
+/// The images a test's FakeCMS holds (`name = %Image{id: 4, download_url: "…"}`, as
+/// contentrepo's images API gives them: `meta.download_url`) and the page messages
+/// they are added to (`add_img_to_page(pid, "slug", 0, name.id)`).
+#[derive(Default)]
+struct FakeImages {
+    by_id: BTreeMap<i64, serde_json::Value>,
+    on_pages: Vec<(String, usize, i64)>,
+}
+
+fn fake_images(test: &str) -> FakeImages {
+    const IMAGE: &str = " = %Image{";
+    const ADD: &str = "FakeCMS.add_img_to_page(";
+    let mut images = FakeImages::default();
+    let mut ids = BTreeMap::new();
+    for (at, _) in test.match_indices(IMAGE) {
+        let name = test[..at]
+            .rsplit(|c: char| !is_name(c))
+            .next()
+            .unwrap_or_default();
+        let body = &test[at + IMAGE.len()..];
+        let fields: BTreeMap<String, String> = split_top(&body[..body.find('}').unwrap_or(0)])
+            .iter()
+            .filter_map(|f| f.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let (Some(id), Some(url)) = (
+            fields.get("id").and_then(|id| id.parse::<i64>().ok()),
+            fields.get("download_url").and_then(|u| string(u).ok()),
+        ) else {
+            continue;
+        };
+        ids.insert(name.to_owned(), id);
+        let title = fields
+            .get("title")
+            .and_then(|t| string(t).ok())
+            .map(|t| t.0);
+        images.by_id.insert(
+            id,
+            serde_json::json!({"id": id, "title": title, "meta": {"download_url": url.0}}),
+        );
+    }
+    for (at, _) in test.match_indices(ADD) {
+        let args = &test[at + ADD.len()..];
+        let args = split_top(&args[..args.find(')').unwrap_or(args.len())]);
+        if let [_, page, index, image] = &args[..]
+            && let (Ok((page, _)), Ok(index)) = (string(page.trim()), index.trim().parse())
+            && let Some(id) = ids.get(image.trim().trim_end_matches(".id"))
+        {
+            images.on_pages.push((page, index, *id));
+        }
+    }
+    images
 }
 
 /// One step of a test's FakeCMS `field_transform`.
