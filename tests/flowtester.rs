@@ -723,7 +723,7 @@ fn expected_result(map: &str) -> Result<String, String> {
             "value" if v.trim().starts_with('^') => {
                 return Err(format!("result value `{}`", v.trim()));
             }
-            "value" => value = Some(v.trim().to_owned()),
+            "value" => value = Some(v.trim().trim_start_matches('+').to_owned()),
             "label" => {}
             other => return Err(format!("result field `{other}`")),
         }
@@ -1094,6 +1094,28 @@ fn cms_fixtures(content: &Path, test: &str) -> Vec<String> {
             lines.push(format!("http: GET {CMS}/{id}/ -> 200 {body}"));
         }
     }
+    // The assessments of `FakeCMS.add_form(pid, %Forms.Form{…})`.
+    let mut forms = fake_forms(test);
+    // A result page is the page, as the API links it: by its id.
+    for form in &mut forms {
+        let Some(fields) = form.as_object_mut() else {
+            continue;
+        };
+        for (key, value) in fields.iter_mut() {
+            if let (true, Some(id)) = (
+                key.ends_with("_result_page"),
+                value.as_str().and_then(|slug| ids.get(slug)),
+            ) {
+                let id: i64 = id.parse().unwrap_or_default();
+                *value = serde_json::json!({"id": id, "slug": value.clone()});
+            }
+        }
+    }
+    if !forms.is_empty() {
+        let body = serde_json::json!({"count": forms.len(), "results": forms});
+        let api = CMS.replace("/v3/pages", "/v2/assessment");
+        lines.push(format!("http: GET {api}/ -> 200 {body}"));
+    }
     let images_api = CMS.replace("/v3/pages", "/v2/images");
     for (id, image) in &images.by_id {
         lines.push(format!("http: GET {images_api}/{id}/ -> 200 {image}"));
@@ -1398,4 +1420,107 @@ fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String>
     serde_json::from_str::<serde_json::Value>(&out)
         .ok()
         .map(|v| v.to_string())
+}
+
+/// The forms of a test's `FakeCMS.add_form(pid, %Forms.Form{…})` calls, as contentrepo's
+/// assessment API gives them: a question's struct (`%Forms.CategoricalQuestion{`) is its
+/// `question_type` (`"categorical_question"`).
+fn fake_forms(test: &str) -> Vec<serde_json::Value> {
+    const ADD: &str = "FakeCMS.add_form(";
+    test.match_indices(ADD)
+        .filter_map(|(at, _)| {
+            let chars: Vec<char> = test[at + ADD.len() - 1..].chars().collect();
+            let args: String = chars[1..closing(&chars, 0)?].iter().collect();
+            let form = split_top(&args).pop()?;
+            serde_json::from_str(&struct_json(form.trim())?).ok()
+        })
+        .collect()
+}
+
+/// The index of the bracket that closes the one at `open`.
+fn closing(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                i = skip_string(chars, i);
+                continue;
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// An Elixir literal of structs with atom keys (`%Forms.Answer{answer: "Yes", score:
+/// 1.0}`), lists, strings, numbers, `true`, `false` and `nil`, as JSON text.
+fn struct_json(literal: &str) -> Option<String> {
+    let chars: Vec<char> = literal.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                let end = skip_string(&chars, i);
+                let text: String = chars[i..end].iter().collect();
+                out.push_str(&serde_json::to_string(&string(&text).ok()?.0).ok()?);
+                i = end;
+                continue;
+            }
+            '%' => {
+                let start = i + 1;
+                while i < chars.len() && chars[i] != '{' {
+                    i += 1;
+                }
+                let name: String = chars[start..i].iter().collect();
+                out.push('{');
+                let kind = name.rsplit('.').next().unwrap_or_default();
+                if kind.ends_with("Question") {
+                    out.push_str(&format!("\"question_type\": \"{}\", ", snake_case(kind)));
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && is_name(chars[i]) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                if chars.get(i) == Some(&':') {
+                    out.push_str(&format!("\"{word}\":"));
+                    i += 1;
+                    continue;
+                }
+                out.push_str(match word.as_str() {
+                    "true" | "false" => &word,
+                    "nil" => "null",
+                    _ => return None,
+                });
+                continue;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// `CategoricalQuestion` as `categorical_question`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
