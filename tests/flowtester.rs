@@ -1,11 +1,18 @@
-//! The help centre's own FlowTester tests (`../shared/corpus/turn-platform-mnch/
-//! HelpCentre/QA/tests/*_test.exs`, conversations run against Turn's flow runner),
-//! converted at run time into `.test` conversations and played against the notebooks
-//! they test. The content they fetch (`content/*.csv`, FakeCMS in Elixir) becomes `http:`
-//! fixtures; Turn's own API becomes the fixed answers the tests' helper gives, and a test
-//! file's own fake services (handlers with a literal body) their answers. A test the
-//! converter cannot express is listed in `tests/flowtester_left_out.txt` with why; a
-//! listed test that converts and passes fails this test, so the list stays true.
+//! FlowTester tests (Elixir conversations run against Turn's flow runner), converted at
+//! run time into `.test` conversations and played against the notebooks they test.
+//!
+//! A QA folder is laid out as platform-mnch's are: `flows/*.md` notebooks, `content/*.csv`
+//! (FakeCMS in Elixir, here `http:` fixtures), `tests/*_test.exs` and the helper module
+//! `tests/test_helper.exs` whose functions the tests call as `Helpers.…`. Turn's own API
+//! becomes the fixed answers the help centre's helper gives, a test file's own fake
+//! services (handlers with a literal body) their answers, and a child flow the test
+//! hands back (`handle_child_flow`) a stub journey that sets what the test's callback sets.
+//!
+//! `help_centre_flowtester_tests_pass` runs `../shared/corpus/turn-platform-mnch/
+//! HelpCentre/QA` strictly: a test the converter cannot express is listed in
+//! `tests/flowtester_left_out.txt` with why, and a listed test that converts and passes
+//! fails, so the list stays true. `other_flowtester_tests` runs the folder named by
+//! `JOURNEY_FLOWTESTER_QA` (e.g. platform-mnch's `Onboarding/QA`) and reports per file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -26,13 +33,121 @@ fn help_centre_flowtester_tests_pass() {
     let Some(mnch) = shared_corpus("turn-platform-mnch") else {
         return;
     };
-    let qa = mnch.join("HelpCentre/QA");
     let left_out = left_out();
-    let cms = cms_fixtures(&qa.join("content"));
-    let mut failures = String::new();
-    let mut converted = BTreeSet::new();
-    let mut passed = 0;
-    let mut skipped = 0;
+    let run = run_qa(&mnch.join("HelpCentre/QA"), &left_out);
+    let stale: Vec<&String> = left_out
+        .keys()
+        .filter(|k| run.converted.contains(*k))
+        .collect();
+    assert!(
+        run.failures.is_empty() && run.unconverted.is_empty() && stale.is_empty(),
+        "{}{}\nlisted as left out but converted: {stale:?}",
+        run.failures,
+        run.unconverted
+    );
+    let passed = run.passed();
+    println!(
+        "{passed} FlowTester tests pass; {} left out",
+        run.left_out()
+    );
+    assert!(
+        passed >= 34,
+        "expected the help centre's tests, {passed} ran"
+    );
+}
+
+/// Another QA folder's FlowTester tests, named by `JOURNEY_FLOWTESTER_QA` (CI has none):
+/// prints what converts and what passes, per file, with each failure's transcript.
+#[test]
+fn other_flowtester_tests() {
+    let Some(qa) = std::env::var_os("JOURNEY_FLOWTESTER_QA") else {
+        println!(
+            "SKIPPED: other_flowtester_tests: set JOURNEY_FLOWTESTER_QA to a QA folder laid \
+             out like HelpCentre/QA (e.g. platform-mnch's Onboarding/QA) to run its FlowTester tests"
+        );
+        return;
+    };
+    let run = run_qa(Path::new(&qa), &BTreeMap::new());
+    if std::env::var_os("JOURNEY_FLOWTESTER_VERBOSE").is_some() {
+        println!("{}\n{}", run.unconverted, run.failures);
+    }
+    println!("{}", run.summary());
+    assert!(
+        run.passed() + run.failed() > 0,
+        "no FlowTester test of {} converted",
+        Path::new(&qa).display()
+    );
+}
+
+/// What running a QA folder's tests gave.
+#[derive(Default)]
+struct QaRun {
+    files: Vec<FileSummary>,
+    /// Each failing conversation: the report and the converted test.
+    failures: String,
+    /// Each test the converter cannot express, with why.
+    unconverted: String,
+    /// `file | test name` of every test converted.
+    converted: BTreeSet<String>,
+}
+
+#[derive(Default)]
+struct FileSummary {
+    file: String,
+    passed: usize,
+    failed: usize,
+    unconverted: usize,
+    left_out: usize,
+}
+
+impl QaRun {
+    fn passed(&self) -> usize {
+        self.files.iter().map(|f| f.passed).sum()
+    }
+
+    fn failed(&self) -> usize {
+        self.files.iter().map(|f| f.failed).sum()
+    }
+
+    fn left_out(&self) -> usize {
+        self.files.iter().map(|f| f.left_out).sum()
+    }
+
+    /// A line per file and the totals.
+    fn summary(&self) -> String {
+        let mut text = String::from("FlowTester tests: passed / failed / not converted\n");
+        for f in &self.files {
+            let mark = if f.failed + f.unconverted == 0 {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            text.push_str(&format!(
+                "  {mark} {:<45} {:>4} {:>4} {:>4}\n",
+                f.file, f.passed, f.failed, f.unconverted
+            ));
+        }
+        let all = |field: fn(&FileSummary) -> usize| self.files.iter().map(field).sum::<usize>();
+        let clean = self
+            .files
+            .iter()
+            .filter(|f| f.failed + f.unconverted == 0)
+            .count();
+        text.push_str(&format!(
+            "  {clean}/{} files pass; conversations: {} passed, {} failed, {} not converted\n",
+            self.files.len(),
+            all(|f| f.passed),
+            all(|f| f.failed),
+            all(|f| f.unconverted)
+        ));
+        text
+    }
+}
+
+/// Converts and runs every `tests/*_test.exs` of a QA folder.
+fn run_qa(qa: &Path, left_out: &BTreeMap<String, String>) -> QaRun {
+    let helper = std::fs::read_to_string(qa.join("tests/test_helper.exs")).unwrap_or_default();
+    let mut run = QaRun::default();
     let mut tests = std::fs::read_dir(qa.join("tests"))
         .expect("the tests folder")
         .map(|e| e.expect("readable entry").path())
@@ -45,61 +160,68 @@ fn help_centre_flowtester_tests_pass() {
             .expect("a name")
             .to_string_lossy()
             .into_owned();
-        let flow = file.trim_end_matches("_test.exs");
+        let source = std::fs::read_to_string(&path).expect("readable test");
+        let mut summary = FileSummary {
+            file: file.clone(),
+            ..FileSummary::default()
+        };
         if left_out.contains_key(&format!("{file} | *")) {
-            skipped += elixir_tests(&std::fs::read_to_string(&path).expect("readable test")).len();
+            summary.left_out = elixir_tests(&source).len();
+            run.files.push(summary);
             continue;
         }
-        let source = std::fs::read_to_string(&path).expect("readable test");
-        let header = header(flow, &source, &cms);
-        // The file's cases, and one file for each test that sets its own globals.
-        let mut files = vec![header.clone()];
-        let mut children = BTreeSet::new();
+        let flow = file.trim_end_matches("_test.exs");
+        let notebook = qa.join("flows").join(format!("{flow}.md"));
+        let notebook_text = std::fs::read_to_string(&notebook).unwrap_or_default();
+        let code = Code {
+            test: &source,
+            helper: &helper,
+        };
+        let header = header(flow, code, &cms_fixtures(&qa.join("content"), &source));
+        // Cases that share their globals and child flows share a file.
+        let mut files: BTreeMap<(String, Children), String> = BTreeMap::new();
         for test in elixir_tests(&source) {
             let key = format!("{file} | {}", test.name);
             if left_out.contains_key(&key) {
-                skipped += 1;
+                summary.left_out += 1;
                 continue;
             }
-            match convert(flow, &source, &test, &mut children) {
-                Ok((case, globals)) if globals.is_empty() => {
-                    converted.insert(key);
-                    files[0].push_str(&case);
+            match convert(flow, code, &notebook_text, &test) {
+                Ok(case) => {
+                    run.converted.insert(key);
+                    files
+                        .entry((case.globals, case.children))
+                        .or_default()
+                        .push_str(&case.text);
                 }
-                Ok((case, globals)) => {
-                    converted.insert(key);
-                    files.push(format!("{header}{globals}{case}"));
+                Err(why) => {
+                    summary.unconverted += 1;
+                    run.unconverted
+                        .push_str(&format!("{key}: cannot convert ({why})\n"));
                 }
-                Err(why) => failures.push_str(&format!("{key}: cannot convert ({why})\n")),
             }
         }
-        for text in &files {
-            let report = run(
-                &qa.join("flows").join(format!("{flow}.md")),
-                flow,
-                &children,
-                text,
-            );
-            passed += report.cases.len() - report.failed();
-            if !report.errors.is_empty() || report.failed() > 0 {
-                failures.push_str(&format!(
+        for ((globals, children), cases) in &files {
+            let text = format!("{header}{globals}{cases}");
+            let report = run_notebook(&notebook, flow, children, &text);
+            let failed = if report.errors.is_empty() {
+                report.failed()
+            } else {
+                report.cases.len().max(1)
+            };
+            summary.passed += report.cases.len().saturating_sub(failed);
+            summary.failed += failed;
+            if failed > 0 {
+                run.failures.push_str(&format!(
                     "{file}:\n{}{}\n--- converted test\n{text}\n",
                     report.errors.join("\n"),
                     report.render()
                 ));
             }
         }
+        run.files.push(summary);
     }
-    let stale: Vec<&String> = left_out.keys().filter(|k| converted.contains(*k)).collect();
-    assert!(
-        failures.is_empty() && stale.is_empty(),
-        "{failures}\nlisted as left out but converted: {stale:?}"
-    );
-    println!("{passed} FlowTester tests pass; {skipped} left out");
-    assert!(
-        passed >= 34,
-        "expected the help centre's tests, {passed} ran"
-    );
+    run
 }
 
 /// `tests/flowtester_left_out.txt`: `file | test name` (`*` for a whole file), each
@@ -121,18 +243,30 @@ fn left_out() -> BTreeMap<String, String> {
     listed
 }
 
-/// Compiles the notebook alone (plus an empty journey per child flow the test hands
-/// back, as FlowTester's `handle_child_flow` does) and runs the converted test.
-fn run(
+/// The child flows a test hands back, by the name (UUID) the notebook runs them by,
+/// each with the contact fields the test's callback sets.
+type Children = BTreeMap<String, Vec<(String, String)>>;
+
+/// Compiles the notebook alone, plus a stub journey per child flow the test hands back
+/// (FlowTester's `handle_child_flow`: the child is not run; its callback sets contact
+/// fields), and runs the converted test.
+fn run_notebook(
     notebook: &Path,
     flow: &str,
-    children: &BTreeSet<String>,
+    children: &Children,
     test: &str,
 ) -> journey_testing::FileReport {
     let source = std::fs::read_to_string(notebook).expect("readable notebook");
     let parsed = journey_syntax::parse_notebook(FileId(0), &source);
-    let stub = "card Done do\n  log(\"child flow handled by the test\")\nend\n";
-    let stub_parsed = journey_syntax::parse_journey(FileId(1), stub);
+    let stubs: Vec<(String, String)> = children
+        .iter()
+        .map(|(name, fields)| (name.clone(), child_stub(fields)))
+        .collect();
+    let stubs_parsed: Vec<_> = stubs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| journey_syntax::parse_journey(FileId(1 + i as u32), text))
+        .collect();
     let mut modules = vec![SourceModule {
         file: FileId(0),
         default_name: flow.to_owned(),
@@ -140,12 +274,12 @@ fn run(
         text: &source,
         has_syntax_errors: false,
     }];
-    for (i, child) in children.iter().enumerate() {
+    for (i, ((name, text), parsed)) in stubs.iter().zip(&stubs_parsed).enumerate() {
         modules.push(SourceModule {
-            file: FileId(2 + i as u32),
-            default_name: child.clone(),
-            module: &stub_parsed.module,
-            text: stub,
+            file: FileId(1 + i as u32),
+            default_name: name.clone(),
+            module: &parsed.module,
+            text,
             has_syntax_errors: false,
         });
     }
@@ -154,42 +288,123 @@ fn run(
     journey_testing::run_file(test, flow, &Runtime::new(&journeys, &config))
 }
 
+/// A child flow as the test hands it back: it sets the callback's contact fields.
+fn child_stub(fields: &[(String, String)]) -> String {
+    let mut text = "card Done do\n  log(\"child flow handled by the test\")\n".to_owned();
+    if !fields.is_empty() {
+        let args: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        text.push_str(&format!("  update_contact({})\n", args.join(", ")));
+    }
+    text.push_str("end\n");
+    text
+}
+
+/// The Elixir a test file can call: its own functions, and the helper module's
+/// (`Helpers.name`, or a bare name the test file does not define).
+#[derive(Clone, Copy)]
+struct Code<'a> {
+    test: &'a str,
+    helper: &'a str,
+}
+
+/// A `def`/`defp`: its parameters (with their defaults) and its body.
+struct Function<'s> {
+    params: Vec<(String, Option<String>)>,
+    body: &'s str,
+}
+
+impl<'a> Code<'a> {
+    fn function(&self, name: &str) -> Option<Function<'a>> {
+        match name.strip_prefix("Helpers.") {
+            Some(name) => function(self.helper, name),
+            None => function(self.test, name).or_else(|| function(self.helper, name)),
+        }
+    }
+}
+
+/// Variables bound while converting a function's body: its parameters, as Elixir text.
+type Vars = BTreeMap<String, String>;
+
+/// An argument as the literal it stands for: a bound variable, `Keyword.get(opts, :key,
+/// default)`, or a function that returns a literal (`basic_profile_flow_uuid()`).
+fn resolve(expr: &str, vars: &Vars, code: Code) -> String {
+    let expr = expr.trim();
+    if let Some(value) = vars.get(expr) {
+        return value.clone();
+    }
+    if let Some(args) = expr
+        .strip_prefix("Keyword.get(")
+        .and_then(|a| a.strip_suffix(')'))
+    {
+        let args = split_top(args);
+        if let [opts, key, default] = &args[..] {
+            let key = key.trim().trim_start_matches(':');
+            let opts = resolve(opts, vars, code);
+            let given = split_top(opts.trim().trim_start_matches('[').trim_end_matches(']'))
+                .into_iter()
+                .find_map(|pair| {
+                    let (k, v) = pair.split_once(':')?;
+                    (k.trim() == key).then(|| v.trim().to_owned())
+                });
+            return given.unwrap_or_else(|| resolve(default, vars, code));
+        }
+    }
+    if let Some(name) = expr.strip_suffix("()")
+        && name.chars().all(|c| is_name(c) || c == '.')
+        && let Some(f) = code.function(name)
+        && f.params.is_empty()
+    {
+        return f.body.trim().to_owned();
+    }
+    expr.to_owned()
+}
+
 /// The header every case of a file shares: the CMS, Turn's API, the settings.
-fn header(flow: &str, source: &str, cms: &[String]) -> String {
+fn header(flow: &str, code: Code, cms: &[String]) -> String {
     let mut text = format!("# Converted from {flow}_test.exs\n\n");
     for line in cms {
         text.push_str(line);
         text.push('\n');
     }
-    text.push_str(&turn_api(true));
-    text.push_str(&format!(
-        "global: settings.contentrepo_qa_token = \"{TOKEN}\"\n"
-    ));
-    text.push_str(&fake_services(source, &[]));
-    // The settings `setup_flow` gives, itself or through the functions it pipes through.
-    let setup = function(source, "setup_flow").unwrap_or_default();
-    let mut dicts = calls(setup, source);
-    for (name, _) in calls(setup, source) {
-        if let Some(body) = function(source, &name) {
-            dicts.extend(calls(body, source));
+    let setup = code
+        .function("setup_flow")
+        .map(|f| f.body)
+        .unwrap_or_default();
+    if setup.contains("setup_fake_turn") {
+        text.push_str(&turn_api(true));
+    }
+    text.push_str(&fake_services(code.test, &[]));
+    // The settings `setup_flow` gives, itself or through the functions it pipes through;
+    // the CMS token is the test's default.
+    let vars = Vars::from([("auth_token".to_owned(), format!("\"{TOKEN}\""))]);
+    let mut dicts = calls(setup, code);
+    for (name, _) in calls(setup, code) {
+        if let Some(f) = function(code.test, &name) {
+            dicts.extend(calls(f.body, code));
         }
     }
     for call in dicts
         .into_iter()
         .filter(|(n, _)| n == "FlowTester.set_global_dict")
     {
-        text.push_str(&global_lines(&call.1));
+        text.push_str(&global_lines(&call.1, &vars, code));
     }
     text
 }
 
 /// `set_global_dict("settings", %{…})`'s arguments as `global:` lines. Literal values
-/// only: the token comes from a variable, and the header sets it.
-fn global_lines(args: &str) -> String {
+/// only.
+fn global_lines(args: &str, vars: &Vars, code: Code) -> String {
+    let dict = split_top(args)
+        .first()
+        .and_then(|d| string(d.trim()).ok())
+        .map(|(d, _)| d)
+        .unwrap_or_default();
     map_pairs(args)
         .into_iter()
+        .map(|(key, value)| (key, resolve(&value, vars, code)))
         .filter(|(_, value)| value.starts_with('"'))
-        .map(|(key, value)| format!("global: settings.{key} = {value}\n"))
+        .map(|(key, value)| format!("global: {dict}.{key} = {value}\n"))
         .collect()
 }
 
@@ -251,63 +466,88 @@ fn elixir_tests(source: &str) -> Vec<ElixirTest> {
     tests
 }
 
-/// One test as a `.test` case, with the globals it sets itself (`global:` lines for a
-/// file of its own: a `.test` file's globals hold for all its cases).
-fn convert(
-    flow: &str,
-    source: &str,
-    test: &ElixirTest,
-    children: &mut BTreeSet<String>,
-) -> Result<(String, String), String> {
+/// One test as a `.test` case, with the globals it sets itself and the child flows it
+/// hands back (the file's cases are grouped by both: a `.test` file's globals and
+/// journeys hold for all its cases).
+struct Converted {
+    text: String,
+    globals: String,
+    children: Children,
+}
+
+fn convert(flow: &str, code: Code, notebook: &str, test: &ElixirTest) -> Result<Converted, String> {
     let mut conversion = Conversion {
         flow,
-        source,
-        children,
+        code,
+        notebook,
         case: format!("\n## {}\n", test.name),
         unreceived: Vec::new(),
         globals: String::new(),
+        children: Children::new(),
     };
     for tag in &test.tags {
         match tag.split_once(':') {
+            // `@tag :name` only selects tests to run.
+            Some(("", _)) => {}
             Some(("chat_assigned_to", " nil")) => conversion.case.push_str(&turn_api(false)),
-            Some((name, value)) if source_reads_tag(source, name) => {
-                let services = fake_services(source, &[(name.trim(), value.trim())]);
+            Some((name, value)) if source_reads_tag(code.test, name) => {
+                let services = fake_services(code.test, &[(name.trim(), value.trim())]);
                 conversion.case.push_str(&services);
             }
             _ => return Err(format!("@tag {tag}")),
         }
     }
-    conversion.steps(&test.body)?;
-    Ok((conversion.case, conversion.globals))
+    conversion.steps(&test.body, &Vars::new())?;
+    // FlowTester leaves the messages no `receive_message` took unchecked.
+    conversion.clear_messages();
+    Ok(Converted {
+        text: conversion.case,
+        globals: conversion.globals,
+        children: conversion.children,
+    })
 }
 
 /// A test being converted.
 struct Conversion<'a> {
     flow: &'a str,
-    source: &'a str,
-    /// The child flows the file's tests hand over to.
-    children: &'a mut BTreeSet<String>,
+    code: Code<'a>,
+    /// The notebook's text, for the dictionary values a test restates.
+    notebook: &'a str,
     case: String,
     /// Where the case is after each action whose messages no `receive_message` has
     /// taken yet.
     unreceived: Vec<usize>,
     /// `global:` lines from the test's own `set_global_dict`.
     globals: String,
+    children: Children,
 }
 
 impl Conversion<'_> {
-    /// The steps of a test body (or of a function of the test file it calls), appended
-    /// to the case.
-    fn steps(&mut self, body: &str) -> Result<(), String> {
-        let source = self.source;
-        for (name, args) in calls(body, source) {
+    /// The steps of a test body (or of a function of the test file or helper it calls,
+    /// its parameters bound in `vars`), appended to the case.
+    fn steps(&mut self, body: &str, vars: &Vars) -> Result<(), String> {
+        let code = self.code;
+        let value = |v: &str| resolve(v, vars, code);
+        for (name, args) in calls(body, code) {
             match name.as_str() {
                 "FlowTester.set_contact_properties" => {
-                    for (key, value) in map_pairs(&args) {
-                        self.case.push_str(&format!("contact: {key} = {value}\n"));
+                    for (key, v) in map_pairs(&args) {
+                        self.case
+                            .push_str(&format!("contact: {key} = {}\n", contact_value(&value(&v))));
                     }
                 }
-                "FlowTester.set_global_dict" => self.globals.push_str(&global_lines(&args)),
+                "FlowTester.set_global_dict" => {
+                    self.globals.push_str(&global_lines(&args, vars, code))
+                }
+                // The notebook's own dictionary, restated: nothing to do.
+                "FlowTester.set_local_params" => {
+                    for (key, v) in map_pairs(&args) {
+                        let (v, _) = string(&value(&v))?;
+                        if !has_dictionary_row(self.notebook, &key, &v) {
+                            return Err(format!("set_local_params {key} = {v}"));
+                        }
+                    }
+                }
                 "FlowTester.start" => {
                     self.case.push_str(&format!("start: {}\n", self.flow));
                     self.unreceived.push(self.case.len());
@@ -326,8 +566,8 @@ impl Conversion<'_> {
                 "FlowTester.send" => {
                     let arg = args.trim();
                     let tap = match arg.strip_prefix("button_label:") {
-                        Some(label) => format!("> [tap {}]\n", string(label.trim())?.0),
-                        None => format!("> {}\n", string(arg)?.0),
+                        Some(label) => format!("> [tap {}]\n", string(&value(label))?.0),
+                        None => sent_text(&string(&value(arg))?.0),
                     };
                     self.case.push_str(&tap);
                     self.unreceived.push(self.case.len());
@@ -335,70 +575,263 @@ impl Conversion<'_> {
                 // FlowTester's messages wait in a queue that `receive_message` takes
                 // from; this drops every message not taken yet, after however many
                 // actions.
-                "FlowStep.clear_messages" => {
-                    for at in self.unreceived.drain(..).rev() {
-                        self.case.insert_str(at, "< [any messages]\n");
-                    }
-                }
-                "FlowTester.handle_child_flow" => {
-                    let first = split_top(&args).into_iter().next().unwrap_or_default();
-                    self.children.insert(string(first.trim())?.0);
-                }
+                "FlowStep.clear_messages" => self.clear_messages(),
+                // `? result` reads the last value written, whatever came before.
+                "FlowStep.clear_results" => {}
+                "FlowTester.handle_child_flow" => self.child_flow(&args, vars)?,
                 "flow_finished" => self.case.push_str("* ended\n"),
                 "contact_matches" => {
-                    for (key, value) in map_pairs(&args) {
-                        self.case.push_str(&format!("? field {key} = {value}\n"));
+                    for (key, v) in map_pairs(&args) {
+                        let v = value(&v);
+                        // journey's `opted_in` is a boolean field (docs/import.md).
+                        let v = match (key.as_str(), v.as_str()) {
+                            ("opted_in", "\"true\"" | "\"false\"") => {
+                                v.trim_matches('"').to_owned()
+                            }
+                            _ => v,
+                        };
+                        self.case.push_str(&format!("? field {key} = {v}\n"));
                     }
                 }
-                // A function of the test file (`setup_flow_search_myhealth(flow)`,
-                // `set_config_helpdesk_closed(flow)`): its steps.
-                other => match function(source, other) {
-                    Some(inner) => self.steps(inner)?,
+                "results_match" | "result_matches" => {
+                    let list = args.trim().trim_start_matches('[').trim_end_matches(']');
+                    for result in split_top(list) {
+                        self.case.push_str(&expected_result(&result)?);
+                    }
+                }
+                // A function of the test file or helper (`setup_flow_search_myhealth(flow)`,
+                // `Helpers.init_contact_fields()`): its steps.
+                other => match code.function(other) {
+                    Some(f) => {
+                        let bound = bind(&f, &args, vars, code);
+                        self.steps(f.body, &bound)?
+                    }
                     None => return Err(format!("`{other}`")),
                 },
             }
         }
         Ok(())
     }
+
+    fn clear_messages(&mut self) {
+        for at in self.unreceived.drain(..).rev() {
+            self.case.insert_str(at, "< [any messages]\n");
+        }
+    }
+
+    /// `handle_child_flow(uuid)` or `handle_child_flow(step, uuid(), fn step -> … end)`:
+    /// the child, and the contact fields its callback sets.
+    fn child_flow(&mut self, args: &str, vars: &Vars) -> Result<(), String> {
+        let args = split_top(args);
+        let name = args
+            .iter()
+            .find_map(|a| string(&resolve(a, vars, self.code)).ok())
+            .ok_or("a child flow without its UUID")?
+            .0;
+        let mut fields = Vec::new();
+        for callback in args.iter().filter(|a| a.trim().starts_with("fn ")) {
+            for (call, call_args) in calls(callback, self.code) {
+                if call != "FlowTester.set_contact_properties" {
+                    return Err(format!("child flow callback `{call}`"));
+                }
+                for (key, v) in map_pairs(&call_args) {
+                    fields.push((key, resolve(&v, vars, self.code)));
+                }
+            }
+        }
+        self.children.insert(name, fields);
+        Ok(())
+    }
 }
 
-/// `%{text: "…" <> _, buttons: button_labels([…])}` as a `<` line.
+/// A typed message, or the tap FlowTester's `send("@list_items[2]")` stands for: the
+/// id its `button_labels`/`list_items` macros give the third option (Turn's option ids
+/// are their label expressions; journey's are not), so the third option as the test's
+/// last expected message showed it.
+fn sent_text(text: &str) -> String {
+    let index = text
+        .strip_prefix('@')
+        .and_then(|t| t.strip_suffix(']'))
+        .and_then(|t| t.split_once('['))
+        .filter(|(var, _)| !var.is_empty() && var.chars().all(is_name))
+        .and_then(|(_, i)| i.parse::<usize>().ok());
+    match index {
+        Some(i) => format!("> [tap {}]\n", i + 1),
+        None => format!("> {text}\n"),
+    }
+}
+
+/// The variables of a call to `f`: its parameters after the step piped into it, bound to
+/// the call's arguments or their defaults; `key: value` arguments are one keyword list.
+fn bind(f: &Function, args: &str, vars: &Vars, code: Code) -> Vars {
+    let mut given: Vec<String> = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    for arg in split_top(args) {
+        let arg = arg.trim();
+        let keyword = arg
+            .split_once(':')
+            .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(is_name));
+        if keyword {
+            keywords.push(arg.to_owned());
+        } else {
+            given.push(resolve(arg, vars, code));
+        }
+    }
+    if !keywords.is_empty() {
+        given.push(format!("[{}]", keywords.join(", ")));
+    }
+    // Piped, the step is the first parameter and not among the arguments.
+    let skip = if given.len() >= f.params.len() { 0 } else { 1 };
+    f.params
+        .iter()
+        .skip(skip)
+        .enumerate()
+        .filter_map(|(i, (name, default))| {
+            let value = given.get(i).cloned().or_else(|| default.clone())?;
+            Some((name.clone(), value))
+        })
+        .collect()
+}
+
+/// A contact property as Turn's contact fields hold it: text. (A boolean `false` in
+/// `opted_in` would also close journey's opt-out gate, which FlowTester does not have:
+/// docs/import.md.)
+fn contact_value(value: &str) -> String {
+    match value {
+        "true" | "false" => format!("\"{value}\""),
+        other => other.to_owned(),
+    }
+}
+
+/// Does the notebook's dictionary table have this row (`| key | value |`)?
+fn has_dictionary_row(notebook: &str, key: &str, value: &str) -> bool {
+    notebook.lines().any(|line| {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        cells.len() >= 4 && cells[1] == key && cells[2] == value
+    })
+}
+
+/// `%{name: "risk", value: "high", label: …}` as a `? result` line (the label is Turn's
+/// result category, which journey does not keep).
+fn expected_result(map: &str) -> Result<String, String> {
+    let mut name = None;
+    let mut value = None;
+    for field in split_top(map.trim().trim_start_matches("%{").trim_end_matches('}')) {
+        let (key, v) = field.split_once(':').ok_or("a result field")?;
+        match key.trim() {
+            "name" => name = Some(string(v.trim())?.0),
+            "value" if v.trim().starts_with('^') => {
+                return Err(format!("result value `{}`", v.trim()));
+            }
+            "value" => value = Some(v.trim().trim_start_matches('+').to_owned()),
+            "label" => {}
+            other => return Err(format!("result field `{other}`")),
+        }
+    }
+    match (name, value) {
+        (Some(name), Some(value)) => Ok(format!("? result {name} = {value}\n")),
+        _ => Err("a result without its name and value".to_owned()),
+    }
+}
+
+/// `%{text: "…" <> _, buttons: button_labels([…]), list: {"Button", [{id, title}…]}}` as
+/// a `<` line; `%{}` takes any message.
 fn expected_message(map: &str) -> Result<String, String> {
     let mut text = None;
-    let mut buttons = None;
-    for field in split_top(map.trim().trim_start_matches("%{").trim_end_matches('}')) {
+    let mut options = None;
+    // `image: nil` is no image; no `image:`, an image or none.
+    let mut image: Option<Option<String>> = None;
+    for field in split_top(&strip_comments(
+        map.trim().trim_start_matches("%{").trim_end_matches('}'),
+    )) {
         let field = field.trim();
         if let Some(value) = field.strip_prefix("text:") {
             text = Some(string(value.trim())?);
         } else if let Some(value) = field.strip_prefix("buttons:") {
-            let list = value
-                .trim()
-                .trim_start_matches("button_labels(")
-                .trim_end_matches(')');
-            let labels = split_top(list.trim().trim_start_matches('[').trim_end_matches(']'))
-                .iter()
-                .map(|l| string(l.trim()).map(|(s, _)| s))
-                .collect::<Result<Vec<_>, _>>()?;
-            buttons = Some(labels);
+            options = Some(("[buttons]".to_owned(), option_titles(value)?));
+        } else if let Some(value) = field.strip_prefix("image:") {
+            image = Some(match value.trim() {
+                "nil" => None,
+                url => Some(string(url)?.0),
+            });
+        } else if let Some(value) = field.strip_prefix("list:") {
+            let inner = value.trim().trim_start_matches('{').trim_end_matches('}');
+            let parts = split_top(inner);
+            let [button, rows] = &parts[..] else {
+                return Err(format!("list `{value}`"));
+            };
+            let button = string(button.trim())?.0;
+            options = Some((format!("[list: {button}]"), option_titles(rows)?));
         } else if !field.is_empty() {
             return Err(format!("message field `{field}`"));
         }
     }
-    let (text, prefix) = text.ok_or("a message without `text:`")?;
+    let Some((text, prefix)) = text else {
+        return match options {
+            None => Ok("< [any] ...\n".to_owned()),
+            Some(_) => Err("a message with options but no `text:`".to_owned()),
+        };
+    };
+    // FlowTester shows a WhatsApp template as a `[DEBUG]` text about it; the transcript
+    // shows the template.
+    if text.starts_with("[DEBUG]\r\nTemplate ") {
+        return Ok("< [template ...\n".to_owned());
+    }
     // A transcript line has every run of blanks, line breaks included, as one space.
     let text = journey_testing::normalise(&text);
-    Ok(match (buttons, prefix) {
-        (Some(labels), false) => {
+    let ends = if prefix { " ..." } else { "" };
+    Ok(match (options, image) {
+        (Some((tag, labels)), image) if !prefix => {
             let options: Vec<String> = labels
                 .iter()
                 .enumerate()
                 .map(|(i, l)| format!(" | {}. {l}", i + 1))
                 .collect();
-            format!("< [buttons] {text}{}\n", options.concat())
+            // FlowTester checks an image only when the test gives one.
+            let header = match image {
+                None => "header: ... | ".to_owned(),
+                Some(None) => String::new(),
+                Some(Some(url)) => format!("header: [image] {url} | "),
+            };
+            format!("< {tag} {header}{text}{}\n", options.concat())
         }
-        (_, true) => format!("< [any] {text} ...\n"),
-        (None, false) => format!("< [any] {text}\n"),
+        // An image with text is one message, the text its caption.
+        (None, Some(Some(url))) => format!("< [image] {url} | {text}{ends}\n"),
+        _ => format!("< [any] {text}{ends}\n"),
     })
+}
+
+/// The titles of a message's options: `button_labels(["a", …])`, `list_items([…])`, or
+/// a list of `{id, title}` (what those macros expand to).
+fn option_titles(value: &str) -> Result<Vec<String>, String> {
+    let value = value.trim();
+    let list = ["button_labels(", "list_items("]
+        .iter()
+        .find_map(|m| value.strip_prefix(m))
+        .map_or(value.to_owned(), |args| {
+            split_top(args.trim_end_matches(')')).swap_remove(0)
+        });
+    split_top(list.trim().trim_start_matches('[').trim_end_matches(']'))
+        .iter()
+        .map(|option| {
+            let option = option.trim();
+            let title = match option.strip_prefix('{') {
+                Some(pair) => split_top(pair.trim_end_matches('}'))
+                    .pop()
+                    .unwrap_or_default(),
+                None => option.to_owned(),
+            };
+            string(title.trim()).map(|(s, _)| s)
+        })
+        .collect()
+}
+
+/// The text without its `#` comment lines.
+fn strip_comments(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An Elixir string expression: `"a" <> "b"`, with `<> _` for "starts with"; the text
@@ -425,12 +858,27 @@ fn string(expr: &str) -> Result<(String, bool), String> {
                 Some('n') => out.push('\n'),
                 Some('r') => out.push('\r'),
                 Some('t') => out.push('\t'),
+                Some('u') => out.push(unicode_escape(&mut chars)?),
                 Some(other) => out.push(other),
                 None => return Err("a string ending in `\\`".to_owned()),
             }
         }
     }
     Ok((out, prefix))
+}
+
+/// The character of `\u200D` or `\u{1F600}`, after the `\u`.
+fn unicode_escape(chars: &mut std::str::Chars) -> Result<char, String> {
+    let hex: String = if chars.clone().next() == Some('{') {
+        chars.next();
+        chars.by_ref().take_while(|&c| c != '}').collect()
+    } else {
+        chars.by_ref().take(4).collect()
+    };
+    u32::from_str_radix(&hex, 16)
+        .ok()
+        .and_then(char::from_u32)
+        .ok_or_else(|| format!("not a unicode escape: `\\u{hex}`"))
 }
 
 /// `"key" => value` pairs of an Elixir map literal (`%{…}`), values as written.
@@ -478,7 +926,7 @@ fn split_top(text: &str) -> Vec<String> {
 
 /// The calls of a test body in order, by name, with their argument text: the pipeline
 /// steps `FlowTester.start()`, `receive_message(%{…})` and so on.
-fn calls(body: &str, source: &str) -> Vec<(String, String)> {
+fn calls(body: &str, code: Code) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let chars: Vec<char> = body.chars().collect();
     let mut i = 0;
@@ -502,8 +950,9 @@ fn calls(body: &str, source: &str) -> Vec<(String, String)> {
                     .rev()
                     .find(|c| !c.is_whitespace())
                     .is_some_and(|&c| c == '>');
-                let local = source.contains(&format!("defp {name}("));
-                if chars.get(i) == Some(&'(') && (piped || local || is_step(&name)) {
+                if chars.get(i) == Some(&'(')
+                    && (piped || is_step(&name) || code.function(&name).is_some())
+                {
                     let open = i;
                     let mut depth = 0;
                     while i < chars.len() {
@@ -545,6 +994,7 @@ fn is_step(name: &str) -> bool {
                 | "flow_finished"
                 | "contact_matches"
                 | "results_match"
+                | "result_matches"
                 | "Generic.add_handler"
         )
 }
@@ -566,18 +1016,41 @@ fn skip_string(chars: &[char], mut i: usize) -> usize {
     i
 }
 
-/// The CMS pages of the content CSVs, as FakeCMS serves them to the notebooks
-/// (`page.body.messages[i].text`, `.buttons`), one `http:` line per page.
-fn cms_fixtures(content: &Path) -> Vec<String> {
+/// The CMS pages of the content CSVs a test file imports (`import_content_csv(pid,
+/// "name", opts)`), as FakeCMS serves them to the notebooks (`page.body.messages[i]
+/// .text`, `.buttons`, `.list_items`), one `http:` line per page, by slug and by id.
+fn cms_fixtures(content: &Path, test: &str) -> Vec<String> {
+    let transforms = field_transforms(test);
+    let images = fake_images(test);
     let mut pages: BTreeMap<String, Vec<(u32, serde_json::Value)>> = BTreeMap::new();
-    for (file, transform) in [("help-centre.csv", true), ("error-messages.csv", false)] {
-        let text = std::fs::read_to_string(content.join(file)).expect("readable CSV");
+    let mut ids = BTreeMap::new();
+    let imports = ["import_content_csv(", "pages_from_content_csv("]
+        .iter()
+        .flat_map(|call| test.match_indices(call).map(|(at, _)| at + call.len()));
+    for at in imports {
+        let args = &test[at..];
+        let args = split_top(&args[..args.find(')').unwrap_or(args.len())]);
+        // The CSV's name, then the options.
+        let Some((n, name)) = args
+            .iter()
+            .enumerate()
+            .find_map(|(n, a)| Some((n, string(a.trim()).ok()?.0)))
+        else {
+            continue;
+        };
+        // The transforms come with the shared options; a bare import has none.
+        let transform = args
+            .get(n + 1)
+            .is_some_and(|o| o.contains("import_opts") || o.contains("field_transform"));
+        let file = format!("{name}.csv");
+        let text = std::fs::read_to_string(content.join(&file)).expect("readable CSV");
         let rows = csv(&text);
         let column = |name: &str| rows[0].iter().position(|c| c == name);
         let field = |name: &str| column(name).unwrap_or_else(|| panic!("{file}: no `{name}`"));
         let (slug, body, buttons) = (field("slug"), field("whatsapp_body"), field("buttons"));
-        // Pages of several messages number them; error-messages.csv has one each.
+        // Pages of several messages number them; some CSVs have one each.
         let message = column("message");
+        let (list_items, page_id) = (column("list_items"), column("page_id"));
         for row in &rows[1..] {
             let n = match message {
                 Some(i) => row[i].parse::<u32>().unwrap_or(0),
@@ -587,31 +1060,166 @@ fn cms_fixtures(content: &Path) -> Vec<String> {
                 continue;
             }
             let mut text = row[body].clone();
-            // The tests' FakeCMS import transforms (help-centre.csv only).
             if transform {
-                text = text
-                    .trim_end_matches("\r\n")
-                    .trim_end_matches('\r')
-                    .to_owned();
-                text = text
-                    .replace("{username}", "{@username}")
-                    .replace('\u{200D}', "");
+                for t in &transforms {
+                    text = t.apply(&text);
+                }
             }
-            let buttons: serde_json::Value =
-                serde_json::from_str(&row[buttons]).unwrap_or_else(|_| serde_json::json!([]));
+            let json_list = |i: usize| {
+                serde_json::from_str::<serde_json::Value>(&row[i])
+                    .unwrap_or_else(|_| serde_json::json!([]))
+            };
+            let mut message = serde_json::json!({"text": text, "buttons": json_list(buttons)});
+            if let Some(i) = list_items {
+                message["list_items"] = json_list(i);
+            }
+            if let Some(id) = page_id.map(|i| &row[i]).filter(|id| !id.is_empty()) {
+                ids.insert(row[slug].clone(), id.clone());
+            }
             pages
                 .entry(row[slug].clone())
                 .or_default()
-                .push((n, serde_json::json!({"text": text, "buttons": buttons})));
+                .push((n, message));
         }
     }
-    pages
+    let mut lines = Vec::new();
+    for (slug, mut messages) in pages {
+        messages.sort_by_key(|(n, _)| *n);
+        let mut messages: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+        for (page, index, id) in &images.on_pages {
+            if *page == slug
+                && let Some(message) = messages.get_mut(*index)
+            {
+                message["image"] = serde_json::json!(id);
+            }
+        }
+        let body = serde_json::json!({"slug": slug, "messages": messages});
+        lines.push(format!("http: GET {CMS}/{slug}/ -> 200 {body}"));
+        if let Some(id) = ids.get(&slug) {
+            lines.push(format!("http: GET {CMS}/{id}/ -> 200 {body}"));
+        }
+    }
+    // The assessments of `FakeCMS.add_form(pid, %Forms.Form{…})`.
+    let mut forms = fake_forms(test);
+    // A result page is the page, as the API links it: by its id.
+    for form in &mut forms {
+        let Some(fields) = form.as_object_mut() else {
+            continue;
+        };
+        for (key, value) in fields.iter_mut() {
+            if let (true, Some(id)) = (
+                key.ends_with("_result_page"),
+                value.as_str().and_then(|slug| ids.get(slug)),
+            ) {
+                let id: i64 = id.parse().unwrap_or_default();
+                *value = serde_json::json!({"id": id, "slug": value.clone()});
+            }
+        }
+    }
+    if !forms.is_empty() {
+        let body = serde_json::json!({"count": forms.len(), "results": forms});
+        let api = CMS.replace("/v3/pages", "/v2/assessment");
+        lines.push(format!("http: GET {api}/ -> 200 {body}"));
+    }
+    let images_api = CMS.replace("/v3/pages", "/v2/images");
+    for (id, image) in &images.by_id {
+        lines.push(format!("http: GET {images_api}/{id}/ -> 200 {image}"));
+    }
+    lines
+}
+
+/// The images a test's FakeCMS holds (`name = %Image{id: 4, download_url: "…"}`, as
+/// contentrepo's images API gives them: `meta.download_url`) and the page messages
+/// they are added to (`add_img_to_page(pid, "slug", 0, name.id)`).
+#[derive(Default)]
+struct FakeImages {
+    by_id: BTreeMap<i64, serde_json::Value>,
+    on_pages: Vec<(String, usize, i64)>,
+}
+
+fn fake_images(test: &str) -> FakeImages {
+    const IMAGE: &str = " = %Image{";
+    const ADD: &str = "FakeCMS.add_img_to_page(";
+    let mut images = FakeImages::default();
+    let mut ids = BTreeMap::new();
+    for (at, _) in test.match_indices(IMAGE) {
+        let name = test[..at]
+            .rsplit(|c: char| !is_name(c))
+            .next()
+            .unwrap_or_default();
+        let body = &test[at + IMAGE.len()..];
+        let fields: BTreeMap<String, String> = split_top(&body[..body.find('}').unwrap_or(0)])
+            .iter()
+            .filter_map(|f| f.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let (Some(id), Some(url)) = (
+            fields.get("id").and_then(|id| id.parse::<i64>().ok()),
+            fields.get("download_url").and_then(|u| string(u).ok()),
+        ) else {
+            continue;
+        };
+        ids.insert(name.to_owned(), id);
+        let title = fields
+            .get("title")
+            .and_then(|t| string(t).ok())
+            .map(|t| t.0);
+        images.by_id.insert(
+            id,
+            serde_json::json!({"id": id, "title": title, "meta": {"download_url": url.0}}),
+        );
+    }
+    for (at, _) in test.match_indices(ADD) {
+        let args = &test[at + ADD.len()..];
+        let args = split_top(&args[..args.find(')').unwrap_or(args.len())]);
+        if let [_, page, index, image] = &args[..]
+            && let (Ok((page, _)), Ok(index)) = (string(page.trim()), index.trim().parse())
+            && let Some(id) = ids.get(image.trim().trim_end_matches(".id"))
+        {
+            images.on_pages.push((page, index, *id));
+        }
+    }
+    images
+}
+
+/// One step of a test's FakeCMS `field_transform`.
+enum Transform {
+    /// `String.replace("a", "b")`.
+    Replace(String, String),
+    /// `String.replace(~r/\r?\n$/, "")`: the line break at the end goes.
+    TrimEnd,
+}
+
+impl Transform {
+    fn apply(&self, text: &str) -> String {
+        match self {
+            Transform::Replace(from, to) => text.replace(from.as_str(), to),
+            Transform::TrimEnd => text
+                .strip_suffix('\n')
+                .unwrap_or(text)
+                .trim_end_matches('\r')
+                .to_owned(),
+        }
+    }
+}
+
+/// The `String.replace` steps of a test's `setup_fake_cms`.
+fn field_transforms(test: &str) -> Vec<Transform> {
+    let code = Code { test, helper: "" };
+    let Some(setup) = function(test, "setup_fake_cms") else {
+        return Vec::new();
+    };
+    calls(setup.body, code)
         .into_iter()
-        .map(|(slug, mut messages)| {
-            messages.sort_by_key(|(n, _)| *n);
-            let messages: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
-            let body = serde_json::json!({"slug": slug, "messages": messages});
-            format!("http: GET {CMS}/{slug}/ -> 200 {body}")
+        .filter(|(name, _)| name == "String.replace")
+        .filter_map(|(_, args)| {
+            let args = split_top(&args);
+            let (from, to) = (args.first()?.trim(), string(args.get(1)?.trim()).ok()?.0);
+            if from.starts_with("~r/") && from.ends_with("\\n$/") && to.is_empty() {
+                Some(Transform::TrimEnd)
+            } else {
+                Some(Transform::Replace(string(from).ok()?.0, to))
+            }
         })
         .collect()
 }
@@ -639,19 +1247,62 @@ fn csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// The body of `def`/`defp NAME(` (after its header line), up to its `end`.
-fn function<'s>(source: &'s str, name: &str) -> Option<&'s str> {
+/// `def`/`defp NAME(params)`: `do … end` (the body up to the `end` indented as the
+/// `def` is), or `, do: expression` (up to the next blank line).
+fn function<'s>(source: &'s str, name: &str) -> Option<Function<'s>> {
     let start = [format!("defp {name}("), format!("def {name}(")]
         .iter()
-        .find_map(|head| source.find(head.as_str()))?;
-    // The body ends at the `end` indented as the `def` is (inside a `describe`, more).
-    let indent = &source[source[..start].rfind('\n').map_or(0, |i| i + 1)..start];
-    let rest = &source[start..];
-    let rest = &rest[rest.find('\n')? + 1..];
-    let end = rest
-        .find(&format!("\n{indent}end\n"))
-        .map_or(rest.len(), |at| at + 1);
-    Some(&rest[..end])
+        .filter_map(|head| {
+            source
+                .match_indices(head.as_str())
+                .map(|(i, _)| i)
+                .find(|&i| {
+                    source[..i]
+                        .chars()
+                        .rev()
+                        .take_while(|&c| c != '\n')
+                        .all(char::is_whitespace)
+                })
+        })
+        .min()?;
+    let open = start + source[start..].find('(')?;
+    let mut depth = 0;
+    let mut close = open;
+    for (n, c) in source[open..].char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = open + n;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let params = split_top(&source[open + 1..close])
+        .into_iter()
+        .map(|p| match p.split_once("\\\\") {
+            Some((name, default)) => (name.trim().to_owned(), Some(default.trim().to_owned())),
+            None => (p.trim().to_owned(), None),
+        })
+        .collect();
+    let rest = &source[close + 1..];
+    let after = rest.trim_start();
+    let body = if let Some(expr) = after.strip_prefix(',') {
+        let expr = expr.trim_start().strip_prefix("do:")?;
+        &expr[..expr.find("\n\n").unwrap_or(expr.len())]
+    } else {
+        // The body ends at the `end` indented as the `def` is (inside a `describe`, more).
+        let indent = &source[source[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+        let rest = &rest[rest.find('\n')? + 1..];
+        let end = rest
+            .find(&format!("\n{indent}end\n"))
+            .map_or(rest.len(), |at| at + 1);
+        &rest[..end]
+    };
+    Some(Function { params, body })
 }
 
 /// Does a fake service read this test tag (`Map.get(ctx, :NAME, …)`)?
@@ -676,9 +1327,15 @@ fn fake_services(source: &str, tags: &[(&str, &str)]) -> String {
             .unwrap_or_default()
             .trim_end_matches('/');
         let block = &source[source[..at].rfind("defp ").unwrap_or(0)..at];
-        for (_, args) in calls(block, source)
-            .into_iter()
-            .filter(|(n, _)| n == "Generic.add_handler")
+        for (_, args) in calls(
+            block,
+            Code {
+                test: source,
+                helper: "",
+            },
+        )
+        .into_iter()
+        .filter(|(n, _)| n == "Generic.add_handler")
         {
             let parts = split_top(&args);
             let (Some(path), Some(handler)) = (parts.get(1), parts.get(2)) else {
@@ -693,7 +1350,7 @@ fn fake_services(source: &str, tags: &[(&str, &str)]) -> String {
                 .split('(')
                 .next()
                 .unwrap_or_default();
-            let Some(body) = function(source, name).and_then(|f| handler_body(f, tags)) else {
+            let Some(body) = function(source, name).and_then(|f| handler_body(f.body, tags)) else {
                 continue;
             };
             for method in ["GET", "POST"] {
@@ -768,4 +1425,107 @@ fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String>
     serde_json::from_str::<serde_json::Value>(&out)
         .ok()
         .map(|v| v.to_string())
+}
+
+/// The forms of a test's `FakeCMS.add_form(pid, %Forms.Form{…})` calls, as contentrepo's
+/// assessment API gives them: a question's struct (`%Forms.CategoricalQuestion{`) is its
+/// `question_type` (`"categorical_question"`).
+fn fake_forms(test: &str) -> Vec<serde_json::Value> {
+    const ADD: &str = "FakeCMS.add_form(";
+    test.match_indices(ADD)
+        .filter_map(|(at, _)| {
+            let chars: Vec<char> = test[at + ADD.len() - 1..].chars().collect();
+            let args: String = chars[1..closing(&chars, 0)?].iter().collect();
+            let form = split_top(&args).pop()?;
+            serde_json::from_str(&struct_json(form.trim())?).ok()
+        })
+        .collect()
+}
+
+/// The index of the bracket that closes the one at `open`.
+fn closing(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                i = skip_string(chars, i);
+                continue;
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// An Elixir literal of structs with atom keys (`%Forms.Answer{answer: "Yes", score:
+/// 1.0}`), lists, strings, numbers, `true`, `false` and `nil`, as JSON text.
+fn struct_json(literal: &str) -> Option<String> {
+    let chars: Vec<char> = literal.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                let end = skip_string(&chars, i);
+                let text: String = chars[i..end].iter().collect();
+                out.push_str(&serde_json::to_string(&string(&text).ok()?.0).ok()?);
+                i = end;
+                continue;
+            }
+            '%' => {
+                let start = i + 1;
+                while i < chars.len() && chars[i] != '{' {
+                    i += 1;
+                }
+                let name: String = chars[start..i].iter().collect();
+                out.push('{');
+                let kind = name.rsplit('.').next().unwrap_or_default();
+                if kind.ends_with("Question") {
+                    out.push_str(&format!("\"question_type\": \"{}\", ", snake_case(kind)));
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && is_name(chars[i]) {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                if chars.get(i) == Some(&':') {
+                    out.push_str(&format!("\"{word}\":"));
+                    i += 1;
+                    continue;
+                }
+                out.push_str(match word.as_str() {
+                    "true" | "false" => &word,
+                    "nil" => "null",
+                    _ => return None,
+                });
+                continue;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// `CategoricalQuestion` as `categorical_question`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }

@@ -36,28 +36,12 @@ fn compiled_notebooks_match_turns_compiled_flows() {
         .iter()
         .flat_map(|dir| compiled_flows(dir))
     {
-        let notebook = json
-            .parent()
-            .and_then(Path::parent)
-            .expect("QA/flows_json/x.json")
-            .join("flows")
-            .join(json.with_extension("md").file_name().expect("a file name"));
-        let name = json
-            .file_stem()
-            .expect("a file stem")
-            .to_string_lossy()
-            .into_owned();
-        let turn = turn_facts(&json);
-        let ours = our_facts(&notebook, turn.by_card);
         compared += 1;
-        for (side, facts, other) in [("turn", &turn.facts, &ours), ("ours", &ours, &turn.facts)] {
-            for fact in facts.difference(other) {
-                let key = format!("{name} | {side} | {fact}");
-                if allowed.contains_key(&key) {
-                    seen.insert(key);
-                } else {
-                    unexpected.push_str(&format!("{key}\n"));
-                }
+        for key in differences(&json) {
+            if allowed.contains_key(&key) {
+                seen.insert(key);
+            } else {
+                unexpected.push_str(&format!("{key}\n"));
             }
         }
     }
@@ -71,6 +55,59 @@ fn compiled_notebooks_match_turns_compiled_flows() {
         "differences from Turn's compiled flows not listed in tests/turn_compiled_differences.txt:\n\
          {unexpected}\nlisted differences that no longer occur: {stale:#?}"
     );
+}
+
+/// Another QA folder's notebooks against Turn's compiled flows, named by
+/// `JOURNEY_FLOWTESTER_QA` (e.g. platform-mnch's `Onboarding/QA`; CI has none): prints
+/// every difference, for a person to judge, and fails on none.
+#[test]
+fn other_notebooks_compared_with_turns_compiled_flows() {
+    let Some(qa) = std::env::var_os("JOURNEY_FLOWTESTER_QA") else {
+        println!(
+            "SKIPPED: other_notebooks_compared_with_turns_compiled_flows: set \
+             JOURNEY_FLOWTESTER_QA to a QA folder with flows/ and flows_json/ to compare it"
+        );
+        return;
+    };
+    let flows = compiled_flows(Path::new(&qa));
+    assert!(!flows.is_empty(), "no flows_json/*.json under {qa:?}");
+    let mut same = 0;
+    for json in &flows {
+        let found = differences(json);
+        same += usize::from(found.is_empty());
+        for key in found {
+            println!("{key}");
+        }
+    }
+    println!(
+        "{same} of {} notebooks compile to the same facts as Turn's flows",
+        flows.len()
+    );
+}
+
+/// The facts on one side only, for the notebook beside `QA/flows_json/<name>.json`:
+/// `name | side | fact`.
+fn differences(json: &Path) -> Vec<String> {
+    let notebook = json
+        .parent()
+        .and_then(Path::parent)
+        .expect("QA/flows_json/x.json")
+        .join("flows")
+        .join(json.with_extension("md").file_name().expect("a file name"));
+    let name = json
+        .file_stem()
+        .expect("a file stem")
+        .to_string_lossy()
+        .into_owned();
+    let turn = turn_facts(json);
+    let ours = our_facts(&notebook, turn.by_card);
+    let mut found = Vec::new();
+    for (side, facts, other) in [("turn", &turn.facts, &ours), ("ours", &ours, &turn.facts)] {
+        for fact in facts.difference(other) {
+            found.push(format!("{name} | {side} | {fact}"));
+        }
+    }
+    found
 }
 
 /// `tests/turn_compiled_differences.txt`: `notebook | side | fact` lines, each followed

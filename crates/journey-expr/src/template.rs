@@ -1,12 +1,13 @@
 //! Strings with `@` interpolations, as a message shows them.
 
-use journey_syntax::{Template, TemplatePart};
+use journey_syntax::{ExprKind, Template, TemplatePart};
 
 use crate::eval::{Budget, Env, EvalError, Evaluator, redact};
 use crate::library;
 
 /// Renders a string: each interpolation shows as its value's text, and nil as nothing. That is
-/// the documented fallback; the raw `@name` never reaches a contact.
+/// the documented fallback; the raw `@contact.field` never reaches a contact. A name that
+/// nothing set shows as written, as in Turn (docs/expressions.md).
 pub fn render(
     template: &Template,
     env: &Env<'_>,
@@ -27,7 +28,15 @@ impl Evaluator<'_> {
                     *span
                 }
                 TemplatePart::Interp(expr) => {
-                    out.push_str(&self.eval(expr)?.to_text());
+                    match &expr.kind {
+                        // Notebooks write placeholders such as `{@username}` in content and
+                        // find them with a literal of the same text, which must stay as is.
+                        ExprKind::Name(name) if self.env.scope.get(name).is_none() => {
+                            out.push('@');
+                            out.push_str(name);
+                        }
+                        _ => out.push_str(&self.eval(expr)?.to_text()),
+                    }
                     expr.span
                 }
             };

@@ -405,9 +405,20 @@ fn reply(
                 })
             }
         },
-        // The quick replies as the template showed them (titles from journey.toml).
-        StepKind::Template(_) => {
-            choose(choices, inbound.reply_id.as_deref(), &inbound.text).map(|index| {
+        // The quick replies as the template showed them (titles from journey.toml), or
+        // Turn's payload for one: its card's option name (`EDDGotIt` is `edd_got_it`).
+        StepKind::Template(template) => {
+            let payload = |said: &str| {
+                template
+                    .buttons
+                    .iter()
+                    .position(|&card| journey.card(card).option_name() == said.trim())
+            };
+            let reply_id = inbound.reply_id.as_deref();
+            let chosen = choose(choices, reply_id, &inbound.text)
+                .or_else(|| reply_id.and_then(payload))
+                .or_else(|| payload(&inbound.text));
+            chosen.map(|index| {
                 (
                     Transition::Option {
                         index: index as u32,

@@ -72,9 +72,25 @@ impl Line {
                     .unwrap_or(untagged);
                 text_matches(text, untagged) || text_matches(text, body)
             }
-            None => text_matches(&self.text, &actual.text),
+            None => match without_header(&self.text) {
+                // `header: ...`: any header, or none.
+                Some((expected, "...")) => {
+                    let actual =
+                        without_header(&actual.text).map_or(actual.text.clone(), |(a, _)| a);
+                    text_matches(&expected, &actual)
+                }
+                _ => text_matches(&self.text, &actual.text),
+            },
         }
     }
+}
+
+/// A menu line without its `header: …` part, and the header: `[buttons] header: Clinic |
+/// Pick one` is `[buttons] Pick one` and `Clinic`.
+fn without_header(text: &str) -> Option<(String, &str)> {
+    let (tag, rest) = text.split_once("] header: ")?;
+    let (header, rest) = rest.split_once(" | ")?;
+    Some((format!("{tag}] {rest}"), header))
 }
 
 const ANY_MESSAGES: &str = "[any messages]";
@@ -208,6 +224,22 @@ mod tests {
         let text = line(Kind::Bot, "Thank you.");
         assert!(line(Kind::Bot, "[any] Thank you.").matches(&text));
         assert!(!line(Kind::Bot, "[any] Thank").matches(&text));
+    }
+
+    #[test]
+    fn any_header_matches_a_header_or_none() {
+        let with = line(
+            Kind::Bot,
+            "[buttons] header: [image] x.png | Pick one | 1. Tips",
+        );
+        let without = line(Kind::Bot, "[buttons] Pick one | 1. Tips");
+        let expected = line(Kind::Bot, "[buttons] header: ... | Pick one | 1. Tips");
+        assert!(expected.matches(&with) && expected.matches(&without));
+        assert!(!line(Kind::Bot, "[buttons] header: ... | Pick two | 1. Tips").matches(&with));
+        assert!(
+            !without.matches(&with),
+            "a line without `header:` wants none"
+        );
     }
 
     #[test]
