@@ -213,22 +213,15 @@ fn half_open_connections_do_not_starve_webhooks() {
         },
     );
     let address = server.url.trim_start_matches("http://").to_owned();
-    // 300 connections that never finish their headers, held open.
-    let mut held = Vec::new();
-    for _ in 0..300 {
-        let mut stream = TcpStream::connect(&address).expect("connect");
-        let _ = stream.write_all(b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n");
-        held.push(stream);
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    // Well inside the 10 s header timeout: room is made by closing idle connections.
-    let started = Instant::now();
-    assert_eq!(server.get("/healthz").0, 200);
-    assert_eq!(
-        server.post_signed(&text_message("27820000001", "wamid.after", "hi")),
-        200
+    // 300 connections that never finish their headers, held open. Well inside the 10 s
+    // header timeout: room is made by closing idle connections.
+    let (held, waited) = behind_stalled_connections(
+        &server,
+        300,
+        b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n",
+        Duration::from_millis(300),
+        "wamid.after",
     );
-    let waited = started.elapsed();
     eprintln!("health check and webhook behind 300 half-open connections: {waited:?}");
     assert!(
         waited < Duration::from_secs(5),
@@ -256,6 +249,33 @@ fn half_open_connections_do_not_starve_webhooks() {
     stops_promptly(server);
 }
 
+/// Opens `count` connections that each send `prefix` and then stall, waits `settle`,
+/// then times a health check and a webhook made behind them. The stalled connections
+/// come back still open.
+fn behind_stalled_connections(
+    server: &Server,
+    count: usize,
+    prefix: &[u8],
+    settle: Duration,
+    wamid: &str,
+) -> (Vec<TcpStream>, Duration) {
+    let address = server.url.trim_start_matches("http://");
+    let mut held = Vec::new();
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(address).expect("connect");
+        let _ = stream.write_all(prefix);
+        held.push(stream);
+    }
+    std::thread::sleep(settle);
+    let started = Instant::now();
+    assert_eq!(server.get("/healthz").0, 200);
+    assert_eq!(
+        server.post_signed(&text_message("27820000001", wamid, "hi")),
+        200
+    );
+    (held, started.elapsed())
+}
+
 /// Connections that send their headers and then their body a byte at a time were
 /// "busy", so none was closed to make room: at the file limit, webhooks waited for
 /// the 30 s body timeouts (15 s with 1,000 of them). A request still arriving is now
@@ -272,24 +292,14 @@ fn slow_bodies_do_not_starve_webhooks() {
             ..Extra::default()
         },
     );
-    let address = server.url.trim_start_matches("http://").to_owned();
-    let mut held = Vec::new();
-    for _ in 0..400 {
-        let mut stream = TcpStream::connect(&address).expect("connect");
-        let _ = stream.write_all(
-            b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100000\r\n\r\n{",
-        );
-        held.push(stream);
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    let started = Instant::now();
-    assert_eq!(server.get("/healthz").0, 200);
-    assert_eq!(
-        server.post_signed(&text_message("27820000001", "wamid.slow-bodies", "hi")),
-        200
+    let (held, waited) = behind_stalled_connections(
+        &server,
+        400,
+        b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100000\r\n\r\n{",
+        Duration::from_millis(500),
+        "wamid.slow-bodies",
     );
-    let waited = started.elapsed();
     eprintln!("health check and webhook behind 400 slow bodies: {waited:?}");
     assert!(
         waited < Duration::from_secs(5),

@@ -1382,8 +1382,11 @@ fn handler_body(function: &str, tags: &[(&str, &str)]) -> Option<String> {
     elixir_json(literal[..end].trim(), &vars)
 }
 
-/// An Elixir literal (maps `%{"k" => v}`, lists, strings, numbers, `true`, `false`,
-/// `nil`, bound variables) as JSON text; `None` for anything else.
+/// An Elixir literal (maps `%{"k" => v}`, structs with atom keys such as
+/// `%Forms.Answer{answer: "Yes", score: 1.0}`, lists, strings, numbers, `true`, `false`,
+/// `nil`, bound variables) as JSON text; `None` for anything else. A question's struct
+/// (`%Forms.CategoricalQuestion{`) also gets its `question_type`
+/// (`"categorical_question"`), as contentrepo's assessment API gives it.
 fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String> {
     let chars: Vec<char> = literal.chars().collect();
     let mut out = String::new();
@@ -1397,9 +1400,18 @@ fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String>
                 i = end;
                 continue;
             }
-            '%' if chars.get(i + 1) == Some(&'{') => {
+            '%' => {
+                let start = i + 1;
+                while i < chars.len() && chars[i] != '{' {
+                    i += 1;
+                }
+                let name: String = chars[start..i].iter().collect();
                 out.push('{');
-                i += 1;
+                let kind = name.rsplit('.').next().unwrap_or_default();
+                if kind.ends_with("Question") {
+                    let question_type = journey_model::option_name(kind);
+                    out.push_str(&format!("\"question_type\": \"{question_type}\", "));
+                }
             }
             '=' if chars.get(i + 1) == Some(&'>') => {
                 out.push(':');
@@ -1411,6 +1423,11 @@ fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String>
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
+                if chars.get(i) == Some(&':') {
+                    out.push_str(&format!("\"{word}\":"));
+                    i += 1;
+                    continue;
+                }
                 match word.as_str() {
                     "true" | "false" => out.push_str(&word),
                     "nil" => out.push_str("null"),
@@ -1428,8 +1445,7 @@ fn elixir_json(literal: &str, vars: &BTreeMap<String, String>) -> Option<String>
 }
 
 /// The forms of a test's `FakeCMS.add_form(pid, %Forms.Form{…})` calls, as contentrepo's
-/// assessment API gives them: a question's struct (`%Forms.CategoricalQuestion{`) is its
-/// `question_type` (`"categorical_question"`).
+/// assessment API gives them.
 fn fake_forms(test: &str) -> Vec<serde_json::Value> {
     const ADD: &str = "FakeCMS.add_form(";
     test.match_indices(ADD)
@@ -1437,7 +1453,7 @@ fn fake_forms(test: &str) -> Vec<serde_json::Value> {
             let chars: Vec<char> = test[at + ADD.len() - 1..].chars().collect();
             let args: String = chars[1..closing(&chars, 0)?].iter().collect();
             let form = split_top(&args).pop()?;
-            serde_json::from_str(&struct_json(form.trim())?).ok()
+            serde_json::from_str(&elixir_json(form.trim(), &BTreeMap::new())?).ok()
         })
         .collect()
 }
@@ -1464,68 +1480,4 @@ fn closing(chars: &[char], open: usize) -> Option<usize> {
         i += 1;
     }
     None
-}
-
-/// An Elixir literal of structs with atom keys (`%Forms.Answer{answer: "Yes", score:
-/// 1.0}`), lists, strings, numbers, `true`, `false` and `nil`, as JSON text.
-fn struct_json(literal: &str) -> Option<String> {
-    let chars: Vec<char> = literal.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '"' => {
-                let end = skip_string(&chars, i);
-                let text: String = chars[i..end].iter().collect();
-                out.push_str(&serde_json::to_string(&string(&text).ok()?.0).ok()?);
-                i = end;
-                continue;
-            }
-            '%' => {
-                let start = i + 1;
-                while i < chars.len() && chars[i] != '{' {
-                    i += 1;
-                }
-                let name: String = chars[start..i].iter().collect();
-                out.push('{');
-                let kind = name.rsplit('.').next().unwrap_or_default();
-                if kind.ends_with("Question") {
-                    out.push_str(&format!("\"question_type\": \"{}\", ", snake_case(kind)));
-                }
-            }
-            c if c.is_ascii_alphabetic() || c == '_' => {
-                let start = i;
-                while i < chars.len() && is_name(chars[i]) {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                if chars.get(i) == Some(&':') {
-                    out.push_str(&format!("\"{word}\":"));
-                    i += 1;
-                    continue;
-                }
-                out.push_str(match word.as_str() {
-                    "true" | "false" => &word,
-                    "nil" => "null",
-                    _ => return None,
-                });
-                continue;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    Some(out)
-}
-
-/// `CategoricalQuestion` as `categorical_question`.
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
 }

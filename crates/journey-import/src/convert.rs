@@ -288,7 +288,7 @@ impl Converter<'_> {
     /// Turn compiles a list without the image, video or document in its body (WhatsApp
     /// takes no media header on a list); a `.journey` list would send it and fail.
     fn list_media(&mut self, card: &mut Card) {
-        for call in card.body.iter_mut().filter_map(statement_call) {
+        for call in card.body.iter_mut().filter_map(Stmt::call_mut) {
             if call.callee.name != "list" {
                 continue;
             }
@@ -322,7 +322,7 @@ impl Converter<'_> {
             return false;
         }
         let mut ends = false;
-        for call in card.body.iter_mut().filter_map(statement_call) {
+        for call in card.body.iter_mut().filter_map(Stmt::call_mut) {
             if !matches!(call.callee.name.as_str(), "buttons" | "list")
                 || call.named("on_invalid").is_some()
             {
@@ -460,24 +460,5 @@ fn empty_card(name: &str, journey: Span) -> Card {
         span,
         header_span: span,
         recovered: false,
-    }
-}
-
-/// The call of a statement line, `call(…)` or `x = call(…)`.
-fn statement_call(stmt: &mut Stmt) -> Option<&mut Call> {
-    match &mut stmt.kind {
-        StmtKind::Expr(Expr {
-            kind: ExprKind::Call(call),
-            ..
-        })
-        | StmtKind::Assign {
-            value:
-                Expr {
-                    kind: ExprKind::Call(call),
-                    ..
-                },
-            ..
-        } => Some(call),
-        _ => None,
     }
 }

@@ -5,9 +5,12 @@
 //! only when asked:
 //! `cargo test -p journey-store --test inbox_scale -- --ignored --nocapture --test-threads=1`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use journey_store::*;
+
+mod timing;
+use timing::p95;
 
 const CONTACTS: usize = 100_000;
 const HANDOFFS: usize = 1_000;
@@ -76,18 +79,6 @@ async fn step(store: &dyn Store, contact: &str, queue: Option<&str>, now: Millis
         ..StepCommit::default()
     };
     store.commit_step(commit, now).await.unwrap();
-}
-
-/// The 95th percentile of 20 runs.
-async fn p95<T, F: std::future::Future<Output = T>>(mut run: impl FnMut() -> F) -> Duration {
-    let mut times = Vec::new();
-    for _ in 0..20 {
-        let start = Instant::now();
-        run().await;
-        times.push(start.elapsed());
-    }
-    times.sort();
-    times[18]
 }
 
 async fn measure(store: &dyn Store, name: &str) {

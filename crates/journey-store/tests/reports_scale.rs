@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use journey_store::*;
 
+mod timing;
+use timing::p95;
+
 const CONTACTS: usize = 100_000;
 /// Days the activity is spread over: a 7-day report reads about a quarter of it.
 const DAYS: usize = 30;
@@ -136,18 +139,6 @@ async fn load(store: &Arc<dyn Store>) {
         }))
     })
     .await;
-}
-
-/// The 95th percentile of 20 runs.
-async fn p95<T, F: std::future::Future<Output = T>>(mut run: impl FnMut() -> F) -> Duration {
-    let mut times = Vec::new();
-    for _ in 0..20 {
-        let start = Instant::now();
-        run().await;
-        times.push(start.elapsed());
-    }
-    times.sort();
-    times[18]
 }
 
 fn ms(d: Duration) -> String {

@@ -113,6 +113,46 @@ pub struct Stmt {
     pub span: Span,
 }
 
+impl Stmt {
+    /// The call of a statement line: `call(…)` or `x = call(…)`.
+    pub fn call(&self) -> Option<&Call> {
+        match &self.kind {
+            StmtKind::Expr(Expr {
+                kind: ExprKind::Call(call),
+                ..
+            })
+            | StmtKind::Assign {
+                value:
+                    Expr {
+                        kind: ExprKind::Call(call),
+                        ..
+                    },
+                ..
+            } => Some(call),
+            _ => None,
+        }
+    }
+
+    /// [`Stmt::call`], to change.
+    pub fn call_mut(&mut self) -> Option<&mut Call> {
+        match &mut self.kind {
+            StmtKind::Expr(Expr {
+                kind: ExprKind::Call(call),
+                ..
+            })
+            | StmtKind::Assign {
+                value:
+                    Expr {
+                        kind: ExprKind::Call(call),
+                        ..
+                    },
+                ..
+            } => Some(call),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum StmtKind {
     /// `name = <expr>`

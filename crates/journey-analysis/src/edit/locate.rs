@@ -124,13 +124,13 @@ impl<'a> Doc<'a> {
             ));
         };
         let holder = card.body.get(at.statement).ok_or(self.no_statement(at))?;
-        let stmts = call_of(holder)
-            .and_then(|call| call.block.as_deref())
-            .ok_or(EditError::WrongStatement {
+        let stmts = holder.call().and_then(|call| call.block.as_deref()).ok_or(
+            EditError::WrongStatement {
                 card: at.card.clone(),
                 statement: at.statement,
                 what: "a step with a do … end body",
-            })?;
+            },
+        )?;
         Ok((
             Block {
                 card,
@@ -155,7 +155,7 @@ impl<'a> Doc<'a> {
 
     /// The call a statement makes (`text(…)`, `x = ask(…)`).
     pub fn call(&self, at: &StatementAt, what: &'static str) -> Result<&'a Call, EditError> {
-        call_of(self.statement(at)?).ok_or(EditError::WrongStatement {
+        self.statement(at)?.call().ok_or(EditError::WrongStatement {
             card: at.card.clone(),
             statement: at.inner.unwrap_or(at.statement),
             what,
@@ -310,24 +310,6 @@ pub(super) fn parse(kind: FileKind, text: &str) -> Parsed {
     match kind {
         FileKind::Notebook => journey_syntax::parse_notebook(FileId(0), text),
         _ => journey_syntax::parse_journey(FileId(0), text),
-    }
-}
-
-pub(super) fn call_of(stmt: &Stmt) -> Option<&Call> {
-    match &stmt.kind {
-        StmtKind::Expr(Expr {
-            kind: ExprKind::Call(call),
-            ..
-        })
-        | StmtKind::Assign {
-            value:
-                Expr {
-                    kind: ExprKind::Call(call),
-                    ..
-                },
-            ..
-        } => Some(call),
-        _ => None,
     }
 }
 

@@ -4,7 +4,7 @@
 use journey_model::builtins;
 use journey_syntax::{Arg, Call, Expr, ExprKind, StmtKind};
 
-use super::locate::{Doc, call_of, render_statement, value};
+use super::locate::{Doc, render_statement, value};
 use super::splice::{
     Splice, ends_line, indentation, line_start, next_line, quote, quote_like, reindent,
     skip_trivia, starts_line,
@@ -46,7 +46,7 @@ pub(super) fn add(
     let opening = match block.holder {
         None => block.card.header_span.end as usize,
         Some(holder) => {
-            let call = call_of(holder).ok_or_else(layout)?;
+            let call = holder.call().ok_or_else(layout)?;
             let close = doc.args(call, &at.card)?.close;
             let at_do = skip_trivia(text, close + 1);
             if !text[at_do..].starts_with("do") {
